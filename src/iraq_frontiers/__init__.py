@@ -1,0 +1,38 @@
+"""iraq-frontiers: a curated dataset of security events on Iraq's frontiers, and its toolkit.
+
+Importing this package is cheap: pandas, polars, pyarrow, DuckDB, pandera and frictionless
+are imported only by the functions that need them.
+"""
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+__all__ = ["__version__", "validate", "load", "connect", "cite", "datapackage_path"]
+
+# Public name -> module that defines it; resolved on first use (PEP 562) to keep import fast.
+_LAZY = {
+    "validate": "iraq_frontiers.validation",
+    "load": "iraq_frontiers.access",
+    "connect": "iraq_frontiers.access",
+    "datapackage_path": "iraq_frontiers.access",
+    "cite": "iraq_frontiers.citation",
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from iraq_frontiers.validation import validate
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("iraq-frontiers")
+        except PackageNotFoundError:  # running from a source tree that is not installed
+            from iraq_frontiers.metadata import package_metadata
+
+            return package_metadata()["version"]
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'iraq_frontiers' has no attribute {name!r}")

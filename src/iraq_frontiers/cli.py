@@ -1,0 +1,128 @@
+"""The iraq-frontiers command line.
+
+Exit codes: 0 success / valid, 1 invalid data, 2 usage error or unreadable / refused input.
+A user's mistake never prints a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+EXIT_OK, EXIT_INVALID, EXIT_INPUT = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # usage errors exit 2 with a hint, like argparse, without traceback
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def _progress(enabled: bool):
+    if not enabled or not sys.stderr.isatty():
+        return None
+    start = time.monotonic()
+
+    def say(msg: str) -> None:
+        sys.stderr.write(f"\r\033[K[{time.monotonic() - start:6.1f}s] {msg}")
+        sys.stderr.flush()
+
+    return say
+
+
+def _cmd_validate(args) -> int:
+    from iraq_frontiers.validation import validate
+
+    say = _progress(not args.json and not args.quiet)
+    report = validate(args.path, progress=say)
+    if say:
+        sys.stderr.write("\r\033[K")
+    if args.json:
+        print(report.to_json())
+    else:
+        print(report.format_text(limit=args.limit))
+    return report.exit_code
+
+
+def _cmd_descriptor(args) -> int:
+    from iraq_frontiers.descriptor import build_descriptor, dumps
+
+    text = dumps(build_descriptor("csv"))
+    target = Path(args.out)
+    if args.check:
+        current = target.read_text(encoding="utf-8") if target.is_file() else ""
+        if current != text:
+            print(f"{target} is out of date with schemas/: run `iraq-frontiers descriptor`", file=sys.stderr)
+            return EXIT_INVALID
+        print(f"{target} matches schemas/")
+        return EXIT_OK
+    target.write_text(text, encoding="utf-8", newline="\n")
+    print(f"wrote {target}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="iraq-frontiers",
+        description="Validate, build, release and load the iraq-frontiers data package "
+        "(curated security events on Iraq's frontiers).",
+        epilog="Exit codes: 0 ok, 1 invalid data, 2 usage error or unreadable input. "
+        "Run `iraq-frontiers COMMAND --help` for a command's options.",
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("validate", help="validate a data package (descriptor, tables, keys, domain rules)",
+                       description="Validate a data package: PATH is a datapackage.json, a folder holding one, or a .zip of one, "
+                       "with CSV or Parquet resources. Checks, in order: the descriptor against the Data Package v2 profile; each "
+                       "table against its schema (types, required, vocabularies, ranges, patterns); primary, unique and foreign keys; "
+                       "domain rules (dates and their precision, coordinates, figures, evidence spans, event status). Every problem "
+                       "has a stable code (see docs/validation.md).")
+    p.add_argument("path", nargs="?", default="datapackage", help="package to validate (default: ./datapackage)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON (for programs); no progress display")
+    p.add_argument("--quiet", action="store_true", help="no progress display")
+    p.add_argument("--limit", type=int, default=200, help="most problems to list in text output (default 200; --json lists all)")
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("descriptor", help="generate datapackage/datapackage.json from schemas/",
+                       description="Write the curated package's descriptor, compiled from schemas/ (never edit it by hand). "
+                       "With --check, only compare and exit 1 when the committed file is out of date.")
+    p.add_argument("--out", default="datapackage/datapackage.json", help="descriptor to write or check")
+    p.add_argument("--check", action="store_true", help="exit 1 if the file differs from a fresh generation")
+    p.set_defaults(func=_cmd_descriptor)
+
+    from importlib import import_module
+
+    for module in COMMAND_MODULES:
+        import_module(module).register(sub)
+    return parser
+
+
+# Modules that add subcommands through a `register(subparsers)` function (imported when the CLI starts).
+COMMAND_MODULES: list[str] = []
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from iraq_frontiers import __version__
+
+        print(__version__)
+        return EXIT_OK
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_INPUT
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

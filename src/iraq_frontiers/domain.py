@@ -1,0 +1,139 @@
+"""Layer (d): domain rules of the iraq-frontiers model, as SQL over the registered tables.
+
+Each rule names the table and fields it needs and runs only when they were read with their
+types (a broken column is reported once, by the layer that found it, not again here).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from iraq_frontiers.integrity import Tables, q
+from iraq_frontiers.metadata import stance_effects
+from iraq_frontiers.problems import Problem
+from iraq_frontiers.status import EFFECTS, status_sql
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    table: str
+    needs: tuple[str, ...]  # fields of `table` the rule reads
+    field: str  # field the problem is reported on
+    value: str  # SQL for the offending value (alias t)
+    where: str  # SQL condition selecting offending rows (alias t)
+    message: str
+    joins: tuple[tuple[str, tuple[str, ...]], ...] = ()  # other tables (and fields) the rule reads
+
+
+def _single_date_rules(table: str, date: str, precision: str) -> list[Rule]:
+    d, p = f"t.{q(date)}", f"t.{q(precision)}"
+    return [
+        Rule("date-precision", table, (date, precision), date, f"CAST({d} AS VARCHAR) || ' @ ' || {p}",
+             f"({p} = 'unknown') = ({d} IS NOT NULL)",
+             f"{date} must be empty exactly when {precision} is 'unknown'"),
+        Rule("date-precision", table, (date, precision), date, f"CAST({d} AS VARCHAR) || ' @ ' || {p}",
+             f"({p} = 'month' AND day({d}) <> 1) OR ({p} = 'year' AND (month({d}) <> 1 OR day({d}) <> 1))",
+             f"{date} must be the first day of its month (month precision) or year (year precision)"),
+    ]
+
+
+def _range_rules(table: str, start: str, end: str, precision: str) -> list[Rule]:
+    s, e, p = f"t.{q(start)}", f"t.{q(end)}", f"t.{q(precision)}"
+    both = (start, end, precision)
+    show = f"coalesce(CAST({s} AS VARCHAR), '') || '..' || coalesce(CAST({e} AS VARCHAR), '') || ' @ ' || {p}"
+    return [
+        Rule("date-incomplete", table, (start, end), end, show, f"({s} IS NULL) <> ({e} IS NULL)",
+             f"{start} and {end} must both be given or both be empty"),
+        Rule("date-order", table, (start, end), end, show, f"{e} < {s}", f"{end} is before {start}"),
+        Rule("date-precision", table, both, start, show, f"({p} = 'unknown') = ({s} IS NOT NULL OR {e} IS NOT NULL)",
+             f"dates must be empty exactly when {precision} is 'unknown'"),
+        Rule("date-precision", table, both, start, show,
+             f"({p} = 'month' AND (day({s}) <> 1 OR {e} <> last_day({e}))) OR "
+             f"({p} = 'year' AND (month({s}) <> 1 OR day({s}) <> 1 OR month({e}) <> 12 OR day({e}) <> 31))",
+             "month precision runs from a 1st to a month's last day; year precision from 1 January to 31 December"),
+    ]
+
+
+def _rules() -> list[Rule]:
+    fat = ("fatalities_low", "fatalities_best", "fatalities_high")
+    rules = [
+        *_range_rules("events", "date_start", "date_end", "date_precision"),
+        *_single_date_rules("sources", "published_date", "published_date_precision"),
+        *_single_date_rules("claims", "statement_date", "statement_date_precision"),
+        Rule("figures-order", "events", fat, "fatalities_best",
+             "[t.fatalities_low, t.fatalities_best, t.fatalities_high]",
+             "t.fatalities_low > t.fatalities_best OR t.fatalities_best > t.fatalities_high OR t.fatalities_low > t.fatalities_high",
+             "fatalities must satisfy low <= best <= high"),
+        Rule("withdrawn-without-reason", "events", ("status", "withdrawn_reason"), "withdrawn_reason", "t.status",
+             "t.status = 'withdrawn' AND t.withdrawn_reason IS NULL", "a withdrawn event must give withdrawn_reason"),
+        Rule("event-unsupported", "events", ("id",), "id", "t.id",
+             "NOT EXISTS (SELECT 1 FROM {claims} c WHERE c.event_id = t.id)", "no claim is about this event",
+             joins=(("claims", ("event_id",)),)),
+        Rule("coordinates-incomplete", "locations", ("latitude", "longitude"), "latitude", "[t.latitude, t.longitude]",
+             "(t.latitude IS NULL) <> (t.longitude IS NULL)", "latitude and longitude must both be given or both be empty"),
+        Rule("coordinate-precision", "locations", ("latitude", "coordinate_precision"), "coordinate_precision",
+             "t.coordinate_precision", "(t.coordinate_precision = 'none') = (t.latitude IS NOT NULL)",
+             "coordinates must be empty exactly when coordinate_precision is 'none'"),
+        Rule("self-link", "locations", ("id", "parent_id"), "parent_id", "t.parent_id", "t.parent_id = t.id",
+             "a location cannot be its own parent"),
+        Rule("span-incomplete", "claims", ("span_start", "span_end"), "span_end", "[t.span_start, t.span_end]",
+             "(t.span_start IS NULL) <> (t.span_end IS NULL)", "span_start and span_end must both be given or both be empty"),
+        Rule("span-empty", "claims", ("span_start", "span_end"), "span_end", "[t.span_start, t.span_end]",
+             "t.span_end <= t.span_start", "an evidence span must have span_start < span_end"),
+        Rule("span-outside-document", "claims", ("source_id", "span_end"), "span_end", "[t.span_end, s.text_length]",
+             "t.span_end > s.text_length", "the evidence span ends beyond the source text",
+             joins=(("sources", ("id", "text_length")),)),
+        Rule("span-without-document", "claims", ("source_id", "span_end"), "span_end", "t.source_id",
+             "t.span_end IS NOT NULL AND s.id IS NOT NULL AND s.text_length IS NULL",
+             "the claim has an evidence span but its source records no text_length",
+             joins=(("sources", ("id", "text_length")),)),
+        Rule("claim-without-subject", "claims", ("event_id", "about_actor_id", "about_location_id"), "event_id", "t.id",
+             "t.event_id IS NULL AND t.about_actor_id IS NULL AND t.about_location_id IS NULL",
+             "a claim must be about an event, an actor or a location"),
+        Rule("self-link", "actor_relations", ("subject_id", "object_id"), "object_id", "t.object_id",
+             "t.subject_id = t.object_id", "an actor cannot be related to itself"),
+        Rule("self-link", "claim_links", ("claim_id", "other_claim_id"), "other_claim_id", "t.other_claim_id",
+             "t.claim_id = t.other_claim_id", "a claim cannot be linked to itself"),
+    ]
+    return rules
+
+
+_SOURCE_JOIN = "LEFT JOIN {sources} s ON s.id = t.source_id"
+
+
+def check_domain(t: Tables) -> list[Problem]:
+    problems: list[Problem] = []
+    for rule in _rules():
+        if not t.usable(rule.table, *rule.needs) or not all(t.usable(tb, *fs) for tb, fs in rule.joins):
+            continue
+        names = {tb: t.alias[tb] for tb, _ in rule.joins}
+        extra = _SOURCE_JOIN.format(**names) if "sources" in names else ""
+        where = rule.where.format(**names)
+        data = t.tables[rule.table]
+        for row, key, value in t.rows(rule.table, rule.value, where, extra):
+            problems.append(Problem(rule.code, rule.message, table=rule.table, field=rule.field, row=row, key=key, value=value, file=data.file))
+    problems += _check_status(t)
+    return problems
+
+
+def _check_status(t: Tables) -> list[Problem]:
+    """Each event's status must equal the status derived from its claims (iraq_frontiers.status)."""
+    if not (t.usable("events", "id", "status", "withdrawn_reason") and t.usable("claims", "event_id", "stance")):
+        return []
+    effects = stance_effects()
+    values = ", ".join(f"('{s}', '{e}')" for s, e in effects.items())
+    flags = ", ".join(f"bool_or(x.effect = '{e}') AS has_{e}" for e in EFFECTS)
+    extra = (
+        f"LEFT JOIN (SELECT c.event_id, {flags} FROM {t.alias['claims']} c "
+        f"JOIN (VALUES {values}) AS x(stance, effect) ON x.stance = c.stance "
+        f"WHERE c.event_id IS NOT NULL GROUP BY c.event_id) f ON f.event_id = t.id"
+    )
+    derived = status_sql("t.withdrawn_reason IS NOT NULL")
+    # Events without claims are reported as event-unsupported; their status is not judged here.
+    where = f"(f.event_id IS NOT NULL OR t.withdrawn_reason IS NOT NULL) AND t.status IS NOT NULL AND t.status <> ({derived})"
+    data = t.tables["events"]
+    return [
+        Problem("status-inconsistent", f"status is {value.split('->')[0]!r} but its claims give {value.split('->')[1]!r} (rule: docs/data-dictionary.md#event-status)",
+                table="events", field="status", row=row, key=key, value=value, file=data.file)
+        for row, key, value in t.rows("events", f"t.status || '->' || ({derived})", where, extra)
+    ]

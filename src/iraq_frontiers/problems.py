@@ -1,0 +1,165 @@
+"""Problem records and the validation report.
+
+Every problem has a stable code (listed in CODES with its meaning), the table, the primary key
+(or row number) and field where it applies, the offending value and a message. A program reads
+Report.to_dict(); a person reads Report.format_text().
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+# code -> (layer, meaning). Layer "input" problems mean the package could not be read at all
+# or was refused (exit code 2); every other problem is invalid data (exit code 1).
+CODES: dict[str, tuple[str, str]] = {
+    # input: unreadable or refused
+    "path-not-found": ("input", "The path given does not exist."),
+    "descriptor-unreadable": ("input", "The descriptor is not readable JSON, not an object, or too large or deep."),
+    "archive-unreadable": ("input", "The zip archive is corrupt, unsafe (escaping paths, bomb) or holds no datapackage.json."),
+    "path-unsafe": ("input", "A resource path is absolute, contains '..', or leads outside the package folder."),
+    "remote-refused": ("input", "A resource points to a URL; remote data is never fetched unless allowed."),
+    "resource-unreadable": ("input", "A resource file is missing or cannot be parsed as its format."),
+    # (a) descriptor
+    "descriptor-invalid": ("descriptor", "The descriptor does not conform to the Data Package v2 profile."),
+    "schema-unsupported": ("descriptor", "A Table Schema uses a type or feature the toolkit does not support."),
+    "foreign-key-target-missing": ("descriptor", "A foreign key references a resource or field that does not exist."),
+    # (b) per table
+    "missing-column": ("table", "A field of the schema is absent from the data."),
+    "extra-column": ("table", "The data has a column the schema does not define."),
+    "duplicate-column": ("table", "The data has the same column name twice."),
+    "type-error": ("table", "A value cannot be read as the field's type."),
+    "required": ("table", "A required field is empty."),
+    "enum": ("table", "A value is not in the field's vocabulary."),
+    "minimum": ("table", "A value is below the field's minimum."),
+    "maximum": ("table", "A value is above the field's maximum."),
+    "pattern": ("table", "A value does not match the field's pattern."),
+    "min-length": ("table", "A value is shorter than the field's minLength."),
+    "max-length": ("table", "A value is longer than the field's maxLength."),
+    # (c) cross-table integrity
+    "primary-key-duplicate": ("integrity", "Two rows share a primary key."),
+    "unique-duplicate": ("integrity", "Two rows share a value that must be unique."),
+    "foreign-key-orphan": ("integrity", "A reference points to a key that does not exist in the referenced table."),
+    # (d) domain rules
+    "date-order": ("domain", "An end date is before its start date."),
+    "date-incomplete": ("domain", "One end of a date range is given without the other."),
+    "date-precision": ("domain", "A date is inconsistent with its precision (e.g. month precision not on the 1st)."),
+    "coordinates-incomplete": ("domain", "Only one of latitude and longitude is given."),
+    "coordinate-precision": ("domain", "Coordinates are present with precision 'none', or missing with another precision."),
+    "figures-order": ("domain", "Figures are not ordered low <= best <= high."),
+    "event-unsupported": ("domain", "An event has no claim about it."),
+    "status-inconsistent": ("domain", "An event's status differs from the status derived from its claims."),
+    "withdrawn-without-reason": ("domain", "A withdrawn event has no withdrawn_reason."),
+    "span-incomplete": ("domain", "Only one of span_start and span_end is given."),
+    "span-empty": ("domain", "An evidence span does not have span_start < span_end."),
+    "span-outside-document": ("domain", "An evidence span ends beyond the source's text_length."),
+    "span-without-document": ("domain", "An evidence span points into a source that records no text_length."),
+    "claim-without-subject": ("domain", "A claim is about no event, actor or location."),
+    "self-link": ("domain", "A relation or link points from a row to itself."),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a package."""
+
+    code: str
+    message: str
+    table: str | None = None
+    field: str | None = None
+    row: int | None = None  # 1-based data row (the header is not counted)
+    key: dict[str, Any] | None = None  # primary-key values of the row, where known
+    value: Any = None
+    file: str | None = None
+
+    def __post_init__(self):
+        if self.code not in CODES:
+            raise ValueError(f"unknown problem code {self.code!r}")
+
+    @property
+    def layer(self) -> str:
+        return CODES[self.code][0]
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["layer"] = self.layer
+        d["value"] = _jsonable(self.value)
+        return d
+
+    def location(self) -> str:
+        parts = [p for p in (self.file, self.table) if p]
+        where = ":".join(parts) if parts else "package"
+        if self.key:
+            where += " [" + ", ".join(f"{k}={v}" for k, v in self.key.items()) + "]"
+        elif self.row is not None:
+            where += f" row {self.row}"
+        if self.field:
+            where += f" field {self.field}"
+        return where
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if value == value and value not in (float("inf"), float("-inf")) else repr(value)
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return str(value)
+
+
+@dataclass
+class Report:
+    """The outcome of validating one package."""
+
+    path: str
+    problems: list[Problem] = field(default_factory=list)
+    tables: dict[str, int] = field(default_factory=dict)  # table -> rows read
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+    @property
+    def exit_code(self) -> int:
+        if any(p.layer == "input" for p in self.problems):
+            return 2
+        return 1 if self.problems else 0
+
+    def codes(self) -> set[str]:
+        return {p.code for p in self.problems}
+
+    def to_dict(self) -> dict[str, Any]:
+        counts: dict[str, int] = {}
+        for p in self.problems:
+            counts[p.code] = counts.get(p.code, 0) + 1
+        return {
+            "path": self.path,
+            "valid": self.valid,
+            "exit_code": self.exit_code,
+            "tables": self.tables,
+            "counts": counts,
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    def format_text(self, limit: int = 200) -> str:
+        lines = []
+        if self.valid:
+            rows = sum(self.tables.values())
+            lines.append(f"valid: {self.path} ({len(self.tables)} tables, {rows} rows)")
+            return "\n".join(lines)
+        lines.append(f"invalid: {self.path}: {len(self.problems)} problem(s)")
+        for p in self.problems[:limit]:
+            value = "" if p.value is None else f" (value: {_short(p.value)})"
+            lines.append(f"  [{p.code}] {p.location()}: {p.message}{value}")
+        if len(self.problems) > limit:
+            lines.append(f"  ... and {len(self.problems) - limit} more (use --json for all)")
+        return "\n".join(lines)
+
+
+def _short(value: Any, n: int = 80) -> str:
+    text = repr(value) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= n else text[: n - 3] + "..."
