@@ -1,0 +1,179 @@
+"""Checks of the curated CSV tables against the seed articles they were curated from.
+
+These tests read the CSVs with the csv module only (no project code), so they pin the data
+independently of the validator. The seed texts are not redistributed: the tests look for them in
+$IRAQ_FRONTIERS_SEEDS or ../shared/seeds (relative to the repository root) and skip otherwise.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "datapackage"
+SCHEMAS = ROOT / "schemas"
+N = 10  # shared-run length flagged as copied text (same as the project's verbatim hook)
+WORD = re.compile(r"[a-z0-9]+")
+
+
+def _seeds_dir() -> Path | None:
+    env = os.environ.get("IRAQ_FRONTIERS_SEEDS")
+    for cand in ([Path(env)] if env else []) + [ROOT.parent / "shared" / "seeds"]:
+        if cand.is_dir() and any(cand.glob("*.txt")):
+            return cand
+    return None
+
+
+SEEDS = _seeds_dir()
+needs_seeds = pytest.mark.skipif(
+    SEEDS is None,
+    reason="seed articles not found: set IRAQ_FRONTIERS_SEEDS or place them in ../shared/seeds",
+)
+
+
+def _schema(table: str) -> dict:
+    return json.loads((SCHEMAS / f"{table}.json").read_text(encoding="utf-8"))
+
+
+TABLES = sorted(p.stem for p in SCHEMAS.glob("*.json") if "fields" in _schema(p.stem))
+
+
+def _rows(table: str) -> list[dict[str, str]]:
+    path = DATA / f"{table}.csv"
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _grams(text: str) -> set[tuple[str, ...]]:
+    words = WORD.findall(text.lower())
+    return {tuple(words[i:i + N]) for i in range(len(words) - N + 1)}
+
+
+@pytest.fixture(scope="module")
+def texts() -> dict[str, str]:
+    if SEEDS is None:
+        pytest.skip("seed articles not found: set IRAQ_FRONTIERS_SEEDS or place them in ../shared/seeds")
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))}
+
+
+@pytest.fixture(scope="module")
+def seed_grams(texts) -> dict[tuple[str, ...], str]:
+    out: dict[tuple[str, ...], str] = {}
+    for name, text in texts.items():
+        for g in _grams(text):
+            out.setdefault(g, name)
+    return out
+
+
+# ---- format checks (need no seeds) -------------------------------------------------------------
+
+@pytest.mark.parametrize("table", TABLES)
+def test_csv_header_is_schema_order_and_file_is_clean(table):
+    path = DATA / f"{table}.csv"
+    assert path.exists(), f"{path} is missing"
+    raw = path.read_bytes()
+    assert not raw.startswith(b"\xef\xbb\xbf"), "CSV must not start with a BOM"
+    assert b"\r" not in raw, "CSV must use LF line endings"
+    header = raw.decode("utf-8").split("\n", 1)[0]
+    assert next(csv.reader([header])) == [f["name"] for f in _schema(table)["fields"]]
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_primary_keys_unique_and_present(table):
+    pk = _schema(table)["primaryKey"]
+    seen = set()
+    for i, row in enumerate(_rows(table), start=2):
+        key = tuple(row[k] for k in pk)
+        assert all(key), f"{table}.csv line {i}: empty primary key {key}"
+        assert key not in seen, f"{table}.csv line {i}: duplicate primary key {key}"
+        seen.add(key)
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_foreign_keys_resolve(table):
+    schema = _schema(table)
+    rows = _rows(table)
+    for fk in schema.get("foreignKeys", []):
+        target = fk["reference"].get("resource") or table  # no resource = self-reference
+        keys = {tuple(r[f] for f in fk["reference"]["fields"]) for r in _rows(target)}
+        for i, row in enumerate(rows, start=2):
+            value = tuple(row[f] for f in fk["fields"])
+            if all(v == "" for v in value):
+                continue  # null reference
+            assert value in keys, f"{table}.csv line {i}: {fk['fields']}={value} not found in {target}"
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_list_cells_have_no_empty_items(table):
+    fields = [f for f in _schema(table)["fields"] if f["type"] == "list"]
+    for i, row in enumerate(_rows(table), start=2):
+        for f in fields:
+            cell = row[f["name"]]
+            if cell:
+                items = cell.split(f.get("delimiter", ","))
+                assert all(x.strip() for x in items), f"{table}.csv line {i}: empty item in {f['name']}={cell!r}"
+                assert all(x == x.strip() for x in items), f"{table}.csv line {i}: padded item in {f['name']}"
+
+
+def test_every_event_has_a_claim():
+    claimed = {c["event_id"] for c in _rows("claims")}
+    missing = [e["id"] for e in _rows("events") if e["id"] not in claimed]
+    assert not missing, f"events without any claim: {missing}"
+
+
+# ---- checks against the seed texts ---------------------------------------------------------------
+
+@needs_seeds
+def test_sources_pin_the_exact_texts(texts):
+    sources = [s for s in _rows("sources") if s["document"]]
+    assert sources, "no source rows with a document"
+    for s in sources:
+        assert s["document"] in texts, f"{s['id']}: document {s['document']} not among the seeds"
+        text = texts[s["document"]]
+        digest = hashlib.sha256((SEEDS / s["document"]).read_bytes()).hexdigest()
+        assert s["sha256"] == digest, f"{s['id']}: sha256 differs from the seed file"
+        assert int(s["text_length"]) == len(text), f"{s['id']}: text_length differs from the seed text"
+
+
+@needs_seeds
+def test_every_seed_is_curated(texts):
+    documents = {s["document"] for s in _rows("sources")}
+    assert set(texts) <= documents, f"seeds without a source row: {sorted(set(texts) - documents)}"
+
+
+@needs_seeds
+def test_claim_spans_lie_inside_their_texts(texts):
+    docs = {s["id"]: s["document"] for s in _rows("sources")}
+    for c in _rows("claims"):
+        if c["span_start"] == "" and c["span_end"] == "":
+            continue
+        start, end = int(c["span_start"]), int(c["span_end"])
+        text = texts[docs[c["source_id"]]]
+        assert 0 <= start < end <= len(text), f"{c['id']}: span [{start}, {end}) outside 0..{len(text)}"
+        assert text[start:end].strip(), f"{c['id']}: span covers only whitespace"
+
+
+@needs_seeds
+@pytest.mark.parametrize("table", TABLES)
+def test_no_cell_copies_a_seed(table, seed_grams):
+    path = DATA / f"{table}.csv"
+    hits = []
+    for i, row in enumerate(_rows(table), start=2):
+        for field, cell in row.items():
+            shared = [g for g in _grams(cell) if g in seed_grams]
+            if shared:
+                hits.append(f"line {i} {field}: '{' '.join(shared[0])}' (from {seed_grams[shared[0]]})")
+    # runs that straddle cells count too (the project's pre-stop hook reads whole files)
+    if path.exists():
+        shared = [g for g in _grams(path.read_text(encoding="utf-8")) if g in seed_grams]
+        if shared and not hits:
+            hits.append(f"across cells: '{' '.join(shared[0])}'")
+    assert not hits, f"{table}.csv shares runs of {N}+ words with a seed; paraphrase: " + "; ".join(hits[:5])
