@@ -79,8 +79,10 @@ def write_csv(table, table_schema: dict[str, Any], path: Path, name: str = "tabl
 def write_parquet(table, table_schema: dict[str, Any], path: Path, extra_metadata: dict[bytes, bytes] | None = None) -> None:
     import pyarrow.parquet as pq
 
-    table = table.combine_chunks().replace_schema_metadata(
-        {b"iraq_frontiers.table_schema": json.dumps(table_schema, separators=(",", ":"), ensure_ascii=False).encode("utf-8"),
-         **(extra_metadata or {})}
-    )
-    pq.write_table(table, path, **PARQUET_OPTIONS)
+    metadata = {b"iraq_frontiers.table_schema": json.dumps(table_schema, separators=(",", ":"), ensure_ascii=False).encode("utf-8"),
+                **(extra_metadata or {})}
+    table = table.combine_chunks()
+    # With store_schema=False pyarrow drops the schema's metadata: add it to the footer explicitly.
+    with pq.ParquetWriter(path, table.schema, **PARQUET_OPTIONS) as writer:
+        writer.write_table(table)
+        writer.add_key_value_metadata(metadata)
