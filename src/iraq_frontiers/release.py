@@ -1,0 +1,428 @@
+"""Build a versioned release of the data package.
+
+    build_release("datapackage", "release")  ->  release/<version>/
+        parquet/   datapackage.json + one .parquet per table (locations as GeoParquet 1.1)
+        csv/       datapackage.json + one .csv per table
+        iraq-frontiers-<version>-parquet.zip, iraq-frontiers-<version>-csv.zip
+        RELEASE_NOTES.md   row counts per table, the diff against the previous release, changelog
+        SHA256SUMS         sha256 of every other file (`sha256sum -c SHA256SUMS` checks them)
+
+The package is validated first and an invalid one is refused. The release is written into a
+temporary sibling folder and renamed into place, so a failed build leaves nothing behind, and an
+existing release folder is replaced only with force=True. Every byte is a function of the input
+(the curated tables, schemas/, CHANGELOG.md, and SOURCE_DATE_EPOCH when set): two builds of the
+same input give identical SHA256SUMS.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import shutil
+import struct
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from iraq_frontiers.descriptor import build_descriptor, dumps
+from iraq_frontiers.metadata import package_metadata, repo_root, table_names, table_schema
+
+Progress = Callable[[str], None]
+GEO_TABLE = "locations"
+GEOMETRY = "geometry"
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+GEO_NOTE = (" The Parquet file also has a `geometry` column (GeoParquet 1.1: WKB points in OGC:CRS84, "
+            "longitude/latitude on WGS84, null where the place has no coordinates), derived from "
+            "`longitude` and `latitude`, which it keeps.")
+
+
+class ReleaseError(Exception):
+    """The release cannot be built; `exit_code` is 1 for invalid data or version, 2 for usage/input."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, report=None):
+        super().__init__(message)
+        self.report = report
+
+
+class InvalidPackage(ReleaseError):
+    exit_code = 1
+
+
+class BumpTooSmall(ReleaseError):
+    exit_code = 1
+
+
+class ReleaseExists(ReleaseError):
+    exit_code = 2
+
+
+@dataclass
+class BuildResult:
+    version: str
+    folder: Path
+    rows: dict[str, int]
+    files: dict[str, int]  # relative path -> bytes
+    previous: str | None = None  # previous release's version
+    required_bump: str | None = None
+    diff: Any = None  # diff.PackageDiff against the previous release
+    sha256sums: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "folder": str(self.folder),
+            "rows": self.rows,
+            "files": self.files,
+            "previous": self.previous,
+            "required_bump": self.required_bump,
+        }
+
+
+# --- time -------------------------------------------------------------------------------------
+
+def release_created() -> str | None:
+    """The `created` timestamp of the release: SOURCE_DATE_EPOCH when set, else the release date
+    in schemas/package.json (citation.date-released) at midnight UTC, else None (omitted)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            moment = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            raise ReleaseError(f"SOURCE_DATE_EPOCH={epoch!r} is not a Unix time in seconds") from None
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    released = (package_metadata().get("citation") or {}).get("date-released")
+    if released:
+        return f"{released}T00:00:00Z"
+    return None
+
+
+def _zip_time(created: str | None) -> tuple[int, ...]:
+    if not created:
+        return ZIP_EPOCH
+    moment = dt.datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ")
+    return max(ZIP_EPOCH, (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second - moment.second % 2))
+
+
+# --- reading the curated package ---------------------------------------------------------------
+
+def read_tables(source: str | os.PathLike) -> dict[str, Any]:
+    """The package's tables as Arrow tables typed per the compiled schemas (schemas/), in package order.
+
+    Raises ReleaseError when a table is missing or a value cannot be read as its type.
+    """
+    from iraq_frontiers.package_io import ROW, InputError, open_package, read_table
+    from iraq_frontiers.writers import to_arrow
+
+    tables = {}
+    try:
+        with open_package(source) as pkg:
+            resources = {r.get("name"): r for r in pkg.descriptor.get("resources", []) if isinstance(r, dict)}
+            for name in table_names():
+                if name not in resources:
+                    raise ReleaseError(f"{source}: the package has no resource {name!r}")
+                schema = table_schema(name)
+                data, problems = read_table(pkg, {**resources[name], "schema": schema})
+                if problems:
+                    first = problems[0]
+                    raise InvalidPackage(f"{source}: {len(problems)} value(s) cannot be read as their type, first: "
+                                         f"[{first.code}] {first.location()}: {first.message}")
+                tables[name] = to_arrow(data.frame.drop(ROW), schema)
+    except InputError as exc:
+        raise ReleaseError(f"{exc.problem.location()}: {exc.problem.message}") from None
+    return tables
+
+
+def stale_schemas(source: str | os.PathLike) -> list[str]:
+    """Tables whose schema in the source descriptor differs from the one compiled from schemas/."""
+    from iraq_frontiers.package_io import open_package
+
+    with open_package(source) as pkg:
+        resources = {r.get("name"): r for r in pkg.descriptor.get("resources", []) if isinstance(r, dict)}
+        return [t for t in table_names() if t in resources and resources[t].get("schema") != table_schema(t)]
+
+
+# --- GeoParquet -------------------------------------------------------------------------------
+
+def wkb_point(lon: float, lat: float) -> bytes:
+    """ISO WKB of a 2D point, little-endian."""
+    return struct.pack("<BIdd", 1, 1, float(lon), float(lat))
+
+
+def geometry_column(table):
+    """WKB points from longitude/latitude (null where either is null)."""
+    import pyarrow as pa
+
+    lons = table.column("longitude").to_pylist()
+    lats = table.column("latitude").to_pylist()
+    return pa.array([None if x is None or y is None else wkb_point(x, y) for x, y in zip(lons, lats)], pa.binary())
+
+
+def geo_metadata(table) -> bytes:
+    """GeoParquet 1.1 file metadata for the `geometry` column (no `crs` key: OGC:CRS84 by the spec)."""
+    lons = [x for x, y in zip(table.column("longitude").to_pylist(), table.column("latitude").to_pylist()) if x is not None and y is not None]
+    lats = [y for x, y in zip(table.column("longitude").to_pylist(), table.column("latitude").to_pylist()) if x is not None and y is not None]
+    column: dict[str, Any] = {"encoding": "WKB", "geometry_types": ["Point"]}
+    if lons:
+        column["bbox"] = [min(lons), min(lats), max(lons), max(lats)]
+    meta = {"version": "1.1.0", "primary_column": GEOMETRY, "columns": {GEOMETRY: column}}
+    return json.dumps(meta, separators=(",", ":")).encode("utf-8")
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+def write_parquet_package(tables: dict[str, Any], folder: Path, created: str | None = None) -> dict[str, Any]:
+    """Write one .parquet per table and a self-contained descriptor (bytes, sha256) into folder."""
+    from iraq_frontiers.writers import write_parquet
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in table_names():
+        table, schema, extra = tables[name], table_schema(name), None
+        if name == GEO_TABLE:
+            extra = {b"geo": geo_metadata(table)}
+            table = table.append_column(GEOMETRY, geometry_column(table))
+        write_parquet(table, schema, folder / f"{name}.parquet", extra_metadata=extra)
+    descriptor = build_descriptor("parquet", folder, extra={"created": created} if created else None)
+    for resource in descriptor["resources"]:
+        if resource["name"] == GEO_TABLE:
+            resource["description"] = (resource.get("description") or "").rstrip() + GEO_NOTE
+    (folder / "datapackage.json").write_bytes(dumps(descriptor).encode("utf-8"))
+    return descriptor
+
+
+def write_csv_package(tables: dict[str, Any], folder: Path, created: str | None = None) -> dict[str, Any]:
+    """Write one .csv per table (docs/csv-policy.md) and a self-contained descriptor into folder."""
+    from iraq_frontiers.writers import write_csv
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in table_names():
+        write_csv(tables[name], table_schema(name), folder / f"{name}.csv", name)
+    descriptor = build_descriptor("csv", folder, extra={"created": created} if created else None)
+    (folder / "datapackage.json").write_bytes(dumps(descriptor).encode("utf-8"))
+    return descriptor
+
+
+def write_zip(folder: Path, archive: Path, prefix: str, created: str | None = None) -> None:
+    """A deterministic zip of folder's files under prefix/ (fixed order, times and permissions)."""
+    when = _zip_time(created)
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in sorted(Path(folder).iterdir()):
+            info = zipfile.ZipInfo(f"{prefix}/{path.name}", date_time=when)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            info.external_attr = 0o100644 << 16
+            zf.writestr(info, path.read_bytes(), compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def sha256sums(folder: Path) -> str:
+    """`sha256sum` format: one `HASH  relative/path` line per file, sorted by path."""
+    folder = Path(folder)
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "SHA256SUMS")
+    return "".join(f"{sha256_file(p)}  {p.relative_to(folder).as_posix()}\n" for p in files)
+
+
+# --- previous release and notes ---------------------------------------------------------------
+
+def find_previous(out: Path, version: str) -> Path | None:
+    """The newest release in `out` older than `version` (a folder named by its version with parquet/)."""
+    from iraq_frontiers.versioning import Version, is_semver
+
+    current = Version.parse(version)
+    found = []
+    if Path(out).is_dir():
+        for child in Path(out).iterdir():
+            if child.is_dir() and is_semver(child.name) and (child / "parquet" / "datapackage.json").is_file():
+                v = Version.parse(child.name)
+                if v < current:
+                    found.append((v.sort_key(), child))
+    return max(found)[1] / "parquet" if found else None
+
+
+def changelog_section(version: str, changelog: Path | None = None) -> str | None:
+    """The body of CHANGELOG.md's section for `version`, else of its Unreleased section."""
+    if changelog is None:
+        root = repo_root()
+        changelog = root / "CHANGELOG.md" if root else None
+    if changelog is None or not changelog.is_file():
+        return None
+    text = changelog.read_text(encoding="utf-8")
+    for heading in (re.escape(f"[{version}]"), r"\[Unreleased\]"):
+        m = re.search(rf"^## {heading}[^\n]*\n(.*?)(?=^## |\Z)", text, flags=re.M | re.S)
+        if m and m.group(1).strip():
+            return m.group(1).strip()
+    return None
+
+
+def release_notes(version: str, created: str | None, rows: dict[str, int], files: dict[str, int],
+                  diff=None, previous_version: str | None = None, changelog: str | None = None, limit: int = 100) -> str:
+    meta = package_metadata()
+    out = [f"# {meta.get('title', meta['name'])} — {version}", ""]
+    if created:
+        out += [f"Released {created[:10]}.", ""]
+    out += ["## Tables", "", "| table | rows | Parquet bytes | CSV bytes |", "|---|---:|---:|---:|"]
+    for name in table_names():
+        out.append(f"| {name} | {rows[name]} | {files.get(f'parquet/{name}.parquet', 0)} | {files.get(f'csv/{name}.csv', 0)} |")
+    out.append(f"| **total** | {sum(rows.values())} | | |")
+    out += ["", "## Changes since the previous release", ""]
+    if diff is None:
+        out.append("First release: there is no previous release to compare with.")
+    elif diff.identical:
+        out.append(f"No differences in the data or the schemas since {previous_version}.")
+    else:
+        out.append(f"Compared with {previous_version}. The changes need a **{diff.required_bump or 'no'}** version bump.")
+        out.append("")
+        out += ["| table | status | rows added | rows removed | rows changed | fields added | fields removed | fields retyped |",
+                "|---|---|---:|---:|---:|---|---|---|"]
+        for t in diff.tables:
+            if t.status == "same":
+                continue
+            retyped = ", ".join(f"{r['field']} ({r['old']} → {r['new']})" for r in t.fields_retyped)
+            out.append(f"| {t.table} | {t.status} | {len(t.added)} | {len(t.removed)} | {len(t.changed)} | "
+                       f"{', '.join(t.fields_added)} | {', '.join(t.fields_removed)} | {retyped} |")
+        for t in diff.tables:
+            if t.status == "same" or not (t.added or t.removed or t.changed):
+                continue
+            out += ["", f"### {t.table}", ""]
+            for label, keys in (("Added", t.added), ("Removed", t.removed)):
+                if keys:
+                    shown = ", ".join(f"`{_key(k)}`" for k in keys[:limit])
+                    more = f" and {len(keys) - limit} more" if len(keys) > limit else ""
+                    out.append(f"- {label}: {shown}{more}")
+            if t.changed:
+                out.append(f"- Changed ({len(t.changed)}):")
+                for c in t.changed[:limit]:
+                    out.append(f"  - `{_key(c['key'])}`: {', '.join(c['fields'])}")
+                if len(t.changed) > limit:
+                    out.append(f"  - … and {len(t.changed) - limit} more (`iraq-frontiers diff` lists all)")
+    if changelog:
+        out += ["", "## Changelog", "", changelog]
+    out += ["", "## Files", "",
+            "- `parquet/`: typed Parquet (zstd), `locations` as GeoParquet 1.1; `csv/`: CSV (see the CSV policy); "
+            "each with a self-contained `datapackage.json` (Data Package v2).",
+            f"- `iraq-frontiers-{version}-parquet.zip`, `iraq-frontiers-{version}-csv.zip`: the same folders zipped.",
+            "- `SHA256SUMS`: check with `sha256sum -c SHA256SUMS`.", ""]
+    return "\n".join(out)
+
+
+def _key(key: dict[str, Any]) -> str:
+    return " / ".join(str(v) for v in key.values())
+
+
+# --- the build --------------------------------------------------------------------------------
+
+def build_release(source: str | os.PathLike = "datapackage", out: str | os.PathLike = "release", *,
+                  force: bool = False, previous: str | os.PathLike | None = None,
+                  progress: Progress | None = None) -> BuildResult:
+    """Validate `source` and write release `out/<version>/` atomically. Raises ReleaseError (see its subclasses)."""
+    from iraq_frontiers.diff import diff_snapshots, read_snapshot, snapshot_from_arrow
+    from iraq_frontiers.package_io import InputError
+    from iraq_frontiers.validation import validate
+    from iraq_frontiers.versioning import VersionError, Version, check_bump
+
+    say = progress or (lambda _m: None)
+    version = package_metadata()["version"]
+    try:
+        Version.parse(version)
+    except VersionError as exc:
+        raise ReleaseError(f"schemas/package.json: {exc}") from None
+    out = Path(out)
+    final = out / version
+    if final.exists() and not force:
+        raise ReleaseExists(f"release folder {final} already exists: pass --force to replace it, or set a new version in schemas/package.json")
+    created = release_created()
+
+    say(f"validating {source}")
+    report = validate(source, progress=say)
+    if not report.valid:
+        raise (InvalidPackage if report.exit_code == 1 else ReleaseError)(
+            f"{source} is not valid ({len(report.problems)} problem(s)): run `iraq-frontiers validate {source}`", report)
+    stale = stale_schemas(source)
+    if stale:
+        raise InvalidPackage(f"{source}/datapackage.json is out of date with schemas/ for {', '.join(stale)}: "
+                             "run `iraq-frontiers descriptor`")
+    say("reading tables")
+    tables = read_tables(source)
+    schemas = {t: table_schema(t) for t in table_names()}
+
+    prev_path = Path(previous) if previous is not None else find_previous(out, version)
+    diff = prev_version = None
+    if prev_path is not None:
+        say(f"comparing with the previous release {prev_path}")
+        try:
+            old = read_snapshot(prev_path)
+        except InputError as exc:
+            raise ReleaseError(f"previous release {prev_path}: {exc.problem.message}") from None
+        prev_version = old.version
+        diff = diff_snapshots(old, snapshot_from_arrow(str(source), version, tables, schemas))
+        if prev_version is None:
+            raise ReleaseError(f"previous release {prev_path} has no version in its descriptor")
+        why = check_bump(prev_version, version, diff.required_bump)
+        if why:
+            raise BumpTooSmall(why)
+
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{version}.partial-", dir=out))
+    try:
+        say("writing Parquet")
+        write_parquet_package(tables, tmp / "parquet", created)
+        say("writing CSV")
+        write_csv_package(tables, tmp / "csv", created)
+        say("zipping")
+        for fmt in ("parquet", "csv"):
+            name = f"iraq-frontiers-{version}-{fmt}"
+            write_zip(tmp / fmt, tmp / f"{name}.zip", name, created)
+        files = {p.relative_to(tmp).as_posix(): p.stat().st_size for p in sorted(tmp.rglob("*")) if p.is_file()}
+        rows = {t: tables[t].num_rows for t in table_names()}
+        notes = release_notes(version, created, rows, files, diff, prev_version, changelog_section(version))
+        (tmp / "RELEASE_NOTES.md").write_bytes(notes.encode("utf-8"))
+        sums = sha256sums(tmp)
+        (tmp / "SHA256SUMS").write_bytes(sums.encode("utf-8"))
+        files = {p.relative_to(tmp).as_posix(): p.stat().st_size for p in sorted(tmp.rglob("*")) if p.is_file()}
+        os.chmod(tmp, 0o755)
+        say(f"publishing {final}")
+        _publish(tmp, final, force)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return BuildResult(version, final, rows, files, prev_version, diff.required_bump if diff else None, diff, sums)
+
+
+def _publish(tmp: Path, final: Path, force: bool) -> None:
+    """Move the finished build into place; an existing release is replaced only with force."""
+    if not final.exists():
+        try:
+            os.rename(tmp, final)
+            return
+        except OSError:
+            if not final.exists():
+                raise
+    if not force:
+        raise ReleaseExists(f"release folder {final} already exists: pass --force to replace it")
+    old = final.with_name(f".{final.name}.old-{os.getpid()}")
+    os.rename(final, old)
+    try:
+        os.rename(tmp, final)
+    except BaseException:
+        os.rename(old, final)  # put the previous release back
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def build_parquet_data(source: str | os.PathLike, folder: Path) -> dict[str, Any]:
+    """The Parquet package of `source` without validation or notes (used by the wheel build hook)."""
+    return write_parquet_package(read_tables(source), Path(folder), release_created())

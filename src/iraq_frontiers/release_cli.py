@@ -1,0 +1,160 @@
+"""Release subcommands: build, diff, cite, citation-files (registered by iraq_frontiers.cli).
+
+Exit codes as everywhere: 0 ok, 1 invalid data (or a version bump too small for the changes),
+2 usage error or unreadable / refused input (e.g. an existing release folder without --force).
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+EXIT_OK, EXIT_INVALID, EXIT_INPUT = 0, 1, 2
+
+
+def _progress(enabled: bool):
+    if not enabled or not sys.stderr.isatty():
+        return None
+    start = time.monotonic()
+
+    def say(msg: str) -> None:
+        sys.stderr.write(f"\r\033[K[{time.monotonic() - start:6.1f}s] {msg}")
+        sys.stderr.flush()
+
+    return say
+
+
+def _clear(say) -> None:
+    if say:
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
+
+
+def _error(args, message: str, code: int, extra: dict | None = None) -> int:
+    if getattr(args, "json", False):
+        print(json.dumps({"ok": False, "exit_code": code, "error": message, **(extra or {})}, indent=2, ensure_ascii=False))
+    else:
+        print(f"iraq-frontiers {args.command}: {message}", file=sys.stderr)
+    return code
+
+
+def _cmd_build(args) -> int:
+    from iraq_frontiers.release import ReleaseError, build_release
+
+    say = _progress(not args.json and not args.quiet)
+    try:
+        result = build_release(args.source, args.out, force=args.force, previous=args.previous, progress=say)
+    except ReleaseError as exc:
+        _clear(say)
+        extra = {}
+        if exc.report is not None:
+            extra["validation"] = exc.report.to_dict()
+            if not args.json:
+                print(exc.report.format_text(limit=args.limit), file=sys.stderr)
+        return _error(args, str(exc), exc.exit_code, extra)
+    except OSError as exc:
+        _clear(say)
+        return _error(args, f"cannot write the release: {exc}", EXIT_INPUT)
+    _clear(say)
+    if args.json:
+        print(json.dumps({"ok": True, **result.to_dict()}, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    rows = sum(result.rows.values())
+    size = sum(result.files.values())
+    print(f"built release {result.version} in {result.folder} ({len(result.rows)} tables, {rows} rows, "
+          f"{len(result.files)} files, {size} bytes)")
+    if result.previous:
+        print(f"compared with {result.previous}: changes need {result.required_bump or 'no'} version bump")
+    else:
+        print("no previous release found: release notes say this is the first release")
+    return EXIT_OK
+
+
+def _cmd_diff(args) -> int:
+    from iraq_frontiers.diff import diff_packages
+    from iraq_frontiers.package_io import InputError
+
+    try:
+        d = diff_packages(args.old, args.new)
+    except InputError as exc:
+        return _error(args, f"{exc.problem.location()}: {exc.problem.message}", EXIT_INPUT)
+    if args.json:
+        print(d.to_json())
+    else:
+        print(d.format_text(limit=args.limit))
+    return EXIT_INVALID if args.exit_code and not d.identical else EXIT_OK
+
+
+def _cmd_cite(args) -> int:
+    from iraq_frontiers.citation import cite
+
+    sys.stdout.write(cite(args.style))
+    return EXIT_OK
+
+
+def _cmd_citation_files(args) -> int:
+    from iraq_frontiers.citation import stale_citation_files, write_citation_files
+
+    root = Path(args.dir)
+    if not root.is_dir():
+        return _error(args, f"no such folder: {root}", EXIT_INPUT)
+    if args.check:
+        stale = stale_citation_files(root)
+        if stale:
+            print(f"out of date with schemas/package.json: {', '.join(stale)} (run `iraq-frontiers citation-files`)", file=sys.stderr)
+            return EXIT_INVALID
+        print("CITATION.cff and .zenodo.json match schemas/package.json")
+        return EXIT_OK
+    for path in write_citation_files(root):
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "build", help="build a versioned release (Parquet + CSV packages, zips, checksums, notes)",
+        description="Validate SOURCE and, only if it is valid, build release OUT/<version>/ (the version is the one in "
+        "schemas/package.json): parquet/ and csv/ packages each with a self-contained datapackage.json, a zip of each, "
+        "RELEASE_NOTES.md (rows per table, changes since the previous release, changelog) and SHA256SUMS. The previous "
+        "release is the newest older version folder in OUT (or --previous); the build is refused when the version bump "
+        "is smaller than the changes need (docs/versioning.md). The release is written to a temporary folder and renamed "
+        "into place: a failed build leaves nothing behind. Identical input gives identical bytes (set SOURCE_DATE_EPOCH "
+        "to record a `created` time).",
+        epilog="Exit codes: 0 built; 1 invalid package or version bump too small; 2 release exists without --force, "
+        "unreadable input or usage error.")
+    p.add_argument("source", nargs="?", default="datapackage", help="curated package to release (default: ./datapackage)")
+    p.add_argument("--out", default="release", help="folder that holds the releases (default: ./release)")
+    p.add_argument("--force", action="store_true", help="replace an existing release folder of the same version")
+    p.add_argument("--previous", metavar="PATH", help="previous release to compare with (folder, datapackage.json or zip); "
+                   "default: the newest older release in --out")
+    p.add_argument("--json", action="store_true", help="print the result as JSON; no progress display")
+    p.add_argument("--quiet", action="store_true", help="no progress display")
+    p.add_argument("--limit", type=int, default=50, help="most validation problems to list when the package is invalid")
+    p.set_defaults(func=_cmd_build)
+
+    p = sub.add_parser(
+        "diff", help="compare two packages: rows added, removed and changed per table",
+        description="Compare OLD and NEW (each a datapackage.json, a folder holding one, or a .zip; CSV or Parquet): "
+        "per table, fields added, removed and retyped, and rows added, removed and changed matched by primary key, with "
+        "each changed field's value before and after. Also prints the smallest version bump the changes need "
+        "(removed or retyped = major, added = minor, changed values = patch).",
+        epilog="Exit codes: 0 compared (1 with --exit-code when they differ); 2 unreadable input or usage error.")
+    p.add_argument("old", help="the older package")
+    p.add_argument("new", help="the newer package")
+    p.add_argument("--json", action="store_true", help="print the full difference as JSON (every row)")
+    p.add_argument("--limit", type=int, default=50, help="most rows listed per table and kind of change in text output (default 50)")
+    p.add_argument("--exit-code", action="store_true", help="exit 1 when the packages differ (like git diff --exit-code)")
+    p.set_defaults(func=_cmd_diff)
+
+    p = sub.add_parser("cite", help="print how to cite the dataset (APA, BibTeX or CITATION.cff)",
+                       description="Print the citation of this version of the dataset, generated from schemas/package.json.")
+    p.add_argument("--style", choices=("apa", "bibtex", "cff"), default="apa", help="citation style (default apa)")
+    p.set_defaults(func=_cmd_cite)
+
+    p = sub.add_parser("citation-files", help="generate CITATION.cff and .zenodo.json from schemas/package.json",
+                       description="Write CITATION.cff and .zenodo.json (generated from schemas/package.json; never edit them). "
+                       "With --check, only compare and exit 1 when they are out of date.")
+    p.add_argument("--dir", default=".", help="repository root to write into or check (default: .)")
+    p.add_argument("--check", action="store_true", help="exit 1 if the files differ from a fresh generation")
+    p.set_defaults(func=_cmd_citation_files)
