@@ -24,10 +24,8 @@ WORD = re.compile(r"[a-z0-9]+")
 
 def _seeds_dir() -> Path | None:
     env = os.environ.get("IRAQ_FRONTIERS_SEEDS")
-    for cand in ([Path(env)] if env else []) + [ROOT.parent / "shared" / "seeds"]:
-        if cand.is_dir() and any(cand.glob("*.txt")):
-            return cand
-    return None
+    cand = Path(env) if env else ROOT.parent / "shared" / "seeds"  # an explicit setting wins
+    return cand if cand.is_dir() and any(cand.glob("*.txt")) else None
 
 
 SEEDS = _seeds_dir()
