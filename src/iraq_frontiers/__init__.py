@@ -25,14 +25,16 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def __getattr__(name: str) -> Any:
     if name == "__version__":
-        from importlib.metadata import PackageNotFoundError, version
-
+        # schemas/package.json holds the one version (bundled in the wheel as _data/schemas): read it
+        # there first, so an editable install does not report a stale version after a bump.
         try:
-            return version("iraq-frontiers")
-        except PackageNotFoundError:  # running from a source tree that is not installed
             from iraq_frontiers.metadata import package_metadata
 
             return package_metadata()["version"]
+        except (FileNotFoundError, KeyError):
+            from importlib.metadata import version
+
+            return version("iraq-frontiers")
     if name in _LAZY:
         return getattr(import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'iraq_frontiers' has no attribute {name!r}")
