@@ -24,24 +24,67 @@ def as_list(value) -> list[str]:
 
 
 class Tables:
-    """The package's typed tables registered in one DuckDB connection."""
+    """The package's typed tables registered in one DuckDB connection.
 
-    def __init__(self, tables: dict[str, TableData], schemas: dict[str, dict[str, Any]]):
+    A table is either a TableData (a polars frame, registered as Arrow) or a fastpath.ParquetTable
+    (a view over read_parquet: DuckDB streams the file, nothing is materialised in Python).
+    DuckDB's memory is capped (IRAQ_FRONTIERS_DUCKDB_MEMORY, default 2GB) and spills to a
+    temporary folder beyond it, so large packages validate in bounded memory.
+    """
+
+    def __init__(self, tables: dict[str, Any], schemas: dict[str, dict[str, Any]], say=None):
+        import os
+        import tempfile
+
         import duckdb
 
-        self.con = duckdb.connect()
-        self.tables = tables
-        self.schemas = schemas
+        self._tmp = tempfile.mkdtemp(prefix="iraq-frontiers-duckdb-")
+        self.con = duckdb.connect(config={
+            "memory_limit": os.environ.get("IRAQ_FRONTIERS_DUCKDB_MEMORY", "2GB"),
+            "temp_directory": self._tmp,
+            "preserve_insertion_order": False,
+        })
+        self.tables: dict[str, Any] = {}
+        self.schemas = dict(schemas)
         self.alias: dict[str, str] = {}
-        for i, (name, data) in enumerate(tables.items()):
-            alias = f"t{i}"
+        self.say = say or (lambda _msg: None)
+        for name, data in tables.items():
+            self.add(name, data)
+
+    def add(self, name: str, data, schema: dict[str, Any] | None = None) -> str:
+        """Register a table; returns its alias in SQL."""
+        self._n = getattr(self, "_n", 0) + 1
+        alias = f"t{self._n}"
+        if getattr(data, "select_sql", None):
+            self.con.execute(f"CREATE VIEW {alias} AS {data.select_sql}")
+        else:
             self.con.register(alias, data.frame.to_arrow())
-            self.alias[name] = alias
+        self.alias[name] = alias
+        self.tables[name] = data
+        if schema is not None:
+            self.schemas[name] = schema
+        return alias
+
+    def drop(self, name: str) -> None:
+        """Forget a table (to register it again another way)."""
+        alias = self.alias.pop(name)
+        data = self.tables.pop(name)
+        if getattr(data, "select_sql", None):
+            self.con.execute(f"DROP VIEW {alias}")
+        else:
+            self.con.unregister(alias)
+
+    def columns(self, table: str) -> list[str]:
+        data = self.tables[table]
+        return data.columns if getattr(data, "frame", None) is None else data.frame.columns
 
     def usable(self, table: str, *fields: str) -> bool:
         """True when the table was read and every named field is present with its type."""
         data = self.tables.get(table)
-        return data is not None and all(f in data.frame.columns and f not in data.unusable for f in fields)
+        if data is None:
+            return False
+        columns = self.columns(table)
+        return all(f in columns and f not in data.unusable for f in fields)
 
     def pk(self, table: str) -> list[str]:
         return as_list(self.schemas.get(table, {}).get("primaryKey"))
@@ -59,7 +102,10 @@ class Tables:
         return out
 
     def close(self):
+        import shutil
+
         self.con.close()
+        shutil.rmtree(self._tmp, ignore_errors=True)
 
 
 def _not_null(alias: str, fields: list[str]) -> str:

@@ -257,7 +257,7 @@ def synthesize(out: str | Path, events: int, fmt: str = "parquet", seed: int = 0
     K = errors
     plan = _Plan(np.random.default_rng([seed, 7, 7]), K, n)
     injected: list[dict[str, Any]] = []
-    min_length_code = "min-length" if fmt == "parquet" else "required"  # CSV reads an empty string as empty
+    min_length_code = "required"  # an empty string is read as empty (null) in CSV and Parquet alike
 
     def expect(code, table, field, row, key):
         injected.append({"code": code, "table": table, "field": field, "row": int(row), "key": key})
@@ -356,13 +356,19 @@ def synthesize(out: str | Path, events: int, fmt: str = "parquet", seed: int = 0
     cp_names = np.array(cprec)[cp]
     no_coords = (cp_names == "none") | is_country
     cp = np.where(is_country, cprec.index("none"), cp)
-    lat = rng.uniform(29.0, 38.0, n_loc)
-    lon = rng.uniform(38.0, 49.0, n_loc)
+    country_idx = rng.integers(0, len(_COUNTRIES), n_loc)
+    try:  # points inside their country's box (geo_checks), else anywhere in the region
+        from iraq_frontiers.geo_checks import COUNTRY_BOXES
+    except ImportError:
+        COUNTRY_BOXES = {}
+    box = np.array([COUNTRY_BOXES.get(c, (29.0, 37.0, 38.7, 48.0)) for c in _COUNTRIES])[country_idx]
+    lat = box[:, 0] + rng.random(n_loc) * (box[:, 1] - box[:, 0])
+    lon = box[:, 2] + rng.random(n_loc) * (box[:, 3] - box[:, 2])
     loc_cols = {
         "id": lid,
         "name": _text("Synthetic place ", lid),
         "kind": pa.array(np.where(is_country, "country", np.array(lkinds)[rng.integers(0, len(lkinds), n_loc)])),
-        "country": _take(_COUNTRIES, rng.integers(0, len(_COUNTRIES), n_loc)),
+        "country": _take(_COUNTRIES, country_idx),
         "parent_id": pa.array(_ids("loc-", parent, w_loc).to_numpy(zero_copy_only=False), pa.string(), mask=is_country),
         "latitude": _float(np.round(lat, 5), no_coords),
         "longitude": _float(np.round(lon, 5), no_coords),
@@ -382,6 +388,7 @@ def synthesize(out: str | Path, events: int, fmt: str = "parquet", seed: int = 0
         for j in range(K):
             r = rows.pop()
             locations = _replace(locations, "longitude", [r], [200.0])
+            locations = _replace(locations, "country", [r], [None])  # out of range, not also outside a country
             expect("maximum", "locations", "longitude", r + 1, key(r))
             r = rows.pop()
             locations = _replace(locations, "longitude", [r], [None])

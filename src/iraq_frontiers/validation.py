@@ -14,56 +14,99 @@ from iraq_frontiers.problems import Problem, Report
 Progress = Callable[[str], None]
 
 
-def validate(path: str | os.PathLike, progress: Progress | None = None) -> Report:
-    """Validate a data package: a datapackage.json, a folder holding one, or a .zip of one."""
+ENGINES = ("auto", "fast", "pandera")
+
+
+def validate(path: str | os.PathLike, progress: Progress | None = None, engine: str = "auto") -> Report:
+    """Validate a data package: a datapackage.json, a folder holding one, or a .zip of one.
+
+    engine: how tables are read and layer (b) runs. "pandera" (the reference engine) reads every
+    table into a polars frame and checks it with the compiled Pandera schema. "fast" leaves Parquet
+    files where they are: one streaming scan per table checks the same constraints, and DuckDB reads
+    the files directly for keys and domain rules (CSV tables are read into frames, then checked by the
+    same compiled expressions). "auto" (default) is "fast" for Parquet resources and Pandera for CSV.
+    Every engine reports the same problems; a table the fast path cannot check exactly (see
+    iraq_frontiers.fastpath) is read and checked the reference way.
+    """
     from iraq_frontiers.package_io import InputError, open_package
 
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}")
     report = Report(str(path))
     say = progress or (lambda _msg: None)
     try:
         with open_package(path) as pkg:
-            _validate_opened(pkg, report, say)
+            _validate_opened(pkg, report, say, engine)
     except InputError as exc:
         report.problems.append(exc.problem)
     return report
 
 
-def _validate_opened(pkg, report: Report, say: Progress) -> None:
+def _validate_opened(pkg, report: Report, say: Progress, engine: str = "auto") -> None:
     from iraq_frontiers.descriptor_checks import check_descriptor
     from iraq_frontiers.domain import check_domain
     from iraq_frontiers.integrity import Tables, check_foreign_keys, check_keys
-    from iraq_frontiers.package_io import InputError, read_table
-    from iraq_frontiers.table_checks import check_table
+    from iraq_frontiers.package_io import InputError
+    from iraq_frontiers.schema_guard import check_resources, first_resources
 
     say("checking the descriptor")
     report.problems += check_descriptor(pkg.descriptor)
-    resources = [r for r in pkg.descriptor.get("resources", []) if isinstance(r, dict)] if isinstance(pkg.descriptor.get("resources"), list) else []
-    schemas: dict[str, dict[str, Any]] = {}
-    tables = {}
-    unsupported = {p.table for p in report.problems if p.code == "schema-unsupported" and p.field is None}
-    for i, resource in enumerate(resources, 1):
-        name = resource.get("name")
-        schema = resource.get("schema")
-        if not isinstance(name, str) or not isinstance(schema, dict) or name in unsupported or not isinstance(schema.get("fields"), list):
-            continue
-        say(f"reading {name} ({i}/{len(resources)})")
-        try:
-            data, problems = read_table(pkg, resource)
-        except InputError as exc:  # this table is unreadable; the others are still checked
-            report.problems.append(exc.problem)
-            continue
-        report.problems += problems
-        report.tables[name] = data.frame.height
-        say(f"checking {name} ({i}/{len(resources)}, {data.frame.height} rows)")
-        report.problems += check_table(data, schema)
-        schemas[name] = schema
-        tables[name] = data
-    say("checking keys across tables")
-    t = Tables(tables, schemas)
+    guard_problems, refused = check_resources(pkg.descriptor)  # schemas the readers cannot follow: not read
+    report.problems += guard_problems
+    resources = first_resources(pkg.descriptor)
+    unsupported = {p.table for p in report.problems if p.code == "schema-unsupported" and p.field is None} | refused
+    t = Tables({}, {}, say)
     try:
+        for i, resource in enumerate(resources, 1):
+            name = resource.get("name")
+            schema = resource.get("schema")
+            if not isinstance(name, str) or not isinstance(schema, dict) or name in unsupported or not isinstance(schema.get("fields"), list):
+                continue
+            say(f"reading {name} ({i}/{len(resources)})")
+            try:
+                report.problems += _check_table(pkg, resource, name, schema, t, engine, report, lambda m: say(f"{m} ({i}/{len(resources)})"))
+            except InputError as exc:  # this table is unreadable; the others are still checked
+                report.problems.append(exc.problem)
+        say("checking keys across tables")
         report.problems += check_keys(t)
         report.problems += check_foreign_keys(t)
         say("checking domain rules")
         report.problems += check_domain(t)
     finally:
         t.close()
+
+
+def _check_table(pkg, resource, name, schema, t, engine: str, report: Report, say: Progress) -> list[Problem]:
+    """Read one table and run layer (b) on it; registers it in `t` for layers (c) and (d)."""
+    from iraq_frontiers.package_io import read_table, resource_file, resource_format
+    from iraq_frontiers.fastpath import Unsupported, check_table_fast, open_parquet, plan_table_checks
+
+    fast = None
+    if engine != "pandera" and resource_format(resource, resource_file(pkg, resource)) == "parquet":
+        fast = open_parquet(pkg, resource)
+    if fast is not None:
+        try:
+            plan = plan_table_checks(fast, schema)
+        except Unsupported:
+            fast = None
+    if fast is not None:
+        alias = t.add(name, fast, schema)
+        report.tables[name] = fast.height
+        say(f"checking {name} ({fast.height:,} rows)")
+        found = check_table_fast(fast, plan)
+        if found is not None:
+            return found
+        t.drop(name)  # cells the reference reader reports or changes: read it that way
+        del report.tables[name]
+    data, problems = read_table(pkg, resource)
+    report.tables[name] = data.frame.height
+    alias = t.add(name, data, schema)
+    say(f"checking {name} ({data.frame.height:,} rows)")
+    if engine == "fast":
+        try:
+            return problems + check_table_fast(data, plan_table_checks(data, schema))
+        except Unsupported:
+            pass
+    from iraq_frontiers.table_checks import check_table
+
+    return problems + check_table(data, schema)
