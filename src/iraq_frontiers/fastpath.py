@@ -197,7 +197,7 @@ def _failing(check, col, ftype: str):
     if code == "enum":
         if ftype == "list":
             raise Unsupported("enum on a list")
-        return ~col.is_in(pl.Series(list(arg), dtype=col_dtype(ftype)) if arg else pl.Series([], dtype=col_dtype(ftype)))
+        return ~col.is_in(pl.Series(list(arg), dtype=col_dtype(ftype)).implode())
     if code in ("minimum", "maximum"):
         if ftype not in ("integer", "number") or isinstance(arg, bool) or not isinstance(arg, (int, float)):
             raise Unsupported(f"{code} on a {ftype} field")
