@@ -59,7 +59,10 @@ def profile_errors(descriptor: dict[str, Any], profile: str = "datapackage.json"
 def _frictionless_errors(descriptor: dict[str, Any]) -> list[str]:
     from frictionless import Package
 
-    report = Package.validate_descriptor(descriptor)
+    try:
+        report = Package.validate_descriptor(descriptor)
+    except Exception as exc:  # noqa: BLE001 - frictionless on a hostile descriptor: report, never raise
+        return [f"the descriptor could not be checked: {type(exc).__name__}: {str(exc)[:300]}"]
     return [e.message for e in report.errors]
 
 
@@ -90,21 +93,25 @@ def check_descriptor(descriptor: dict[str, Any], file: str = "datapackage.json")
             continue
         names = [f.get("name") for f in schema["fields"] if isinstance(f, dict)]
         for f in schema["fields"]:
-            if isinstance(f, dict) and field_type(f) not in TYPE_MAP:
+            if not isinstance(f, dict) or not isinstance(f.get("type", "string"), str):
+                continue  # reported by schema_guard
+            if field_type(f) not in TYPE_MAP:
                 problems.append(Problem("schema-unsupported", f"type {f.get('type')!r} is not supported (supported: {', '.join(TYPE_MAP)})", table=name, field=f.get("name"), file=file, value=f.get("type")))
-            if isinstance(f, dict) and field_type(f) == "list" and set(f.get("constraints", {})) - {"required"}:
+            if field_type(f) == "list" and isinstance(f.get("constraints", {}), dict) and set(f.get("constraints", {})) - {"required"}:
                 problems.append(Problem("schema-unsupported", "list fields support only the required constraint", table=name, field=f.get("name"), file=file))
-        for fk in schema.get("foreignKeys", []) or []:
+        fks = schema.get("foreignKeys")
+        for fk in fks if isinstance(fks, list) else []:
             if not isinstance(fk, dict) or not isinstance(fk.get("reference"), dict):
                 continue
             ref = fk["reference"]
             target = ref.get("resource") or name
             fields = _as_list(fk.get("fields"))
             ref_fields = _as_list(ref.get("fields"))
-            if target not in schemas:
+            if not isinstance(target, str) or target not in schemas:
                 problems.append(Problem("foreign-key-target-missing", f"foreign key {fields} references resource {target!r}, which the package does not have", table=name, file=file, value=target))
                 continue
-            target_names = [f.get("name") for f in schemas[target]["fields"] if isinstance(f, dict)]
+            target_fields = schemas[target].get("fields")
+            target_names = [f.get("name") for f in target_fields if isinstance(f, dict)] if isinstance(target_fields, list) else []
             missing = [f for f in fields if f not in names] + [f for f in ref_fields if f not in target_names]
             if missing or len(fields) != len(ref_fields):
                 problems.append(Problem("foreign-key-target-missing", f"foreign key {fields} -> {target}{ref_fields} names fields that do not exist or differ in number", table=name, file=file, value=missing))

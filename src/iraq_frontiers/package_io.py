@@ -1,15 +1,30 @@
 """Open a data package (descriptor file, folder or zip) and read its tables into typed frames.
 
-Reading never trusts the package: paths must stay inside the package folder, URLs are refused,
-archives are extracted with size bounds, and every value that cannot be read as its field's type
-becomes a `type-error` problem (the cell is then treated as empty), never a silent coercion.
+Reading never trusts the package (see docs/validation.md, "Bad input"):
+- paths must stay inside the package folder and name regular files; URLs are refused, never fetched;
+- archives are extracted with bounds on entry count, per-entry and total size and compression ratio;
+- descriptors are bounded in size and depth, must be strict JSON objects (no NaN, no duplicate keys);
+- CSV files must be UTF-8 (a UTF-8 byte-order mark is dropped); other encodings and NUL bytes are
+  refused naming the byte offset and line; a file that cannot be split into cells is refused naming
+  the line; rows with the wrong number of cells, blank rows, control characters and cells over 1 MiB
+  are invalid data naming the row and line;
+- Parquet files are checked for their magic bytes and a bounded uncompressed size before reading;
+- every value that cannot be read as its field's type becomes a `type-error` problem (the cell is
+  then treated as empty), never a silent coercion.
+
+Unreadable or refused input raises InputError (exit code 2). Errors raised while parsing a user's
+file are turned into InputError here, at the boundary; anything else is a bug and is left to the
+caller (validation reports it as `internal-error`).
 """
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
+import re
 import shutil
+import stat
 import tempfile
 import zipfile
 from contextlib import contextmanager
@@ -24,10 +39,21 @@ MAX_DESCRIPTOR_BYTES = 20 * 1024 * 1024
 MAX_JSON_DEPTH = 64
 MAX_ARCHIVE_TOTAL_BYTES = 4 * 1024**3
 MAX_ARCHIVE_MEMBER_BYTES = 2 * 1024**3
-MAX_ARCHIVE_RATIO = 200
+MAX_ARCHIVE_ENTRIES = 10_000
+MAX_ARCHIVE_RATIO = 200  # uncompressed / compressed, checked for entries over 1 MiB
+MAX_CELL_BYTES = 1024 * 1024  # a longer cell is `cell-too-large` (and read as empty)
+MAX_PARQUET_UNCOMPRESSED = 8 * 1024**3
+MAX_COLUMNS = 10_000
+MAX_VALUE_CHARS = 200  # offending values quoted in problems are clipped to this length
+CSV_BLOCK_BYTES = 32 * 1024 * 1024
 ROW = "__row__"  # 1-based data row number column added to every frame
 TRUE_VALUES = ("true", "True", "TRUE", "1")
 FALSE_VALUES = ("false", "False", "FALSE", "0")
+# C0 controls except tab, LF and CR; DEL; C1 controls (usually text decoded with the wrong code page).
+CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x{80}-\x{9f}]"
+_URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+_ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_ISO_DATETIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:?[0-9]{2})$"
 
 
 class InputError(Exception):
@@ -43,6 +69,7 @@ class OpenedPackage:
     descriptor: dict[str, Any]
     base_dir: Path
     label: str  # how the package is named in messages
+    descriptor_name: str = "datapackage.json"  # the descriptor's file name (problems about resource paths name it)
 
 
 @dataclass
@@ -53,6 +80,17 @@ class TableData:
     frame: Any  # polars.DataFrame, typed per schema, with a ROW column
     file: str
     unusable: set[str] = field(default_factory=set)  # fields missing or of the wrong type: skip their checks
+
+
+def clip(value: Any, n: int = MAX_VALUE_CHARS) -> Any:
+    """A value short enough to quote in a problem (huge cells must not bloat the report)."""
+    if isinstance(value, str) and len(value) > n:
+        return value[:n] + f"... ({len(value)} characters)"
+    return value
+
+
+# --------------------------------------------------------------------------------------------
+# descriptors and archives
 
 
 def _json_depth(value: Any) -> int:
@@ -69,25 +107,64 @@ def _json_depth(value: Any) -> int:
     return depth
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise _DuplicateKey(k)
+        out[k] = v
+    return out
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _regular_file(path: Path, what: str, code: str, **where) -> None:
+    """Refuse FIFOs, devices, sockets and folders before opening them (a FIFO would block forever)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise InputError(Problem(code, f"cannot read {what}: {exc.strerror or exc}", **where)) from None
+    if stat.S_ISDIR(mode):
+        raise InputError(Problem(code, f"{what} is a folder, not a file", **where))
+    if not stat.S_ISREG(mode):
+        raise InputError(Problem(code, f"{what} is not a regular file (a FIFO, device or socket is never read)", **where))
+
+
 def load_descriptor(path: Path) -> dict[str, Any]:
     label = str(path)
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise InputError(Problem("descriptor-unreadable", f"cannot read descriptor: {exc.strerror}", file=label)) from None
+    _regular_file(path, "descriptor", "descriptor-unreadable", file=label)
+    size = path.stat().st_size
     if size > MAX_DESCRIPTOR_BYTES:
         raise InputError(Problem("descriptor-unreadable", f"descriptor is {size} bytes; the limit is {MAX_DESCRIPTOR_BYTES}", file=label))
     try:
-        text = path.read_text(encoding="utf-8-sig")
-        descriptor = json.loads(text)
+        with path.open("rb") as fh:
+            data = fh.read(MAX_DESCRIPTOR_BYTES + 1)
+    except OSError as exc:
+        raise InputError(Problem("descriptor-unreadable", f"cannot read descriptor: {exc.strerror or exc}", file=label)) from None
+    if len(data) > MAX_DESCRIPTOR_BYTES:
+        raise InputError(Problem("descriptor-unreadable", f"descriptor is larger than the limit of {MAX_DESCRIPTOR_BYTES} bytes", file=label))
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise InputError(Problem("descriptor-unreadable", "descriptor is UTF-16 encoded; save it as UTF-8", file=label))
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(Problem("descriptor-unreadable", f"descriptor is not UTF-8 text (byte {exc.start})", file=label)) from None
+        raise InputError(Problem("descriptor-unreadable", f"descriptor is not UTF-8 text (byte offset {exc.start})", file=label)) from None
+    try:
+        descriptor = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise InputError(Problem("descriptor-unreadable", f"descriptor is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", file=label)) from None
     except RecursionError:
         raise InputError(Problem("descriptor-unreadable", f"descriptor JSON is nested deeper than {MAX_JSON_DEPTH} levels", file=label)) from None
-    except OSError as exc:
-        raise InputError(Problem("descriptor-unreadable", f"cannot read descriptor: {exc.strerror}", file=label)) from None
+    except _DuplicateKey as exc:
+        raise InputError(Problem("descriptor-unreadable", f"descriptor JSON has the key {clip(str(exc))!r} twice in one object (ambiguous)", file=label)) from None
+    except ValueError as exc:  # NaN/Infinity constants; integers with thousands of digits
+        raise InputError(Problem("descriptor-unreadable", f"descriptor is not valid JSON: {clip(str(exc))}", file=label)) from None
     if not isinstance(descriptor, dict):
         raise InputError(Problem("descriptor-unreadable", f"descriptor must be a JSON object, not {type(descriptor).__name__}", file=label))
     if _json_depth(descriptor) > MAX_JSON_DEPTH:
@@ -95,98 +172,148 @@ def load_descriptor(path: Path) -> dict[str, Any]:
     return descriptor
 
 
+def _archive_error(label: str, message: str) -> InputError:
+    return InputError(Problem("archive-unreadable", message, file=label))
+
+
 def _safe_extract(archive: Path, dest: Path) -> None:
     label = str(archive)
     try:
         zf = zipfile.ZipFile(archive)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise InputError(Problem("archive-unreadable", f"not a readable zip archive: {exc}", file=label)) from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        raise _archive_error(label, f"not a readable zip archive: {exc}") from None
     with zf:
+        infos = zf.infolist()
+        if len(infos) > MAX_ARCHIVE_ENTRIES:
+            raise _archive_error(label, f"archive has {len(infos)} entries; the limit is {MAX_ARCHIVE_ENTRIES}")
         total = 0
         root = dest.resolve()
-        for info in zf.infolist():
+        names: set[str] = set()
+        for info in infos:
             name = info.filename
+            if "\x00" in name or "\\" in name or re.match(r"^[A-Za-z]:", name):
+                raise _archive_error(label, f"archive entry {name!r} has a NUL, a backslash or a drive letter in its name")
             target = (dest / name).resolve()
-            if name.startswith(("/", "\\")) or ".." in Path(name).parts or not target.is_relative_to(root):
-                raise InputError(Problem("archive-unreadable", f"archive entry {name!r} would extract outside the package folder", file=label))
+            if name.startswith("/") or ".." in Path(name).parts or not target.is_relative_to(root):
+                raise _archive_error(label, f"archive entry {name!r} would extract outside the package folder")
+            key = name.rstrip("/")
+            if key in names:
+                raise _archive_error(label, f"archive has two entries named {name!r}")
+            names.add(key)
+            if info.flag_bits & 0x1:
+                raise _archive_error(label, f"archive entry {name!r} is encrypted")
             if info.file_size > MAX_ARCHIVE_MEMBER_BYTES:
-                raise InputError(Problem("archive-unreadable", f"archive entry {name!r} is {info.file_size} bytes uncompressed; limit {MAX_ARCHIVE_MEMBER_BYTES}", file=label))
-            if info.compress_size and info.file_size / info.compress_size > MAX_ARCHIVE_RATIO and info.file_size > 1024 * 1024:
-                raise InputError(Problem("archive-unreadable", f"archive entry {name!r} has compression ratio above {MAX_ARCHIVE_RATIO} (zip bomb?)", file=label))
+                raise _archive_error(label, f"archive entry {name!r} is {info.file_size} bytes uncompressed; limit {MAX_ARCHIVE_MEMBER_BYTES}")
+            if info.file_size > 1024 * 1024 and info.file_size > MAX_ARCHIVE_RATIO * max(info.compress_size, 1):
+                raise _archive_error(label, f"archive entry {name!r} has compression ratio above {MAX_ARCHIVE_RATIO} (zip bomb?)")
             total += info.file_size
             if total > MAX_ARCHIVE_TOTAL_BYTES:
-                raise InputError(Problem("archive-unreadable", f"archive expands beyond {MAX_ARCHIVE_TOTAL_BYTES} bytes", file=label))
-            mode = (info.external_attr >> 16) & 0o170000
-            if mode == 0o120000:  # symlink entry
-                raise InputError(Problem("archive-unreadable", f"archive entry {name!r} is a symbolic link", file=label))
-        for info in zf.infolist():
-            if info.is_dir():
-                continue
-            target = dest / info.filename
-            target.parent.mkdir(parents=True, exist_ok=True)
-            written = 0
-            with zf.open(info) as src, open(target, "wb") as out:
-                while chunk := src.read(1 << 20):
-                    written += len(chunk)
-                    if written > info.file_size:  # header lied about the size
-                        raise InputError(Problem("archive-unreadable", f"archive entry {info.filename!r} is larger than its header says", file=label))
-                    out.write(chunk)
+                raise _archive_error(label, f"archive expands beyond {MAX_ARCHIVE_TOTAL_BYTES} bytes")
+            ftype = (info.external_attr >> 16) & 0o170000
+            if ftype == 0o120000:  # symlink entry
+                raise _archive_error(label, f"archive entry {name!r} is a symbolic link")
+            if ftype not in (0, 0o100000, 0o040000):
+                raise _archive_error(label, f"archive entry {name!r} is not a regular file or folder")
+        try:
+            for info in infos:
+                if info.is_dir():
+                    (dest / info.filename).mkdir(parents=True, exist_ok=True)
+                    continue
+                target = dest / info.filename
+                target.parent.mkdir(parents=True, exist_ok=True)
+                written = 0
+                with zf.open(info) as src, open(target, "xb") as out:
+                    while chunk := src.read(1 << 20):
+                        written += len(chunk)
+                        if written > info.file_size:  # header lied about the size
+                            raise _archive_error(label, f"archive entry {info.filename!r} is larger than its header says")
+                        out.write(chunk)
+        except InputError:
+            raise
+        except (zipfile.BadZipFile, EOFError, NotImplementedError, RuntimeError, ValueError, OSError) as exc:
+            # CRC mismatch, truncated data, unsupported compression, password needed, disk full...
+            raise _archive_error(label, f"cannot extract the archive: {type(exc).__name__}: {clip(str(exc))}") from None
 
 
 @contextmanager
 def open_package(path: str | os.PathLike) -> Iterator[OpenedPackage]:
     """Open a datapackage.json, a folder holding one, or a .zip of one."""
+    text = os.fspath(path)
+    if isinstance(text, str) and ("://" in text or re.match(r"(?i)^(https?|ftps?|s3|gs|file|data):", text)):
+        raise InputError(Problem("remote-refused", f"{text!r} is a URL; packages are read from local files only (download it first)", file=text))
     path = Path(path)
-    if not path.exists():
+    try:
+        exists = path.exists()
+    except (OSError, ValueError) as exc:
+        raise InputError(Problem("path-not-found", f"cannot use the path {clip(str(path))!r}: {exc}", file=clip(str(path)))) from None
+    if not exists:
         raise InputError(Problem("path-not-found", f"no such file or folder: {path}", file=str(path)))
     tmp: Path | None = None
     try:
         if path.is_dir():
             descriptor_path = path / "datapackage.json"
-            if not descriptor_path.is_file():
+            if not descriptor_path.exists():
                 raise InputError(Problem("descriptor-unreadable", f"folder {path} holds no datapackage.json", file=str(path)))
-        elif zipfile.is_zipfile(path):
-            tmp = Path(tempfile.mkdtemp(prefix="iraq-frontiers-"))
-            _safe_extract(path, tmp)
-            found = sorted(tmp.rglob("datapackage.json"), key=lambda p: len(p.parts))
-            if not found:
-                raise InputError(Problem("archive-unreadable", "archive holds no datapackage.json", file=str(path)))
-            descriptor_path = found[0]
         else:
-            descriptor_path = path
+            _regular_file(path, "the package path", "descriptor-unreadable", file=str(path))
+            with path.open("rb") as fh:
+                magic = fh.read(4)
+            if magic in (b"PK\x03\x04", b"PK\x05\x06") and not zipfile.is_zipfile(path):
+                raise InputError(Problem("archive-unreadable", "the zip archive is truncated or corrupt (no central directory)", file=str(path)))
+            if zipfile.is_zipfile(path):
+                tmp = Path(tempfile.mkdtemp(prefix="iraq-frontiers-"))
+                _safe_extract(path, tmp)
+                found = sorted((p for p in tmp.rglob("datapackage.json") if p.is_file()), key=lambda p: (len(p.parts), str(p)))
+                if not found:
+                    raise InputError(Problem("archive-unreadable", "archive holds no datapackage.json", file=str(path)))
+                descriptor_path = found[0]
+            else:
+                descriptor_path = path
         descriptor = load_descriptor(descriptor_path)
-        yield OpenedPackage(descriptor, descriptor_path.parent, str(path))
+        yield OpenedPackage(descriptor, descriptor_path.parent, str(path), descriptor_path.name)
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
 def resource_file(pkg: OpenedPackage, resource: dict[str, Any]) -> Path:
-    """The local file of a resource, refusing URLs and paths that leave the package folder."""
+    """The local file of a resource, refusing URLs, non-files and paths that leave the package folder."""
     name = resource.get("name", "?")
+    desc = pkg.descriptor_name
     rpath = resource.get("path")
     if isinstance(rpath, list):
         if len(rpath) != 1:
-            raise InputError(Problem("resource-unreadable", "multi-file resources are not supported", table=name, value=rpath))
+            raise InputError(Problem("resource-unreadable", "multi-file resources are not supported", table=name, file=desc, value=clip(str(rpath))))
         rpath = rpath[0]
     if not isinstance(rpath, str) or not rpath:
-        raise InputError(Problem("resource-unreadable", "resource has no path (inline data is not supported)", table=name))
-    if "://" in rpath or rpath.startswith("file:"):
-        raise InputError(Problem("remote-refused", f"resource path {rpath!r} is a URL; only files inside the package are read", table=name, value=rpath))
-    if os.path.isabs(rpath) or rpath.startswith(("/", "\\")) or ".." in Path(rpath).parts:
-        raise InputError(Problem("path-unsafe", f"resource path {rpath!r} must be relative and inside the package folder", table=name, value=rpath))
+        if "data" in resource:
+            raise InputError(Problem("resource-unreadable", "inline data is not supported; put the table in a file", table=name, file=desc))
+        raise InputError(Problem("resource-unreadable", "resource has no path", table=name, file=desc))
+    shown = clip(rpath)
+    if _URI_SCHEME.match(rpath) and not re.match(r"^[A-Za-z]:[\\/]", rpath):
+        raise InputError(Problem("remote-refused", f"resource path {shown!r} is a URL; remote data is never fetched, only files inside the package are read", table=name, file=desc, value=shown))
+    if "\x00" in rpath or "\\" in rpath or re.match(r"^[A-Za-z]:", rpath):
+        raise InputError(Problem("path-unsafe", f"resource path {shown!r} has a NUL, a backslash or a drive letter; use a relative POSIX path", table=name, file=desc, value=shown))
+    if os.path.isabs(rpath) or rpath.startswith("/") or ".." in Path(rpath).parts:
+        raise InputError(Problem("path-unsafe", f"resource path {shown!r} must be relative and inside the package folder", table=name, file=desc, value=shown))
     root = pkg.base_dir.resolve()
-    target = (pkg.base_dir / rpath).resolve()
+    try:
+        target = (pkg.base_dir / rpath).resolve()
+    except (OSError, RuntimeError) as exc:  # symlink loop
+        raise InputError(Problem("path-unsafe", f"resource path {shown!r} cannot be resolved: {exc}", table=name, file=desc, value=shown)) from None
     if not target.is_relative_to(root):
-        raise InputError(Problem("path-unsafe", f"resource path {rpath!r} leads outside the package folder (symlink?)", table=name, value=rpath))
-    if not target.is_file():
-        raise InputError(Problem("resource-unreadable", f"resource file {rpath!r} does not exist", table=name, file=rpath))
+        raise InputError(Problem("path-unsafe", f"resource path {shown!r} leads outside the package folder (symlink?)", table=name, file=desc, value=shown))
+    if not target.exists():
+        raise InputError(Problem("resource-unreadable", f"resource file {shown!r} does not exist", table=name, file=shown))
+    _regular_file(target, f"resource path {shown!r}", "resource-unreadable", table=name, file=shown)
     return target
 
 
 def resource_format(resource: dict[str, Any], file: Path) -> str:
-    fmt = (resource.get("format") or file.suffix.lstrip(".")).lower()
-    return fmt
+    fmt = resource.get("format")
+    if not isinstance(fmt, str) or not fmt:
+        fmt = file.suffix.lstrip(".")
+    return fmt.lower()
 
 
 def _key_of(frame, row_index: int, primary_key: list[str]) -> dict[str, Any] | None:
@@ -196,9 +323,7 @@ def _key_of(frame, row_index: int, primary_key: list[str]) -> dict[str, Any] | N
 
 
 def read_table(pkg: OpenedPackage, resource: dict[str, Any]) -> tuple[TableData, list[Problem]]:
-    """Read one resource into a typed polars frame; problems for header and type errors."""
-    import polars as pl
-
+    """Read one resource into a typed polars frame; problems for header, row and type errors."""
     name = resource.get("name", "?")
     file = resource_file(pkg, resource)
     rel = os.path.relpath(file, pkg.base_dir.resolve())
@@ -211,19 +336,24 @@ def read_table(pkg: OpenedPackage, resource: dict[str, Any]) -> tuple[TableData,
         return _read_csv(name, file, rel, fields, pk, resource)
     if fmt == "parquet":
         return _read_parquet(name, file, rel, fields, pk)
-    raise InputError(Problem("resource-unreadable", f"format {fmt!r} is not supported (csv or parquet)", table=name, file=rel))
+    raise InputError(Problem("resource-unreadable", f"format {clip(fmt)!r} is not supported (csv or parquet)", table=name, file=rel))
 
 
 def _header_problems(name: str, rel: str, header: list[str], fields: list[dict]) -> tuple[list[Problem], set[str]]:
     problems: list[Problem] = []
     expected = [f["name"] for f in fields]
+    expected_set = set(expected)
     seen: set[str] = set()
     for col in header:
         if col in seen:
-            problems.append(Problem("duplicate-column", f"column {col!r} appears more than once in the header", table=name, field=col, file=rel))
+            problems.append(Problem("duplicate-column", f"column {clip(col)!r} appears more than once in the header", table=name, field=clip(col), file=rel))
         seen.add(col)
-        if col not in expected:
-            problems.append(Problem("extra-column", f"column {col!r} is not defined by the schema", table=name, field=col, file=rel))
+        if col not in expected_set:
+            hint = ""
+            stripped = col.strip().lstrip("\ufeff")
+            if stripped != col and stripped in expected_set:
+                hint = f" (it is {stripped!r} with extra spaces or a byte-order mark)"
+            problems.append(Problem("extra-column", f"column {clip(col)!r} is not defined by the schema{hint}", table=name, field=clip(col), file=rel))
     missing = {c for c in expected if c not in seen}
     for col in expected:
         if col in missing:
@@ -231,39 +361,253 @@ def _header_problems(name: str, rel: str, header: list[str], fields: list[dict])
     return problems, missing
 
 
-def _read_csv(name, file: Path, rel: str, fields, pk, resource) -> tuple[TableData, list[Problem]]:
+# --------------------------------------------------------------------------------------------
+# CSV
+
+
+def _line_col(data: bytes, offset: int) -> tuple[int, int]:
+    """1-based line and column (in bytes) of a byte offset; lines end with LF, or CR in CR-only files."""
+    nl = b"\n" if b"\n" in data else b"\r"
+    line_start = data.rfind(nl, 0, offset) + 1
+    return data.count(nl, 0, offset) + 1, offset - line_start + 1
+
+
+def _decode_csv(data: bytes, name: str, rel: str) -> tuple[bytes, str]:
+    """The file's bytes without a UTF-8 BOM and without trailing blank lines, and their text."""
+    def refuse(message: str) -> InputError:
+        return InputError(Problem("encoding-error", message, table=name, file=rel))
+
+    if data[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"):
+        raise refuse("file is UTF-32 encoded (byte-order mark at byte offset 0); save it as UTF-8")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise refuse("file is UTF-16 encoded (byte-order mark at byte offset 0); save it as UTF-8")
+    bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    data = data[bom:]  # a UTF-8 byte-order mark is dropped (documented in docs/validation.md)
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line, col = _line_col(data, nul)
+        utf16 = data[1:400:2].count(0) > 20 or data[0:400:2].count(0) > 20
+        hint = "; the file looks UTF-16 encoded without a byte-order mark (save it as UTF-8)" if utf16 else "; a CSV file must be text"
+        raise refuse(f"NUL byte at byte offset {nul + bom} (line {line}, column {col}){hint}")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, col = _line_col(data, exc.start)
+        try:
+            data.decode("cp1252")
+            hint = "; it looks like Latin-1/Windows-1252: save it as UTF-8"
+        except UnicodeDecodeError:
+            hint = "; save it as UTF-8"
+        raise refuse(f"file is not UTF-8: invalid byte 0x{data[exc.start]:02x} at byte offset {exc.start + bom} (line {line}, column {col}){hint}") from None
+    trimmed = data.rstrip(b"\r\n")
+    return trimmed, text[: len(text) - (len(data) - len(trimmed))]
+
+
+def _delimiter(resource: dict[str, Any], name: str, rel: str) -> str:
+    dialect = resource.get("dialect")
+    delimiter = dialect.get("delimiter", ",") if isinstance(dialect, dict) else ","
+    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n\x00':
+        raise InputError(Problem("resource-unreadable", f"dialect delimiter {clip(str(delimiter))!r} must be a single character other than a quote or newline", table=name, file=rel))
+    return delimiter
+
+
+@contextmanager
+def _csv_field_limit(limit: int):
+    old = csv.field_size_limit()
+    csv.field_size_limit(max(old, limit))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
+
+
+def _re2_search(data: bytes, pattern: str) -> bool:
+    """Whether a RE2 pattern (linear time) occurs anywhere in the bytes."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    offsets = pa.array([0, len(data)], pa.int64()).buffers()[1]
+    arr = pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(data)])
+    return bool(pc.match_substring_regex(arr, pattern)[0].as_py())
+
+
+def _fast_csv(data: bytes, text: str, delimiter: str):
+    """(header, raw frame) via Arrow's multithreaded parser, or None when the file needs the exact reader.
+
+    Arrow's parser is lenient in places (a quote inside an unquoted cell, text after a closing
+    quote, blank lines read as empty rows): files showing any of these patterns, or a row with
+    the wrong number of cells, go to the exact reader, which reports them with line numbers.
+    """
+    import polars as pl
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    try:
+        with _csv_field_limit(CSV_BLOCK_BYTES):
+            header = next(csv.reader(io.StringIO(text[: CSV_BLOCK_BYTES], newline=""), delimiter=delimiter, strict=True), [])
+    except csv.Error:
+        return None
+    n = len(header)
+    if n == 0 or n > MAX_COLUMNS:
+        return None
+    d = re.escape(delimiter) if delimiter != "\t" else r"\t"
+    if _re2_search(data, rf'[^{d}\r\n"]"[^{d}\r\n"]|\n\n|\n\r|\r\r|^[\r\n]'):
+        return None
+    invalid = []
+
+    def on_invalid(row):
+        invalid.append(row)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(data),
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=CSV_BLOCK_BYTES, use_threads=True),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False,
+                                             invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(column_types={f"f{i}": pa.string() for i in range(n)}, strings_can_be_null=False,
+                                                 quoted_strings_can_be_null=False, check_utf8=False),
+        )
+    except (pa.ArrowException, ValueError):
+        return None
+    if invalid or table.num_columns != n or table.num_rows == 0:
+        return None
+    first = [table.column(i)[0].as_py() for i in range(n)]
+    if first != header:
+        return None
+    table = table.slice(1).rename_columns([f"__col{i}" for i in range(n)])
+    raw = pl.from_arrow(table)
+    if not isinstance(raw, pl.DataFrame):  # pragma: no cover - defensive
+        return None
+    raw = raw.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(ROW))
+    return header, raw
+
+
+def _exact_csv(text: str, delimiter: str, name: str, rel: str):
+    """(header, raw frame, row problems) with Python's strict CSV reader, tracking physical lines."""
     import polars as pl
 
-    dialect = resource.get("dialect") or {}
-    delimiter = dialect.get("delimiter", ",") if isinstance(dialect, dict) else ","
-    try:
-        with file.open(encoding="utf-8", newline="") as fh:
-            header = next(csv.reader(fh, delimiter=delimiter), [])
-    except UnicodeDecodeError as exc:
-        raise InputError(Problem("resource-unreadable", f"file is not UTF-8 text (byte {exc.start}); save it as UTF-8", table=name, file=rel)) from None
-    except (csv.Error, OSError) as exc:
-        raise InputError(Problem("resource-unreadable", f"cannot read the CSV header: {exc}", table=name, file=rel)) from None
-    problems, missing = _header_problems(name, rel, header, fields)
-    if not header:
+    problems: list[Problem] = []
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    recno = 0
+    prev_line = 0
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    with _csv_field_limit(len(text) + 1):
+        try:
+            for rec in reader:
+                start, end = prev_line + 1, reader.line_num
+                prev_line = end
+                lines = f"line {start}" if start == end else f"lines {start}-{end}"
+                if header is None:
+                    if not rec:
+                        raise InputError(Problem("csv-malformed", "the first line is blank; the header row must come first", table=name, file=rel))
+                    header = rec
+                    if len(header) > MAX_COLUMNS:
+                        raise InputError(Problem("csv-malformed", f"the header has {len(header)} columns; the limit is {MAX_COLUMNS}", table=name, file=rel))
+                    continue
+                recno += 1
+                if not rec:
+                    problems.append(Problem("blank-row", f"row {recno} ({lines}) is blank", table=name, row=recno, file=rel))
+                    continue
+                if len(rec) != len(header):
+                    hint = " (an unclosed quote may have joined lines)" if start != end else ""
+                    problems.append(Problem("ragged-row", f"row {recno} ({lines}) has {len(rec)} cells; the header has {len(header)}{hint}",
+                                            table=name, row=recno, value=clip(delimiter.join(rec)), file=rel))
+                    continue
+                rows.append(rec)
+                numbers.append(recno)
+        except csv.Error as exc:
+            msg = str(exc)
+            if "unexpected end of data" in msg:
+                detail = f"a quoted cell opened in the record starting on line {prev_line + 1} is never closed"
+            else:
+                detail = f"{msg} (record starting on line {prev_line + 1}, near line {reader.line_num})"
+            raise InputError(Problem("csv-malformed", f"cannot split the file into cells: {detail}", table=name, file=rel)) from None
+    if header is None:
         raise InputError(Problem("resource-unreadable", "file is empty (no header row)", table=name, file=rel))
+    columns = {f"__col{i}": [r[i] for r in rows] for i in range(len(header))}
+    raw = pl.DataFrame(columns, schema={c: pl.String for c in columns}) if columns else pl.DataFrame()
+    raw = raw.with_columns(pl.Series(ROW, numbers, dtype=pl.Int64)) if columns else pl.DataFrame({ROW: pl.Series(numbers, dtype=pl.Int64)})
+    return header, raw, problems
+
+
+def _read_csv(name, file: Path, rel: str, fields, pk, resource) -> tuple[TableData, list[Problem]]:
+    delimiter = _delimiter(resource, name, rel)
     try:
-        raw = pl.read_csv(
-            file,
-            infer_schema=False,
-            has_header=True,
-            separator=delimiter,
-            empty_string_is_null=True,  # empty = null, quoted or not (as frictionless's missingValues [""])
-            raise_if_empty=False,
-            new_columns=[f"__col{i}" for i in range(len(header))],
-        )
-    except (pl.exceptions.PolarsError, OSError) as exc:  # malformed CSV (ragged rows, bad quoting, bad UTF-8)
-        raise InputError(Problem("resource-unreadable", f"cannot parse the CSV: {str(exc).splitlines()[0]}", table=name, file=rel)) from None
+        with file.open("rb") as fh:
+            data = fh.read()
+    except (OSError, MemoryError) as exc:
+        raise InputError(Problem("resource-unreadable", f"cannot read the file: {getattr(exc, 'strerror', None) or exc}", table=name, file=rel)) from None
+    data, text = _decode_csv(data, name, rel)
+    if not data.strip(b" \t\r\n"):
+        raise InputError(Problem("resource-unreadable", "file is empty (no header row)", table=name, file=rel))
+    fast = _fast_csv(data, text, delimiter)
+    if fast is not None:
+        header, raw = fast
+        row_problems: list[Problem] = []
+    else:
+        header, raw, row_problems = _exact_csv(text, delimiter, name, rel)
+    problems, missing = _header_problems(name, rel, header, fields)
     # Map header names to columns (first occurrence wins for duplicates).
     by_name: dict[str, str] = {}
     for i, col in enumerate(header):
         by_name.setdefault(col, f"__col{i}")
+    wanted = {f["name"] for f in fields}
+    by_name = {k: v for k, v in by_name.items() if k in wanted}
+    raw = raw.select([ROW, *by_name.values()])
+    raw, cell_problems = _cell_checks(name, rel, raw, by_name, pk)
     frame, type_problems, unusable = _cast_strings(name, rel, raw, by_name, fields, pk)
-    return TableData(name, frame, rel, unusable | missing), problems + type_problems
+    return TableData(name, frame, rel, unusable | missing), problems + row_problems + cell_problems + type_problems
+
+
+def _cell_checks(name, rel, raw, by_name: dict[str, str], pk, lists: set[str] = frozenset(), key_cols: dict[str, str] | None = None):
+    """Cells over MAX_CELL_BYTES (reported, then read as empty) and control characters (reported).
+
+    by_name maps field names to the columns of `raw` to check; key_cols maps primary-key fields to
+    columns of `raw` (defaults to by_name).
+    """
+    import polars as pl
+
+    problems: list[Problem] = []
+    if raw.height == 0 or not by_name:
+        return raw, problems
+    checks = []
+    for fname, col in by_name.items():
+        c = pl.col(col)
+        if fname in lists:
+            checks.append(c.list.eval(pl.element().str.len_bytes() > MAX_CELL_BYTES).list.any().fill_null(False).alias(f"big:{fname}"))
+            checks.append(c.list.eval(pl.element().str.contains(CONTROL_CHARACTERS)).list.any().fill_null(False).alias(f"ctl:{fname}"))
+        else:
+            checks.append((c.str.len_bytes() > MAX_CELL_BYTES).fill_null(False).alias(f"big:{fname}"))
+            checks.append(c.str.contains(CONTROL_CHARACTERS).fill_null(False).alias(f"ctl:{fname}"))
+    flags = raw.select(checks)
+    any_flag = flags.select(pl.any_horizontal(pl.all()).any()).item()
+    if not any_flag:
+        return raw, problems
+    nulls = []
+    for fname, col in by_name.items():
+        for kind in ("big", "ctl"):
+            idx = flags[f"{kind}:{fname}"].arg_true().to_list()
+            for i in idx:
+                value = raw[col][i]
+                key = _raw_key(raw, key_cols if key_cols is not None else by_name, i, pk)
+                if kind == "big":
+                    size = len(value.encode("utf-8")) if isinstance(value, str) else sum(len(v.encode("utf-8")) for v in value if v)
+                    problems.append(Problem("cell-too-large", f"cell is {size} bytes; the limit is {MAX_CELL_BYTES} (read as empty)",
+                                            table=name, field=fname, row=raw[ROW][i], key=key, value=clip(str(value), 80), file=rel))
+                else:
+                    text = value if isinstance(value, str) else "|".join(v for v in value if v)
+                    ch = re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x9f]", text)
+                    where = f"U+{ord(ch.group()):04X} at character {ch.start() + 1}" if ch else "a control character"
+                    problems.append(Problem("control-character", f"cell holds the control character {where}",
+                                            table=name, field=fname, row=raw[ROW][i], key=key, value=clip(text), file=rel))
+            if kind == "big" and idx:
+                nulls.append(pl.when(flags[f"big:{fname}"]).then(None).otherwise(pl.col(col)).alias(col))
+    if nulls:
+        raw = raw.with_columns(nulls)
+    return raw, problems
 
 
 def _cast_expr(field: dict[str, Any], col):
@@ -279,22 +623,45 @@ def _cast_expr(field: dict[str, Any], col):
         num = col.cast(pl.Float64, strict=False)
         return pl.when(num.is_finite()).then(num).otherwise(None)
     if ftype == "boolean":
-        mapping = {**{v: True for v in field.get("trueValues", TRUE_VALUES)}, **{v: False for v in field.get("falseValues", FALSE_VALUES)}}
+        true_values = field.get("trueValues", TRUE_VALUES)
+        false_values = field.get("falseValues", FALSE_VALUES)
+        mapping = {**{v: True for v in true_values if isinstance(v, str)}, **{v: False for v in false_values if isinstance(v, str)}}
         return col.replace_strict(mapping, default=None, return_dtype=pl.Boolean)
-    if ftype == "date":
-        return col.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
-    if ftype == "datetime":
-        return col.str.to_datetime(time_zone="UTC", strict=False, time_unit="us")
+    if ftype == "date":  # strictly YYYY-MM-DD (chrono alone accepts 2024-3-5 and leading spaces)
+        return pl.when(col.str.contains(_ISO_DATE)).then(col.str.strptime(pl.Date, "%Y-%m-%d", strict=False)).otherwise(None)
+    if ftype == "datetime":  # ISO 8601 with a time zone
+        return pl.when(col.str.contains(_ISO_DATETIME)).then(col.str.to_datetime(time_zone="UTC", strict=False, time_unit="us")).otherwise(None)
     if ftype == "list":
         return col.str.split(list_delimiter(field))
     raise AssertionError(ftype)
+
+
+_HINTS = (
+    (re.compile(r"^[+-]?[0-9]+$"), ("integer",), " (outside the 64-bit integer range)"),
+    (re.compile(r"^[+-]?[0-9]{1,3}([, '\u00a0][0-9]{3})+([.,][0-9]+)?$"), ("integer", "number"), " (thousands separators are not allowed)"),
+    (re.compile(r"^[+-]?[0-9]+,[0-9]+$"), ("number",), " (use '.' as the decimal mark)"),
+    (re.compile(r"^\s|\s$"), ("integer", "number", "boolean", "date", "datetime"), " (leading or trailing spaces)"),
+    (re.compile(r"(?i)^[+-]?(nan|inf|infinity)$"), ("number",), " (finite number expected)"),
+    (re.compile(r"^[0-9]{1,2}[/.\-][0-9]{1,2}[/.\-][0-9]{2,4}"), ("date", "datetime"), " (dates are written YYYY-MM-DD)"),
+    (re.compile(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$"), ("date",), " (write YYYY-MM-DD with two-digit month and day)"),
+    (re.compile(r"^[0-9]{5}(\.[0-9]+)?$"), ("date", "datetime"), " (a spreadsheet serial number? dates are written YYYY-MM-DD)"),
+)
+
+
+def _type_message(value: str, ftype: str) -> str:
+    for pattern, types, hint in _HINTS:
+        if ftype in types and pattern.search(value):
+            return f"{clip(value)!r} is not a valid {ftype}{hint}"
+    expected = {"date": " (expected YYYY-MM-DD)", "datetime": " (expected ISO 8601 with a time zone, e.g. 2024-01-31T12:00:00Z)",
+                "number": " (finite number expected)"}.get(ftype, "")
+    return f"{clip(value)!r} is not a valid {ftype}{expected}"
 
 
 def _cast_strings(name, rel, raw, by_name, fields, pk):
     """Cast raw string columns to schema types; report cells that do not parse."""
     import polars as pl
 
-    exprs = [pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(ROW)]
+    exprs = [pl.col(ROW)]
     bad_exprs = []
     unusable: set[str] = set()
     for f in fields:
@@ -319,19 +686,20 @@ def _cast_strings(name, rel, raw, by_name, fields, pk):
             idx = flags[fname].arg_true()
             if len(idx) == 0:
                 continue
-            ftype = next(f["type"] for f in fields if f["name"] == fname)
+            ftype = next(field_type(f) for f in fields if f["name"] == fname)
             values = raw[by_name[fname]].gather(idx).to_list()
-            for i, value in zip(idx.to_list(), values):
+            rows = raw[ROW].gather(idx).to_list()
+            for i, row, value in zip(idx.to_list(), rows, values):
                 problems.append(Problem(
-                    "type-error", f"{value!r} is not a valid {ftype}" + (" (finite number expected)" if ftype == "number" else ""),
-                    table=name, field=fname, row=i + 1, key=_raw_key(raw, by_name, i, pk), value=value, file=rel))
+                    "type-error", _type_message(value, ftype),
+                    table=name, field=fname, row=row, key=_raw_key(raw, by_name, i, pk), value=clip(value), file=rel))
     return frame, problems, unusable
 
 
 def _raw_key(raw, by_name, i, pk):
     if not pk or any(k not in by_name for k in pk):
         return None
-    return {k: raw[by_name[k]][i] for k in pk}
+    return {k: clip(raw[by_name[k]][i]) for k in pk}
 
 
 def _dtype(field):
@@ -340,17 +708,69 @@ def _dtype(field):
     return polars_dtype(field)
 
 
-def _read_parquet(name, file: Path, rel: str, fields, pk) -> tuple[TableData, list[Problem]]:
-    import polars as pl
+# --------------------------------------------------------------------------------------------
+# Parquet
+
+
+def _not_parquet_hint(head: bytes) -> str:
+    if head.startswith(b"PK\x03\x04"):
+        return "it is a zip archive"
+    if head[:1] in (b"{", b"["):
+        return "it looks like JSON text"
+    try:
+        sample = head.decode("utf-8")
+    except UnicodeDecodeError:
+        return "its content is not recognised"
+    return "it looks like CSV text" if "," in sample or "\n" in sample else "it looks like text"
+
+
+def _open_parquet(name: str, file: Path, rel: str):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    def refuse(message: str) -> InputError:
+        return InputError(Problem("resource-unreadable", message, table=name, file=rel))
+
     try:
-        table = pq.read_table(file)
-    except (pa.ArrowException, OSError) as exc:  # truncated footer, not Parquet at all
-        raise InputError(Problem("resource-unreadable", f"cannot read as Parquet: {str(exc).splitlines()[0]}", table=name, file=rel)) from None
-    header = [c for c in table.column_names if not c.startswith("__index_level_")]
+        size = file.stat().st_size
+        with file.open("rb") as fh:
+            head = fh.read(512)
+            fh.seek(max(size - 4, 0))
+            tail = fh.read(4)
+    except OSError as exc:
+        raise refuse(f"cannot read the file: {exc.strerror or exc}") from None
+    if size == 0:
+        raise refuse("file is empty (0 bytes), not a Parquet file")
+    if not head.startswith(b"PAR1"):
+        raise refuse(f"not a Parquet file (no PAR1 magic number at byte offset 0; {_not_parquet_hint(head)})")
+    if size < 12 or tail != b"PAR1":
+        raise refuse(f"the Parquet file is truncated or corrupt: no PAR1 footer at byte offset {max(size - 4, 0)}")
+    try:
+        pf = pq.ParquetFile(file)
+        meta = pf.metadata
+        if meta.num_columns > MAX_COLUMNS:
+            raise refuse(f"the Parquet file has {meta.num_columns} columns; the limit is {MAX_COLUMNS}")
+        expanded = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        if expanded > MAX_PARQUET_UNCOMPRESSED:
+            raise refuse(f"the Parquet file expands to {expanded} bytes; the limit is {MAX_PARQUET_UNCOMPRESSED}")
+        return pf.read()
+    except InputError:
+        raise
+    except (pa.ArrowException, OSError, ValueError, MemoryError, IndexError, KeyError) as exc:
+        raise refuse(f"cannot read as Parquet: {clip(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)}") from None
+
+
+def _read_parquet(name, file: Path, rel: str, fields, pk) -> tuple[TableData, list[Problem]]:
+    import polars as pl
+    import pyarrow as pa
+
+    table = _open_parquet(name, file, rel)
+    names = table.column_names
+    header = [c for c in names if not c.startswith("__index_level_")]
     problems, missing = _header_problems(name, rel, [c for c in header if c != "geometry"], fields)
+    first_index: dict[str, int] = {}
+    for i, c in enumerate(names):
+        first_index.setdefault(c, i)
     unusable = set(missing)
     columns = {ROW: pa.array(range(1, table.num_rows + 1), pa.int64())}
     for f in fields:
@@ -359,25 +779,33 @@ def _read_parquet(name, file: Path, rel: str, fields, pk) -> tuple[TableData, li
             unusable.add(fname)
             continue
         want = arrow_type(f)
-        if fname not in header:
+        if fname not in first_index:
             columns[fname] = pa.nulls(table.num_rows, want)
             continue
-        col = table.column(fname)
+        col = table.column(first_index[fname])
         if col.type != want:
             try:
                 if not _safe_widening(col.type, want):
                     raise pa.ArrowInvalid("incompatible")
                 col = col.cast(want)
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            except (pa.ArrowException, ValueError, TypeError):
                 problems.append(Problem("type-error", f"column has Parquet type {col.type}; the schema's type {f.get('type')} needs {want}",
                                         table=name, field=fname, value=str(col.type), file=rel))
                 unusable.add(fname)
                 col = pa.nulls(table.num_rows, want)
         columns[fname] = col
     frame = pl.from_arrow(pa.table(columns))
+    # Empty strings are null, as in CSV (one rule for both formats).
+    strings = [f["name"] for f in fields if field_type(f) == "string" and f["name"] not in unusable]
+    lists = {f["name"] for f in fields if field_type(f) == "list" and f["name"] not in unusable}
+    if strings:
+        frame = frame.with_columns([pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in strings])
+    frame, cell_problems = _cell_checks(name, rel, frame, {c: c for c in [*strings, *sorted(lists)]}, pk, lists,
+                                        key_cols={k: k for k in pk if k in frame.columns})
+    problems += cell_problems
     # Non-finite floats are not valid numbers in this dataset (same rule as for CSV).
     for f in fields:
-        if f.get("type") == "number" and f["name"] not in unusable:
+        if field_type(f) == "number" and f["name"] not in unusable:
             bad = frame.select((pl.col(f["name"]).is_nan() | pl.col(f["name"]).is_infinite()).fill_null(False)).to_series().arg_true()
             for i in bad.to_list():
                 problems.append(Problem("type-error", "not a finite number", table=name, field=f["name"], row=i + 1,
@@ -395,7 +823,7 @@ def _safe_widening(have, want) -> bool:
     if t.is_dictionary(have):
         return _safe_widening(have.value_type, want)
     if want == pa.int64():
-        return t.is_integer(have)
+        return t.is_integer(have) and have != pa.uint64()
     if want == pa.float64():
         return t.is_floating(have) or t.is_integer(have)
     if want == pa.string():
@@ -407,5 +835,5 @@ def _safe_widening(have, want) -> bool:
     if want == pa.bool_():
         return t.is_boolean(have)
     if t.is_timestamp(want):
-        return t.is_timestamp(have)
+        return t.is_timestamp(have) and have.tz is not None
     return False

@@ -11,7 +11,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 # code -> (layer, meaning). Layer "input" problems mean the package could not be read at all
-# or was refused (exit code 2); every other problem is invalid data (exit code 1).
+# or was refused (exit code 2); every other problem is invalid data (exit code 1), except layer
+# "internal": a bug in the toolkit, not in the input (exit code 3, never expected).
 CODES: dict[str, tuple[str, str]] = {
     # input: unreadable or refused
     "path-not-found": ("input", "The path given does not exist."),
@@ -19,7 +20,9 @@ CODES: dict[str, tuple[str, str]] = {
     "archive-unreadable": ("input", "The zip archive is corrupt, unsafe (escaping paths, bomb) or holds no datapackage.json."),
     "path-unsafe": ("input", "A resource path is absolute, contains '..', or leads outside the package folder."),
     "remote-refused": ("input", "A resource points to a URL; remote data is never fetched unless allowed."),
-    "resource-unreadable": ("input", "A resource file is missing or cannot be parsed as its format."),
+    "resource-unreadable": ("input", "A resource file is missing, not a regular file, empty, or cannot be parsed as its format."),
+    "encoding-error": ("input", "A CSV file is not UTF-8 text (UTF-16, Latin-1...) or holds NUL bytes; the message gives the byte offset."),
+    "csv-malformed": ("input", "A CSV file cannot be split into cells (unclosed quote, text after a closing quote, blank first line)."),
     # (a) descriptor
     "descriptor-invalid": ("descriptor", "The descriptor does not conform to the Data Package v2 profile."),
     "schema-unsupported": ("descriptor", "A Table Schema uses a type or feature the toolkit does not support."),
@@ -28,6 +31,10 @@ CODES: dict[str, tuple[str, str]] = {
     "missing-column": ("table", "A field of the schema is absent from the data."),
     "extra-column": ("table", "The data has a column the schema does not define."),
     "duplicate-column": ("table", "The data has the same column name twice."),
+    "ragged-row": ("table", "A CSV row has more or fewer cells than the header (the row is not read)."),
+    "blank-row": ("table", "A CSV row is blank between data rows (blank lines at the end are ignored)."),
+    "cell-too-large": ("table", "A cell is larger than 1 MiB (it is read as empty)."),
+    "control-character": ("table", "A value holds a control character (other than tab, line feed, carriage return)."),
     "type-error": ("table", "A value cannot be read as the field's type."),
     "required": ("table", "A required field is empty."),
     "enum": ("table", "A value is not in the field's vocabulary."),
@@ -45,6 +52,7 @@ CODES: dict[str, tuple[str, str]] = {
     "date-incomplete": ("domain", "One end of a date range is given without the other."),
     "date-precision": ("domain", "A date is inconsistent with its precision (e.g. month precision not on the 1st)."),
     "coordinates-incomplete": ("domain", "Only one of latitude and longitude is given."),
+    "coordinates-outside-country": ("domain", "A point lies outside its country's bounding box (latitude and longitude swapped?)."),
     "coordinate-precision": ("domain", "Coordinates are present with precision 'none', or missing with another precision."),
     "figures-order": ("domain", "Figures are not ordered low <= best <= high."),
     "event-unsupported": ("domain", "An event has no claim about it."),
@@ -56,7 +64,12 @@ CODES: dict[str, tuple[str, str]] = {
     "span-without-document": ("domain", "An evidence span points into a source that records no text_length."),
     "claim-without-subject": ("domain", "A claim is about no event, actor or location."),
     "self-link": ("domain", "A relation or link points from a row to itself."),
+    # a bug in the toolkit (never the input's fault): reported instead of a traceback
+    "internal-error": ("internal", "The toolkit failed unexpectedly (a bug: please report it with the message)."),
 }
+
+
+MAX_VALUE_CHARS = 500  # longer offending values are clipped in problems
 
 
 @dataclass(frozen=True)
@@ -75,6 +88,8 @@ class Problem:
     def __post_init__(self):
         if self.code not in CODES:
             raise ValueError(f"unknown problem code {self.code!r}")
+        if isinstance(self.value, str) and len(self.value) > MAX_VALUE_CHARS:  # a 1 MB cell must not bloat the report
+            object.__setattr__(self, "value", self.value[:MAX_VALUE_CHARS] + f"... ({len(self.value)} characters)")
 
     @property
     def layer(self) -> str:
@@ -122,6 +137,8 @@ class Report:
 
     @property
     def exit_code(self) -> int:
+        if any(p.layer == "internal" for p in self.problems):
+            return 3
         if any(p.layer == "input" for p in self.problems):
             return 2
         return 1 if self.problems else 0

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any, Callable
 
 from iraq_frontiers.problems import Problem, Report
@@ -39,12 +40,27 @@ def validate(path: str | os.PathLike, progress: Progress | None = None, engine: 
             _validate_opened(pkg, report, say, engine)
     except InputError as exc:
         report.problems.append(exc.problem)
+    except Exception as exc:  # noqa: BLE001 - never raise: a bug is reported as such, not as bad input
+        if os.environ.get("IRAQ_FRONTIERS_DEBUG") == "1":
+            raise
+        report.problems.append(_internal_error(exc))
     return report
+
+
+def _internal_error(exc: BaseException) -> Problem:
+    """A bug in the toolkit (user errors are InputError or problems): exit code 3, never a traceback."""
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    return Problem("internal-error", f"{type(exc).__name__}: {str(exc)[:300]}{where} (a bug in iraq-frontiers, not a problem "
+                   "with the data; rerun with IRAQ_FRONTIERS_DEBUG=1 for the traceback and report it)")
 
 
 def _validate_opened(pkg, report: Report, say: Progress, engine: str = "auto") -> None:
     from iraq_frontiers.descriptor_checks import check_descriptor
     from iraq_frontiers.domain import check_domain
+    from iraq_frontiers.geo_checks import check_coordinates
     from iraq_frontiers.integrity import Tables, check_foreign_keys, check_keys
     from iraq_frontiers.package_io import InputError
     from iraq_frontiers.schema_guard import check_resources, first_resources
@@ -72,6 +88,7 @@ def _validate_opened(pkg, report: Report, say: Progress, engine: str = "auto") -
         report.problems += check_foreign_keys(t)
         say("checking domain rules")
         report.problems += check_domain(t)
+        report.problems += check_coordinates(t)
     finally:
         t.close()
 

@@ -1,0 +1,219 @@
+"""Refuse Table Schemas the toolkit cannot check safely, before any table is read.
+
+The descriptor layer (descriptor_checks) compares the descriptor with the Data Package profile;
+this guard checks what the readers and the compiled checks rely on, for descriptors that come
+from anywhere: every field an object with a unique, non-empty string name; constraints of the
+right JSON types for the field's type; patterns the regex engine accepts (Rust regex: linear
+time, no look-around or backreferences); keys that name existing fields; dialect and encoding
+options the CSV reader honours. A resource that fails is reported (`schema-unsupported`, or
+`descriptor-invalid` for a repeated resource name, exit code 1) and its table is not read: a
+schema we cannot follow would only produce misleading problems.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from iraq_frontiers.problems import Problem
+
+MAX_FIELDS = 10_000
+MAX_PATTERN_CHARS = 10_000
+_SCALAR_FOR = {"string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,)}
+_DIALECT_DEFAULTS = {"header": True, "quoteChar": '"', "doubleQuote": True, "skipInitialSpace": False, "headerRow": 1}
+_DIALECT_IGNORED = {"$schema", "name", "title", "description", "delimiter", "lineTerminator", "caseSensitiveHeader", "csvddfVersion", "type"}
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _names(value: Any) -> list[str] | None:
+    """A key's field list (a string or a list of strings), or None when malformed."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return value
+    return None
+
+
+def _pattern_error(pattern: str) -> str | None:
+    """The regex engine's complaint about a pattern, or None when it compiles."""
+    import polars as pl
+
+    from iraq_frontiers.compiler import _anchored
+
+    if len(pattern) > MAX_PATTERN_CHARS:
+        return f"pattern is {len(pattern)} characters long; the limit is {MAX_PATTERN_CHARS}"
+    try:
+        pl.select(pl.lit("", dtype=pl.String).str.contains(_anchored(pattern)))
+    except Exception as exc:  # noqa: BLE001 - polars reports regex syntax errors as several exception types
+        first = next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+        detail = " ".join(line.strip() for line in str(exc).splitlines() if line.strip().startswith("error:"))
+        return f"the regex engine rejects the pattern ({(detail or first)[:300]}); look-around and backreferences are not supported"
+    return None
+
+
+def _field_defects(f: Any, i: int) -> tuple[str | None, list[str]]:
+    """(field name or None, what is wrong with the field)."""
+    if not isinstance(f, dict):
+        return None, [f"field #{i} is not an object"]
+    name = f.get("name")
+    if not isinstance(name, str) or not name:
+        return None, [f"field #{i} has no name (a non-empty string is required)"]
+    out: list[str] = []
+    if name.startswith("__"):
+        out.append("field names beginning with '__' are reserved for the toolkit")
+    ftype = f.get("type", "string")
+    if not isinstance(ftype, str):
+        return name, out + [f"type must be a string, not {type(ftype).__name__}"]
+    if ftype == "string" and "listDelimiter" in f and (not isinstance(f["listDelimiter"], str) or not f["listDelimiter"]):
+        out.append("listDelimiter must be a non-empty string")
+    if ftype == "list" and "delimiter" in f and (not isinstance(f["delimiter"], str) or not f["delimiter"]):
+        out.append("delimiter must be a non-empty string")
+    if ftype == "string" and f.get("listDelimiter"):
+        ftype = "list"
+    for key in ("trueValues", "falseValues"):
+        if key in f and (not isinstance(f[key], list) or not all(isinstance(v, str) for v in f[key])):
+            out.append(f"{key} must be a list of strings")
+    if ftype in ("date", "datetime") and f.get("format", "default") not in ("default", None):
+        out.append(f"format {f.get('format')!r} is not supported for {ftype} fields (ISO 8601 only)")
+    c = f.get("constraints", {})
+    if not isinstance(c, dict):
+        return name, out + ["constraints must be an object"]
+    for key in ("required", "unique"):
+        if key in c and not isinstance(c[key], bool):
+            out.append(f"constraint {key} must be true or false")
+    if "enum" in c:
+        allowed = _SCALAR_FOR.get(ftype)
+        if not isinstance(c["enum"], list) or not c["enum"]:
+            out.append("constraint enum must be a non-empty list")
+        elif allowed is None:
+            out.append(f"constraint enum is not supported on {ftype} fields")
+        elif not all(isinstance(v, allowed) and (ftype == "boolean" or not isinstance(v, bool)) for v in c["enum"]):
+            out.append(f"constraint enum holds values that are not of the field's type ({ftype})")
+    for key in ("minimum", "maximum"):
+        if key in c:
+            if ftype not in ("integer", "number"):
+                out.append(f"constraint {key} is supported on integer and number fields only")
+            elif not _is_number(c[key]):
+                out.append(f"constraint {key} must be a finite number")
+    for key in ("minLength", "maxLength"):
+        if key in c:
+            if ftype != "string":
+                out.append(f"constraint {key} is supported on string fields only")
+            elif not isinstance(c[key], int) or isinstance(c[key], bool) or c[key] < 0:
+                out.append(f"constraint {key} must be a non-negative integer")
+    if "pattern" in c:
+        if ftype != "string":
+            out.append("constraint pattern is supported on string fields only")
+        elif not isinstance(c["pattern"], str):
+            out.append("constraint pattern must be a string")
+        else:
+            err = _pattern_error(c["pattern"])
+            if err:
+                out.append(err)
+    return name, out
+
+
+def _resource_defects(resource: dict[str, Any]) -> list[tuple[str | None, str]]:
+    """(field or None, message) for everything in the resource the toolkit cannot follow."""
+    out: list[tuple[str | None, str]] = []
+    schema = resource.get("schema")
+    fields = schema["fields"]
+    if len(fields) > MAX_FIELDS:
+        return [(None, f"schema has {len(fields)} fields; the limit is {MAX_FIELDS}")]
+    names: list[str] = []
+    for i, f in enumerate(fields, 1):
+        name, defects = _field_defects(f, i)
+        out += [(name, d) for d in defects]
+        if name is not None:
+            if name in names:
+                out.append((name, f"two fields are named {name!r}"))
+            names.append(name)
+    known = set(names)
+    if "primaryKey" in schema:
+        pk = _names(schema["primaryKey"])
+        if pk is None:
+            out.append((None, "primaryKey must be a field name or a list of field names"))
+        elif set(pk) - known:
+            out.append((None, f"primaryKey names fields the schema does not have: {sorted(set(pk) - known)}"))
+    uks = schema.get("uniqueKeys", [])
+    if not isinstance(uks, list) or any(_names(u) is None or set(_names(u)) - known for u in uks):
+        out.append((None, "uniqueKeys must be a list of field names or lists of field names the schema has"))
+    fks = schema.get("foreignKeys", [])
+    if not isinstance(fks, list):
+        out.append((None, "foreignKeys must be a list"))
+    else:
+        for fk in fks:
+            ref = fk.get("reference") if isinstance(fk, dict) else None
+            fields_ = _names(fk.get("fields")) if isinstance(fk, dict) else None
+            if (fields_ is None or not isinstance(ref, dict) or _names(ref.get("fields")) is None
+                    or not isinstance(ref.get("resource", ""), str) or set(fields_) - known):
+                out.append((None, f"malformed foreign key {str(fk)[:200]}: it needs fields (of this schema) and a reference with fields and resource"))
+    missing_values = schema.get("missingValues", [""])
+    if missing_values != [""]:
+        out.append((None, f"missingValues {str(missing_values)[:100]} is not supported: an empty cell is the only missing value"))
+    encoding = resource.get("encoding", "utf-8")
+    if not isinstance(encoding, str) or encoding.lower().replace("_", "-") not in ("utf-8", "utf8", "utf-8-sig"):
+        out.append((None, f"encoding {str(encoding)[:50]!r} is not supported: tables must be UTF-8"))
+    dialect = resource.get("dialect")
+    if dialect is not None:
+        if not isinstance(dialect, dict):
+            out.append((None, "dialect must be an object (a path to a dialect file is not supported)"))
+        else:
+            for key, value in dialect.items():
+                if key in _DIALECT_DEFAULTS and value != _DIALECT_DEFAULTS[key]:
+                    out.append((None, f"dialect {key}={str(value)[:50]!r} is not supported (only {_DIALECT_DEFAULTS[key]!r})"))
+                elif key not in _DIALECT_DEFAULTS and key not in _DIALECT_IGNORED:
+                    out.append((None, f"dialect option {key!r} is not supported"))
+    return out
+
+
+def check_resources(descriptor: dict[str, Any], file: str = "datapackage.json") -> tuple[list[Problem], set[str]]:
+    """Problems with the resources' schemas, and the names of resources whose tables must not be read.
+
+    Resources without a schema object with a fields list are left to descriptor_checks (which
+    reports them) and to the validator (which skips them).
+    """
+    problems: list[Problem] = []
+    refused: set[str] = set()
+    resources = descriptor.get("resources")
+    if not isinstance(resources, list):
+        return problems, refused
+    seen: set[str] = set()
+    for r in resources:
+        if not isinstance(r, dict) or not isinstance(r.get("name"), str):
+            continue
+        name = r["name"]
+        if name in seen:
+            problems.append(Problem("descriptor-invalid", f"two resources are named {name!r}; resource names must be unique (only the first is read)",
+                                    table=name, file=file))
+            continue
+        seen.add(name)
+        schema = r.get("schema")
+        if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
+            continue
+        defects = _resource_defects(r)
+        for fname, message in defects:
+            problems.append(Problem("schema-unsupported", message, table=name, field=fname, file=file))
+        if defects:
+            refused.add(name)
+    return problems, refused
+
+
+def first_resources(descriptor: dict[str, Any]) -> list[dict[str, Any]]:
+    """The descriptor's resources that are objects, the first of each name only."""
+    resources = descriptor.get("resources")
+    if not isinstance(resources, list):
+        return []
+    out, seen = [], set()
+    for r in resources:
+        if not isinstance(r, dict):
+            continue
+        name = r.get("name")
+        if isinstance(name, str):
+            if name in seen:
+                continue
+            seen.add(name)
+        out.append(r)
+    return out
