@@ -349,8 +349,11 @@ def build_release(source: str | os.PathLike = "datapackage", out: str | os.PathL
     say(f"validating {source}")
     report = validate(source, progress=say)
     if not report.valid:
-        raise (InvalidPackage if report.exit_code == 1 else ReleaseError)(
-            f"{source} is not valid ({len(report.problems)} problem(s)): run `iraq-frontiers validate {source}`", report)
+        if report.exit_code == 1:
+            raise InvalidPackage(f"{source} is not valid ({len(report.problems)} problem(s)): "
+                                 f"run `iraq-frontiers validate {source}`", report)
+        first = report.problems[0]
+        raise ReleaseError(f"{source} cannot be read: {first.message}", report)
     stale = stale_schemas(source)
     if stale:
         raise InvalidPackage(f"{source}/datapackage.json is out of date with schemas/ for {', '.join(stale)}: "
