@@ -63,6 +63,24 @@ def _cmd_descriptor(args) -> int:
     return EXIT_OK
 
 
+def _cmd_docs(args) -> int:
+    from iraq_frontiers.docs import generated_files
+
+    stale = []
+    for path, text in generated_files(Path(args.docs_dir)).items():
+        if path.is_file() and path.read_text(encoding="utf-8") == text:
+            continue
+        if args.check:
+            stale.append(str(path))
+        else:
+            path.write_text(text, encoding="utf-8", newline="\n")
+            print(f"wrote {path}")
+    if stale:
+        print("out of date with schemas/ or the problem codes: " + ", ".join(stale) + " (run `iraq-frontiers docs`)", file=sys.stderr)
+        return EXIT_INVALID
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="iraq-frontiers",
@@ -92,6 +110,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="datapackage/datapackage.json", help="descriptor to write or check")
     p.add_argument("--check", action="store_true", help="exit 1 if the file differs from a fresh generation")
     p.set_defaults(func=_cmd_descriptor)
+
+    p = sub.add_parser("docs", help="generate docs/data-dictionary.md and the problem-code list from metadata",
+                       description="Write the documentation compiled from schemas/ (data dictionary, vocabularies, the "
+                       "event-status rule) and from the problem codes. With --check, exit 1 when a file is out of date.")
+    p.add_argument("--docs-dir", default="docs", help="documentation folder (default: ./docs)")
+    p.add_argument("--check", action="store_true", help="exit 1 if a generated file differs from a fresh generation")
+    p.set_defaults(func=_cmd_docs)
 
     from importlib import import_module
 

@@ -1,0 +1,86 @@
+"""Generate the documentation that is compiled from metadata (never edited by hand).
+
+docs/data-dictionary.md: every table, field, vocabulary and the event-status rule, from schemas/.
+docs/validation.md: the block between the `codes` markers, from problems.CODES.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from iraq_frontiers.compiler import field_type
+from iraq_frontiers.metadata import package_metadata, source_schema, table_names, vocabularies
+from iraq_frontiers.problems import CODES
+from iraq_frontiers.status import rules_markdown
+
+CODES_START, CODES_END = "<!-- codes:start -->", "<!-- codes:end -->"
+
+
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _constraints(field: dict) -> str:
+    c = dict(field.get("constraints", {}))
+    parts = []
+    if c.pop("required", False):
+        parts.append("required")
+    if c.pop("unique", False):
+        parts.append("unique")
+    for key, value in c.items():
+        parts.append(f"{key} `{value}`")
+    if field.get("vocabulary"):
+        parts.append(f"vocabulary [`{field['vocabulary']}`](#vocabulary-{field['vocabulary'].replace('_', '-')})")
+    if field_type(field) == "list":
+        parts.append(f"list joined with `{field['listDelimiter']}` in CSV")
+    return ", ".join(parts)
+
+
+def data_dictionary() -> str:
+    meta = package_metadata()
+    out = [f"# Data dictionary — {meta['title']}", "",
+           "Generated from `schemas/` by `iraq-frontiers docs`; do not edit by hand.", "",
+           f"Version {meta['version']}. Every table has a primary key; every reference is a declared foreign key.", ""]
+    for table in table_names():
+        s = source_schema(table)
+        out += [f"## {table}", "", s.get("description", ""), "",
+                f"Primary key: `{', '.join(s['primaryKey'])}`."]
+        for fk in s.get("foreignKeys", []):
+            ref = fk["reference"]
+            out.append(f"Foreign key: `{', '.join(fk['fields'])}` → `{ref.get('resource', table)}.{', '.join(ref['fields'])}`.")
+        out += ["", "| field | type | constraints | description |", "|---|---|---|---|"]
+        for f in s["fields"]:
+            ftype = "list of string" if field_type(f) == "list" else f.get("type", "string")
+            out.append(f"| `{f['name']}` | {ftype} | {_cell(_constraints(f))} | {_cell(f.get('description', ''))} |")
+        out.append("")
+    out += ["## Vocabularies", ""]
+    for name, vocab in vocabularies().items():
+        out += [f"### Vocabulary {name}", "", vocab["description"], "", "| value | meaning |", "|---|---|"]
+        for value, meaning in vocab["values"].items():
+            extra = "".join(f" ({k}: {v})" for k, v in meaning.items() if k != "description")
+            out.append(f"| `{value}` | {_cell(meaning['description'])}{_cell(extra)} |")
+        out.append("")
+    out += ["## Event status", "",
+            "An event's `status` is derived from the effects of the stances of the claims about it "
+            "(vocabulary `stance`); the first rule that holds gives the status. The validator reports "
+            "`status-inconsistent` when the stored status differs.", "", rules_markdown(), ""]
+    return "\n".join(out)
+
+
+def codes_block() -> str:
+    lines = [CODES_START, "", "| code | layer | meaning |", "|---|---|---|"]
+    lines += [f"| `{code}` | {layer} | {_cell(meaning)} |" for code, (layer, meaning) in CODES.items()]
+    return "\n".join(lines + ["", CODES_END])
+
+
+def with_codes(validation_md: str) -> str:
+    start, end = validation_md.index(CODES_START), validation_md.index(CODES_END) + len(CODES_END)
+    return validation_md[:start] + codes_block() + validation_md[end:]
+
+
+def generated_files(docs_dir: Path) -> dict[Path, str]:
+    """Each generated doc file and the text it should have."""
+    validation = docs_dir / "validation.md"
+    return {
+        docs_dir / "data-dictionary.md": data_dictionary(),
+        validation: with_codes(validation.read_text(encoding="utf-8")),
+    }

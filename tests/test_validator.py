@@ -1,0 +1,112 @@
+"""The validator's contract: status rule, composite keys, exit codes and machine-readable reports."""
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+
+import duckdb
+from hypothesis import given
+from hypothesis import strategies as st
+
+from iraq_frontiers.status import EFFECTS, derive_status, status_sql
+from iraq_frontiers.validation import validate
+
+
+@given(st.sets(st.sampled_from(EFFECTS)), st.booleans())
+def test_python_and_sql_status_rules_agree(effects, withdrawn):
+    """derive_status (used to draw packages) and status_sql (used by the validator) interpret the same RULES."""
+    cols = ", ".join(f"{str(e in effects).upper()} AS has_{e}" for e in EFFECTS)
+    sql = f"SELECT {status_sql(str(withdrawn).upper())} FROM (SELECT {cols})"
+    assert duckdb.connect().execute(sql).fetchone()[0] == derive_status(effects, withdrawn)
+
+
+def test_status_rule_cases():
+    assert derive_status({"refutes", "supports"}) == "false"
+    assert derive_status({"denies", "supports"}) == "disputed"
+    assert derive_status({"denies"}) == "denied"
+    assert derive_status({"confirms", "supports"}) == "confirmed"
+    assert derive_status({"alleges"}) == "alleged"
+    assert derive_status({"alleges", "supports"}) == "reported"
+    assert derive_status(set()) == "reported"
+    assert derive_status({"refutes"}, withdrawn=True) == "withdrawn"
+
+
+def _write(folder, name, rows):
+    with open(folder / name, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+
+
+def test_composite_foreign_key_orphans_are_found(tmp_path):
+    """A two-field reference is matched as a pair: each half existing separately is not enough."""
+    s = {"type": "string", "description": "x"}
+    descriptor = {"name": "t", "resources": [
+        {"name": "parent", "path": "parent.csv", "format": "csv",
+         "schema": {"fields": [{"name": "a", **s}, {"name": "b", **s}], "primaryKey": ["a", "b"]}},
+        {"name": "child", "path": "child.csv", "format": "csv",
+         "schema": {"fields": [{"name": "id", **s}, {"name": "a", **s}, {"name": "b", **s}], "primaryKey": ["id"],
+                    "foreignKeys": [{"fields": ["a", "b"], "reference": {"resource": "parent", "fields": ["a", "b"]}}]}},
+    ]}
+    (tmp_path / "datapackage.json").write_text(json.dumps(descriptor))
+    _write(tmp_path, "parent.csv", [["a", "b"], ["x", "1"], ["y", "2"]])
+    _write(tmp_path, "child.csv", [["id", "a", "b"], ["c1", "x", "1"], ["c2", "x", "2"], ["c3", "", "9"], ["c4", "y", "2"]])
+    report = validate(tmp_path)
+    assert [(p.code, p.key) for p in report.problems] == [("foreign-key-orphan", {"id": "c2"})]
+
+
+def _broken_copy(repo, tmp_path):
+    """The curated package with one known error of several classes planted."""
+    dst = tmp_path / "pkg"
+    shutil.copytree(repo / "datapackage", dst)
+    with open(dst / "events.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    fields = list(rows[0])
+    rows[0]["type"] = "picnic"  # enum
+    rows[1]["summary"] = ""  # required
+    rows[2]["location_id"] = "loc-atlantis"  # foreign-key-orphan
+    rows.append(dict(rows[3]))  # primary-key-duplicate
+    with open(dst / "events.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fields, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    expected = {("enum", rows[0]["id"]), ("required", rows[1]["id"]), ("foreign-key-orphan", rows[2]["id"]),
+                ("primary-key-duplicate", rows[3]["id"])}
+    return dst, expected
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "iraq_frontiers.cli", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_cli_valid_invalid_and_unreadable(repo, tmp_path):
+    ok = _cli("validate", str(repo / "datapackage"), "--json")
+    assert ok.returncode == 0, ok.stdout[-2000:] + ok.stderr[-2000:]
+    assert json.loads(ok.stdout)["valid"] is True
+
+    broken, expected = _broken_copy(repo, tmp_path)
+    bad = _cli("validate", str(broken), "--json")
+    assert bad.returncode == 1, bad.stderr
+    report = json.loads(bad.stdout)
+    found = {(p["code"], (p["key"] or {}).get("id")) for p in report["problems"]}
+    assert found == expected
+    for p in report["problems"]:
+        assert p["table"] == "events" and p["file"] == "events.csv" and p["field"] and p["row"] and p["message"]
+
+    text = _cli("validate", str(broken))
+    assert text.returncode == 1 and "[enum] events.csv:events" in text.stdout and "Traceback" not in text.stderr
+
+    missing = _cli("validate", str(tmp_path / "nowhere"))
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr + missing.stdout
+
+    usage = _cli("validate", "--no-such-flag")
+    assert usage.returncode == 2 and "Traceback" not in usage.stderr
+
+
+def test_help_explains_every_command():
+    top = _cli("--help")
+    assert top.returncode == 0 and "Exit codes" in top.stdout
+    for command in ("validate", "descriptor", "docs", "build", "diff", "synth"):
+        out = _cli(command, "--help")
+        assert out.returncode == 0 and len(out.stdout) > 200, command
