@@ -405,6 +405,27 @@ def build_release(source: str | os.PathLike = "datapackage", out: str | os.PathL
     return BuildResult(version, final, rows, files, prev_version, diff.required_bump if diff else None, diff, sums)
 
 
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two folders (Linux renameat2 RENAME_EXCHANGE); False where the system cannot."""
+    import ctypes
+    import errno
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.EPERM, errno.EOPNOTSUPP):
+        return False  # kernel or file system without RENAME_EXCHANGE: fall back to two renames
+    raise OSError(err, os.strerror(err), str(b))
+
+
 def _publish(tmp: Path, final: Path, force: bool) -> None:
     """Move the finished build into place; an existing release is replaced only with force."""
     if not final.exists():
@@ -416,6 +437,9 @@ def _publish(tmp: Path, final: Path, force: bool) -> None:
                 raise
     if not force:
         raise ReleaseExists(f"release folder {final} already exists: pass --force to replace it")
+    if _exchange(tmp, final):  # one atomic step: a kill at any moment leaves a whole release under its name
+        shutil.rmtree(tmp, ignore_errors=True)  # tmp now holds the previous release
+        return
     old = final.with_name(f".{final.name}.old-{os.getpid()}")
     os.rename(final, old)
     try:

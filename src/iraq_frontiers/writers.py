@@ -57,6 +57,11 @@ def csv_text(table, table_schema: dict[str, Any], name: str = "table") -> str:
     fields = table_schema["fields"]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    # Python's writer quotes only the characters of its lineterminator: a cell holding a bare CR
+    # would be written unquoted (and read back as a line break). Rows with a CR are written with a
+    # CRLF terminator (so CR and LF are both quoted), which is then replaced by LF.
+    cr_buffer = io.StringIO()
+    cr_writer = csv.writer(cr_buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow([f["name"] for f in fields])
     types = [field_type(f) for f in fields]
     delims = [list_delimiter(f) for f in fields]
@@ -68,7 +73,13 @@ def csv_text(table, table_schema: dict[str, Any], name: str = "table") -> str:
             if types[j] == "string" and value == "":
                 raise UnrepresentableValue(f"{name} row {i + 1} field {f['name']}: an empty string cannot be told from null in CSV")
             row.append(_cell(value, types[j], delims[j], f"{name} row {i + 1} field {f['name']}"))
-        writer.writerow(row)
+        if any("\r" in cell for cell in row):
+            cr_buffer.seek(0)
+            cr_buffer.truncate()
+            cr_writer.writerow(row)
+            out.write(cr_buffer.getvalue()[:-2] + "\n")
+        else:
+            writer.writerow(row)
     return out.getvalue()
 
 
