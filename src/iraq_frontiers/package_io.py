@@ -431,13 +431,21 @@ def _re2_search(data: bytes, pattern: str) -> bool:
     return bool(pc.match_substring_regex(arr, pattern)[0].as_py())
 
 
-def _fast_csv(data: bytes, text: str, delimiter: str):
-    """(header, raw frame) via Arrow's multithreaded parser, or None when the file needs the exact reader.
+def _unusual(data: bytes, delimiter: str) -> bool:
+    """Whether the bytes show anything Arrow's parser would read leniently, or control characters.
 
-    Arrow's parser is lenient in places (a quote inside an unquoted cell, text after a closing
-    quote, blank lines read as empty rows): files showing any of these patterns, or a row with
-    the wrong number of cells, go to the exact reader, which reports them with line numbers.
+    Arrow is lenient in places (a quote inside an unquoted cell, text after a closing quote, blank
+    lines read as empty rows); files showing these patterns go to the exact reader, which reports
+    them with line numbers. Control characters (C0 but tab/LF/CR, DEL, UTF-8 encoded C1) are looked
+    for in the same pass, so clean files skip the per-cell control check. One RE2 scan: linear time.
     """
+    d = re.escape(delimiter) if delimiter != "\t" else r"\t"
+    return _re2_search(data, rf'[^{d}\r\n"]"[^{d}\r\n"]|\n\n|\n\r|\r\r|^[\r\n]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]')
+
+
+def _fast_csv(data: bytes, text: str, delimiter: str):
+    """(header, raw frame) via Arrow's multithreaded parser, or None when the file needs the exact reader
+    (a header the strict reader rejects, too many columns, a row with the wrong number of cells)."""
     import polars as pl
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -449,9 +457,6 @@ def _fast_csv(data: bytes, text: str, delimiter: str):
         return None
     n = len(header)
     if n == 0 or n > MAX_COLUMNS:
-        return None
-    d = re.escape(delimiter) if delimiter != "\t" else r"\t"
-    if _re2_search(data, rf'[^{d}\r\n"]"[^{d}\r\n"]|\n\n|\n\r|\r\r|^[\r\n]'):
         return None
     invalid = []
 
@@ -543,7 +548,8 @@ def _read_csv(name, file: Path, rel: str, fields, pk, resource) -> tuple[TableDa
     data, text = _decode_csv(data, name, rel)
     if not data.strip(b" \t\r\n"):
         raise InputError(Problem("resource-unreadable", "file is empty (no header row)", table=name, file=rel))
-    fast = _fast_csv(data, text, delimiter)
+    unusual = _unusual(data, delimiter)
+    fast = None if unusual else _fast_csv(data, text, delimiter)
     if fast is not None:
         header, raw = fast
         row_problems: list[Problem] = []
@@ -557,12 +563,13 @@ def _read_csv(name, file: Path, rel: str, fields, pk, resource) -> tuple[TableDa
     wanted = {f["name"] for f in fields}
     by_name = {k: v for k, v in by_name.items() if k in wanted}
     raw = raw.select([ROW, *by_name.values()])
-    raw, cell_problems = _cell_checks(name, rel, raw, by_name, pk)
+    raw, cell_problems = _cell_checks(name, rel, raw, by_name, pk, control=unusual, size=len(data) > MAX_CELL_BYTES)
     frame, type_problems, unusable = _cast_strings(name, rel, raw, by_name, fields, pk)
     return TableData(name, frame, rel, unusable | missing), problems + row_problems + cell_problems + type_problems
 
 
-def _cell_checks(name, rel, raw, by_name: dict[str, str], pk, lists: set[str] = frozenset(), key_cols: dict[str, str] | None = None):
+def _cell_checks(name, rel, raw, by_name: dict[str, str], pk, lists: set[str] = frozenset(), key_cols: dict[str, str] | None = None,
+                 control: bool = True, size: bool = True):
     """Cells over MAX_CELL_BYTES (reported, then read as empty) and control characters (reported).
 
     by_name maps field names to the columns of `raw` to check; key_cols maps primary-key fields to
@@ -571,17 +578,19 @@ def _cell_checks(name, rel, raw, by_name: dict[str, str], pk, lists: set[str] = 
     import polars as pl
 
     problems: list[Problem] = []
-    if raw.height == 0 or not by_name:
+    if raw.height == 0 or not by_name or not (control or size):
         return raw, problems
     checks = []
     for fname, col in by_name.items():
         c = pl.col(col)
         if fname in lists:
-            checks.append(c.list.eval(pl.element().str.len_bytes() > MAX_CELL_BYTES).list.any().fill_null(False).alias(f"big:{fname}"))
-            checks.append(c.list.eval(pl.element().str.contains(CONTROL_CHARACTERS)).list.any().fill_null(False).alias(f"ctl:{fname}"))
+            big = c.list.eval(pl.element().str.len_bytes() > MAX_CELL_BYTES).list.any()
+            ctl = c.list.eval(pl.element().str.contains(CONTROL_CHARACTERS)).list.any()
         else:
-            checks.append((c.str.len_bytes() > MAX_CELL_BYTES).fill_null(False).alias(f"big:{fname}"))
-            checks.append(c.str.contains(CONTROL_CHARACTERS).fill_null(False).alias(f"ctl:{fname}"))
+            big = c.str.len_bytes() > MAX_CELL_BYTES
+            ctl = c.str.contains(CONTROL_CHARACTERS)
+        checks.append((big if size else pl.lit(False)).fill_null(False).alias(f"big:{fname}"))
+        checks.append((ctl if control else pl.lit(False)).fill_null(False).alias(f"ctl:{fname}"))
     flags = raw.select(checks)
     any_flag = flags.select(pl.any_horizontal(pl.all()).any()).item()
     if not any_flag:
