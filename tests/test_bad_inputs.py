@@ -632,3 +632,13 @@ def test_cli_subprocess_no_traceback(tmp_path: Path):
         assert "Traceback" not in proc.stdout + proc.stderr
     proc = subprocess.run([sys.executable, "-m", "iraq_frontiers.cli", "validate", str(folder), "--json"], capture_output=True, text=True, timeout=120)
     assert json.loads(proc.stdout)["problems"][0]["code"] == "csv-malformed"
+
+
+def test_csv_size_is_bounded(tmp_path: Path, monkeypatch):
+    """A CSV table is read whole, so its size is bounded (8 GiB; lowered here) rather than exhausting memory."""
+    import iraq_frontiers.package_io as pio
+
+    monkeypatch.setattr(pio, "MAX_CSV_BYTES", 50)
+    report = validate(write_package(tmp_path / "pkg"))
+    assert report.exit_code == 2
+    assert {(p.code, p.table) for p in report.problems} >= {("resource-unreadable", "items"), ("resource-unreadable", "locations")}

@@ -43,6 +43,7 @@ MAX_ARCHIVE_ENTRIES = 10_000
 MAX_ARCHIVE_RATIO = 200  # uncompressed / compressed, checked for entries over 1 MiB
 MAX_CELL_BYTES = 1024 * 1024  # a longer cell is `cell-too-large` (and read as empty)
 MAX_PARQUET_UNCOMPRESSED = 8 * 1024**3
+MAX_CSV_BYTES = 8 * 1024**3  # a CSV file is read whole: larger ones are refused rather than exhaust memory
 MAX_COLUMNS = 10_000
 MAX_VALUE_CHARS = 200  # offending values quoted in problems are clipped to this length
 CSV_BLOCK_BYTES = 32 * 1024 * 1024
@@ -541,6 +542,9 @@ def _exact_csv(text: str, delimiter: str, name: str, rel: str):
 def _read_csv(name, file: Path, rel: str, fields, pk, resource) -> tuple[TableData, list[Problem]]:
     delimiter = _delimiter(resource, name, rel)
     try:
+        size = file.stat().st_size
+        if size > MAX_CSV_BYTES:
+            raise InputError(Problem("resource-unreadable", f"file is {size} bytes; the limit for a CSV table is {MAX_CSV_BYTES} (use Parquet)", table=name, file=rel))
         with file.open("rb") as fh:
             data = fh.read()
     except (OSError, MemoryError) as exc:
