@@ -142,11 +142,17 @@ def _apply_sources(draw, rows):
         r["published_date"] = _single_date(draw, r["published_date_precision"])
 
 
-def _apply_locations(rows):
-    for i, r in enumerate(rows):
+def _apply_locations(draw, rows):
+    from iraq_frontiers.geo_checks import COUNTRY_BOXES
+
+    for r in rows:
         if r["coordinate_precision"] == "none" or r["latitude"] is None or r["longitude"] is None:
             r["coordinate_precision"] = "none"
             r["latitude"] = r["longitude"] = None
+        elif r["country"] in COUNTRY_BOXES:  # a point must lie in its country's box
+            south, north, west, east = COUNTRY_BOXES[r["country"]]
+            r["latitude"] = draw(st.floats(south, north))
+            r["longitude"] = draw(st.floats(west, east))
         if r["parent_id"] == r["id"]:
             r["parent_id"] = None
 
@@ -209,7 +215,7 @@ def packages(draw, max_rows: dict[str, int] | None = None) -> Package:
         if table == "sources":
             _apply_sources(draw, drawn[table])
         elif table == "locations":
-            _apply_locations(drawn[table])
+            _apply_locations(draw, drawn[table])
         elif table == "events":
             _apply_events(draw, drawn[table])
         elif table == "actor_relations":
@@ -219,8 +225,12 @@ def packages(draw, max_rows: dict[str, int] | None = None) -> Package:
     return drawn
 
 
-def write_package(pkg: Package, folder: Path, fmt: str = "csv") -> Path:
-    """Write a drawn package as a Data Package (descriptor + one file per table); returns the folder."""
+def write_package(pkg: Package, folder: Path, fmt: str = "csv", allow_invalid: bool = False) -> Path:
+    """Write a drawn package as a Data Package (descriptor + one file per table); returns the folder.
+
+    allow_invalid: write Parquet columns as nullable even where the schema requires a value, so a
+    deliberately broken package (a null in a required field) can be written for the validator to find.
+    """
     from iraq_frontiers.descriptor import build_descriptor, dumps
     from iraq_frontiers.writers import to_arrow, write_csv, write_parquet
 
@@ -228,7 +238,7 @@ def write_package(pkg: Package, folder: Path, fmt: str = "csv") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for table in table_names():
         schema = table_schema(table)
-        arrow = to_arrow(pkg.get(table, []), schema)
+        arrow = to_arrow(pkg.get(table, []), schema, all_nullable=allow_invalid)
         if fmt == "csv":
             write_csv(arrow, schema, folder / f"{table}.csv", table)
         else:

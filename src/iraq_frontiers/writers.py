@@ -23,11 +23,16 @@ class UnrepresentableValue(ValueError):
     """A value that the CSV form could not carry without loss (e.g. a list item holding the delimiter)."""
 
 
-def to_arrow(rows: list[dict[str, Any]] | Any, table_schema: dict[str, Any]):
-    """Rows (dicts) or an Arrow/polars table -> an Arrow table with exactly the schema's columns and types."""
+def to_arrow(rows: list[dict[str, Any]] | Any, table_schema: dict[str, Any], all_nullable: bool = False):
+    """Rows (dicts) or an Arrow/polars table -> an Arrow table with exactly the schema's columns and types.
+
+    all_nullable: do not enforce `required` (for writing test packages that are broken on purpose).
+    """
     import pyarrow as pa
 
     schema = arrow_schema(table_schema)
+    if all_nullable:
+        schema = pa.schema([f.with_nullable(True) for f in schema])
     if isinstance(rows, list):
         return pa.Table.from_pylist(rows, schema=schema)
     if hasattr(rows, "to_arrow"):  # polars
