@@ -20,7 +20,8 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_INPUT, f"{self.prog}: error: {message}\n")
 
 
-def _progress(enabled: bool):
+def progress_printer(enabled: bool):
+    """A function printing progress on one terminal line (stderr), or None when disabled or not a terminal."""
     if not enabled or not sys.stderr.isatty():
         return None
     start = time.monotonic()
@@ -35,7 +36,7 @@ def _progress(enabled: bool):
 def _cmd_validate(args) -> int:
     from iraq_frontiers.validation import validate
 
-    say = _progress(not args.json and not args.quiet)
+    say = progress_printer(not args.json and not args.quiet)
     report = validate(args.path, progress=say)
     if say:
         sys.stderr.write("\r\033[K")

@@ -7,22 +7,9 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from pathlib import Path
 
-EXIT_OK, EXIT_INVALID, EXIT_INPUT = 0, 1, 2
-
-
-def _progress(enabled: bool):
-    if not enabled or not sys.stderr.isatty():
-        return None
-    start = time.monotonic()
-
-    def say(msg: str) -> None:
-        sys.stderr.write(f"\r\033[K[{time.monotonic() - start:6.1f}s] {msg}")
-        sys.stderr.flush()
-
-    return say
+from iraq_frontiers.cli import EXIT_INPUT, EXIT_INVALID, EXIT_OK, progress_printer
 
 
 def _clear(say) -> None:
@@ -42,7 +29,7 @@ def _error(args, message: str, code: int, extra: dict | None = None) -> int:
 def _cmd_build(args) -> int:
     from iraq_frontiers.release import ReleaseError, build_release
 
-    say = _progress(not args.json and not args.quiet)
+    say = progress_printer(not args.json and not args.quiet)
     try:
         result = build_release(args.source, args.out, force=args.force, previous=args.previous, progress=say)
     except ReleaseError as exc:

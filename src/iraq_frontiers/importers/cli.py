@@ -5,7 +5,7 @@ import json
 import sys
 from pathlib import Path
 
-EXIT_OK, EXIT_INVALID, EXIT_INPUT = 0, 1, 2
+from iraq_frontiers.cli import EXIT_INPUT, EXIT_INVALID, EXIT_OK
 
 
 def _cmd_import_ucdp(args) -> int:
