@@ -62,12 +62,16 @@ class ParquetTable:
     unusable: set[str] = field(default_factory=set)
     frame: Any = None  # no frame: the data stays in the file
 
-    def lazy(self):
-        """The table as a polars LazyFrame over the file, typed, with a 1-based ROW column."""
+    def lazy(self, with_row: bool = True):
+        """The table as a polars LazyFrame over the file, typed, with a 1-based ROW column (unless with_row is False)."""
         import polars as pl
 
-        lf = pl.scan_parquet(self.path, row_index_name=ROW, row_index_offset=1)
-        exprs = [pl.col(ROW).cast(pl.Int64)]
+        if not with_row:
+            lf = pl.scan_parquet(self.path)
+            exprs = []
+        else:
+            lf = pl.scan_parquet(self.path, row_index_name=ROW, row_index_offset=1)
+            exprs = [pl.col(ROW).cast(pl.Int64)]
         for fname, ftype, cast in self.typed:
             exprs.append(pl.col(fname).cast(col_dtype(ftype) if ftype != "list" else pl.List(pl.String)) if cast else pl.col(fname))
         return lf.select(exprs)

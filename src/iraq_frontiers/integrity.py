@@ -121,8 +121,11 @@ def _duplicates(t: Tables, table: str, fields: list[str], code: str, what: str) 
         return []
     part = ", ".join(q(f) for f in fields)
     # Screen: equal keys have equal hashes, so as many distinct hashes as rows means no repeat.
-    screen = f"SELECT count(*) - count(DISTINCT hash({part})) FROM {t.alias[table]} WHERE {_not_null(t.alias[table], fields)}"
-    if not t.con.execute(screen).fetchall()[0][0]:
+    repeats = _polars_repeats(t, table, fields)
+    if repeats is None:
+        screen = f"SELECT count(*) - count(DISTINCT hash({part})) FROM {t.alias[table]} WHERE {_not_null(t.alias[table], fields)}"
+        repeats = t.con.execute(screen).fetchall()[0][0]
+    if not repeats:
         return []
     where = (
         f"t.{ROW} IN (SELECT {ROW} FROM (SELECT {ROW}, row_number() OVER (PARTITION BY {part} ORDER BY {ROW}) AS n "
@@ -153,8 +156,9 @@ def check_keys(t: Tables) -> list[Problem]:
     return problems
 
 
-def check_foreign_keys(t: Tables) -> list[Problem]:
-    problems: list[Problem] = []
+def _foreign_keys(t: Tables) -> list[tuple[str, list[str], str, list[str]]]:
+    """(table, fields, target, target fields) of every foreign key that can be checked, in schema order."""
+    out = []
     for table, schema in t.schemas.items():
         if table not in t.tables:
             continue
@@ -167,16 +171,99 @@ def check_foreign_keys(t: Tables) -> list[Problem]:
                 continue  # reported by the descriptor layer or a missing resource
             if not t.usable(table, *fields) or not t.usable(target, *ref_fields):
                 continue
-            join = " AND ".join(f"CAST(t.{q(a)} AS VARCHAR) = CAST(p.{q(b)} AS VARCHAR)" for a, b in zip(fields, ref_fields))
-            # Screen with a hash anti-join (an exact count of orphans); list them only when there are any.
+            out.append((table, fields, target, ref_fields))
+    return out
+
+
+def check_foreign_keys(t: Tables) -> list[Problem]:
+    problems: list[Problem] = []
+    fks = _foreign_keys(t)
+    # Screen: the orphans of every foreign key, counted exactly; the foreign keys into one key of one
+    # table share one anti-join (polars) where the key types allow, else one DuckDB anti-join each.
+    orphans = _polars_orphans(t, fks)
+    for i, (table, fields, target, ref_fields) in enumerate(fks):
+        join = " AND ".join(f"CAST(t.{q(a)} AS VARCHAR) = CAST(p.{q(b)} AS VARCHAR)" for a, b in zip(fields, ref_fields))
+        if i not in orphans:
             t.say(f"checking keys: {table}{fields} -> {target}")
             screen = (f"SELECT count(*) FROM {t.alias[table]} t ANTI JOIN {t.alias[target]} p ON {join} "
                       f"WHERE {_not_null('t', fields)}")
-            if not t.con.execute(screen).fetchall()[0][0]:
-                continue
-            where = f"{_not_null('t', fields)} AND NOT EXISTS (SELECT 1 FROM {t.alias[target]} p WHERE {join})"
-            data = t.tables[table]
-            for row, key, value in t.rows(table, _tuple_value("t", fields), where):
-                problems.append(Problem("foreign-key-orphan", f"{fields} = {value!r} has no match in {target}{ref_fields}", table=table,
-                                        field=",".join(fields), row=row, key=key, value=value, file=data.file))
+            orphans[i] = t.con.execute(screen).fetchall()[0][0]
+        if not orphans[i]:
+            continue
+        where = f"{_not_null('t', fields)} AND NOT EXISTS (SELECT 1 FROM {t.alias[target]} p WHERE {join})"
+        data = t.tables[table]
+        for row, key, value in t.rows(table, _tuple_value("t", fields), where):
+            problems.append(Problem("foreign-key-orphan", f"{fields} = {value!r} has no match in {target}{ref_fields}", table=table,
+                                    field=",".join(fields), row=row, key=key, value=value, file=data.file))
     return problems
+
+
+# Key columns of these types compare the same in polars as in DuckDB (CAST AS VARCHAR of equal types
+# is equality; hashes of equal values are equal). Floats (-0.0, NaN) and lists stay in DuckDB.
+def _exact_dtype(dtype) -> bool:
+    import polars as pl
+
+    return dtype == pl.String or dtype == pl.Date or dtype == pl.Boolean or dtype.is_integer()
+
+
+def _key_scan(t: Tables, table: str, fields: list[str]):
+    """A polars LazyFrame of the key columns (typed as the DuckDB view), or None when their types are not exact."""
+    data = t.tables[table]
+    lazy = data.lazy(with_row=False) if getattr(data, "frame", None) is None else data.frame.lazy()
+    lazy = lazy.select(list(fields))
+    schema = lazy.collect_schema()
+    if not all(_exact_dtype(schema[f]) for f in fields):
+        return None
+    return lazy
+
+
+def _polars_repeats(t: Tables, table: str, fields: list[str]) -> int | None:
+    """Rows minus distinct key hashes over rows with the whole key (0: no repeats), or None (use DuckDB)."""
+    import polars as pl
+
+    lazy = _key_scan(t, table, fields)
+    if lazy is None:
+        return None
+    h = pl.col(fields[0]).hash() if len(fields) == 1 else pl.struct(fields).hash()
+    lazy = lazy.filter(pl.all_horizontal(pl.col(f).is_not_null() for f in fields))
+    hashes = lazy.select(h.alias("h")).collect(engine="streaming")["h"]  # 8 bytes a row, not the key strings
+    return len(hashes) - hashes.n_unique()
+
+
+def _polars_orphans(t: Tables, fks: list[tuple[str, list[str], str, list[str]]]) -> dict[int, int]:
+    """Orphan counts (index in fks -> count) of the foreign keys polars can check exactly.
+
+    The foreign keys into the same fields of the same table are checked by one anti-join: their
+    references (rows with every field given) are stacked, tagged with the foreign key's index.
+    """
+    import polars as pl
+
+    groups: dict[tuple[str, tuple[str, ...]], list[int]] = {}
+    for i, (_, _, target, ref_fields) in enumerate(fks):
+        groups.setdefault((target, tuple(ref_fields)), []).append(i)
+    counts: dict[int, int] = {}
+    for (target, ref_fields), idx in groups.items():
+        keys = [f"__k{j}__" for j in range(len(ref_fields))]
+        parent = _key_scan(t, target, list(ref_fields))
+        if parent is None:
+            continue
+        parent_schema = parent.collect_schema()
+        probes, included = [], []
+        for i in idx:
+            table, fields = fks[i][0], fks[i][1]
+            child = _key_scan(t, table, fields)
+            if child is None or [child.collect_schema()[f] for f in fields] != [parent_schema[f] for f in ref_fields]:
+                continue
+            probes.append(child.filter(pl.all_horizontal(pl.col(f).is_not_null() for f in fields))
+                          .select(pl.lit(i, pl.UInt32).alias("__fk__"), *[pl.col(f).alias(k) for f, k in zip(fields, keys)]))
+            included.append(i)
+        if not probes:
+            continue
+        t.say(f"checking keys: {len(probes)} foreign key(s) -> {target}{list(ref_fields)}")
+        found = (pl.concat(probes, how="vertical")
+                 .join(parent.select(*[pl.col(f).alias(k) for f, k in zip(ref_fields, keys)]), on=keys, how="anti")
+                 .group_by("__fk__").len().collect(engine="streaming"))
+        got = dict(zip(found["__fk__"].to_list(), found["len"].to_list()))
+        for i in included:
+            counts[i] = got.get(i, 0)
+    return counts
