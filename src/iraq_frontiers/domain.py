@@ -101,25 +101,65 @@ def _rules() -> list[Rule]:
 _SOURCE_JOIN = "LEFT JOIN {sources} s ON s.id = t.source_id"
 
 
-def _screen(t: Tables, rules: list[Rule]) -> set[int]:
-    """Indexes of rules that find nothing: the rules of one table without joins are counted in one scan."""
+def _claims_by_event(t: Tables, effective: bool) -> str:
+    """SQL: claims grouped by event_id, with has_<effect> flags (iraq_frontiers.status).
+
+    effective=True: only claims whose stance has an effect (as the status rule reads them).
+    effective=False: every claim with an event_id, and `__effective` (one has an effect).
+    """
+    effects = stance_effects()
+    values = ", ".join(f"('{s}', '{e}')" for s, e in effects.items())
+    flags = ", ".join(f"bool_or(x.effect = '{e}') AS has_{e}" for e in EFFECTS)
+    join, extra = ("JOIN", "") if effective else ("LEFT JOIN", "bool_or(x.stance IS NOT NULL) AS __effective, ")
+    return (f"SELECT c.event_id, {extra}{flags} FROM {t.alias['claims']} c "
+            f"{join} (VALUES {values}) AS x(stance, effect) ON x.stance = c.stance "
+            f"WHERE c.event_id IS NOT NULL GROUP BY c.event_id")
+
+
+def _status_usable(t: Tables) -> bool:
+    return t.usable("events", "id", "status", "withdrawn_reason") and t.usable("claims", "event_id", "stance")
+
+
+def _screen(t: Tables, rules: list[Rule]) -> tuple[set[int], bool]:
+    """Indexes of rules that find nothing, and whether the status rule may find something.
+
+    The rules of one table are counted together in one scan (with the joins they need: sources for
+    the span rules; claims grouped by event for event-unsupported and the status rule).
+    """
     clear: set[int] = set()
+    status_hits = True
     by_table: dict[str, list[int]] = {}
+    status = _status_usable(t)
     for i, rule in enumerate(rules):
-        if not rule.joins and t.usable(rule.table, *rule.needs):
+        if not t.usable(rule.table, *rule.needs) or not all(t.usable(tb, *fs) for tb, fs in rule.joins):
+            continue
+        joined = {tb for tb, _ in rule.joins}
+        if not joined or joined == {"sources"} or (rule.code == "event-unsupported" and status):
             by_table.setdefault(rule.table, []).append(i)
+    if status:
+        by_table.setdefault("events", [])
     for table, idx in by_table.items():
         t.say(f"checking domain rules: {table}")
-        counts = t.con.execute("SELECT " + ", ".join(f"count_if({rules[i].where})" for i in idx)
-                               + f" FROM {t.alias[table]} t").fetchall()[0]
+        joined = {tb for i in idx for tb, _ in rules[i].joins}
+        source = _SOURCE_JOIN.format(sources=t.alias["sources"]) if "sources" in joined else ""
+        conditions = [rules[i].where if rules[i].code != "event-unsupported" else "f.event_id IS NULL" for i in idx]
+        if table == "events" and status:
+            source += f" LEFT JOIN ({_claims_by_event(t, effective=False)}) f ON f.event_id = t.id"
+            derived = status_sql("t.withdrawn_reason IS NOT NULL")
+            conditions.append(f"(coalesce(f.__effective, false) OR t.withdrawn_reason IS NOT NULL) AND t.status IS NOT NULL "
+                              f"AND t.status <> ({derived})")
+        counts = t.con.execute("SELECT " + ", ".join(f"count_if({c})" for c in conditions)
+                               + f" FROM {t.alias[table]} t {source}").fetchall()[0]
         clear.update(i for i, n in zip(idx, counts) if not n)
-    return clear
+        if table == "events" and status:
+            status_hits = bool(counts[-1])
+    return clear, status_hits
 
 
 def check_domain(t: Tables) -> list[Problem]:
     problems: list[Problem] = []
     rules = _rules()
-    clear = _screen(t, rules)
+    clear, status_hits = _screen(t, rules)
     for i, rule in enumerate(rules):
         if i in clear:
             continue
@@ -131,7 +171,8 @@ def check_domain(t: Tables) -> list[Problem]:
         data = t.tables[rule.table]
         for row, key, value in t.rows(rule.table, rule.value, where, extra):
             problems.append(Problem(rule.code, rule.message, table=rule.table, field=rule.field, row=row, key=key, value=value, file=data.file))
-    problems += _check_status(t)
+    if status_hits:
+        problems += _check_status(t)
     return problems
 
 
@@ -139,14 +180,7 @@ def _check_status(t: Tables) -> list[Problem]:
     """Each event's status must equal the status derived from its claims (iraq_frontiers.status)."""
     if not (t.usable("events", "id", "status", "withdrawn_reason") and t.usable("claims", "event_id", "stance")):
         return []
-    effects = stance_effects()
-    values = ", ".join(f"('{s}', '{e}')" for s, e in effects.items())
-    flags = ", ".join(f"bool_or(x.effect = '{e}') AS has_{e}" for e in EFFECTS)
-    extra = (
-        f"LEFT JOIN (SELECT c.event_id, {flags} FROM {t.alias['claims']} c "
-        f"JOIN (VALUES {values}) AS x(stance, effect) ON x.stance = c.stance "
-        f"WHERE c.event_id IS NOT NULL GROUP BY c.event_id) f ON f.event_id = t.id"
-    )
+    extra = f"LEFT JOIN ({_claims_by_event(t, effective=True)}) f ON f.event_id = t.id"
     derived = status_sql("t.withdrawn_reason IS NOT NULL")
     # Events without claims are reported as event-unsupported; their status is not judged here.
     where = f"(f.event_id IS NOT NULL OR t.withdrawn_reason IS NOT NULL) AND t.status IS NOT NULL AND t.status <> ({derived})"
