@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from iraq_frontiers.compiler import TYPE_MAP, _anchored, arrow_type, constraint_checks, field_type
+from iraq_frontiers.table_checks import constraint_message
 from iraq_frontiers.problems import Problem
 
 ROW = "__row__"
@@ -182,15 +183,6 @@ def open_parquet(pkg, resource: dict[str, Any]) -> ParquetTable | None:
                         int(max_cell) if max_cell is not None else None, control)
 
 
-_MESSAGES = {
-    "required": "required value is empty",
-    "enum": "value is not one of the allowed values",
-    "minimum": "value is below the minimum {arg}",
-    "maximum": "value is above the maximum {arg}",
-    "pattern": "value does not match the pattern {arg}",
-    "min-length": "value is shorter than {arg} characters",
-    "max-length": "value is longer than {arg} characters",
-}
 
 
 def _failing(check, col, ftype: str):
@@ -289,7 +281,7 @@ def check_table_fast(data, plan: TableChecks) -> list[Problem] | None:
             continue
         rows = lazy.filter(expr.fill_null(False)).select([pl.col(ROW), pl.col(fname).alias("__value__"), *[pl.col(k) for k in keys]])
         frame = rows.collect(engine="streaming").sort(ROW)
-        message = _MESSAGES[code].format(arg=arg if code != "pattern" else repr(arg))
+        message = constraint_message(code, arg)
         values = frame["__value__"]
         key_cols = [frame[k].to_list() for k in keys]
         for j, row in enumerate(frame[ROW].to_list()):

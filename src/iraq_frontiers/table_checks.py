@@ -7,7 +7,8 @@ from iraq_frontiers.compiler import constraint_checks, pandera_polars_schema
 from iraq_frontiers.package_io import ROW, TableData
 from iraq_frontiers.problems import Problem
 
-_MESSAGES = {
+# Message of each per-field check, shared by the Pandera engine and the fast path.
+CONSTRAINT_MESSAGES = {
     "required": "required value is empty",
     "enum": "value is not one of the allowed values",
     "minimum": "value is below the minimum {arg}",
@@ -16,6 +17,11 @@ _MESSAGES = {
     "min-length": "value is shorter than {arg} characters",
     "max-length": "value is longer than {arg} characters",
 }
+
+
+def constraint_message(code: str, arg) -> str:
+    """The message of a failed per-field check (pattern shown quoted)."""
+    return CONSTRAINT_MESSAGES[code].format(arg=repr(arg) if code == "pattern" else arg)
 
 
 def check_table(table: TableData, schema: dict[str, Any]) -> list[Problem]:
@@ -57,6 +63,6 @@ def _to_problems(failures, table: TableData, fields, pk) -> list[Problem]:
             check = constraint_checks(field)[rec["check_number"]]
             code, arg = check.code, check.argument
         key = {k: frame[k][index] for k in keyable} if len(keyable) == len(pk) and pk else None
-        problems.append(Problem(code, _MESSAGES[code].format(arg=arg if code != "pattern" else repr(arg)), table=table.name,
+        problems.append(Problem(code, constraint_message(code, arg), table=table.name,
                                 field=column, row=frame[ROW][index], key=key, value=frame[column][index], file=table.file))
     return problems
