@@ -129,8 +129,8 @@ def open_parquet(pkg, resource: dict[str, Any]) -> ParquetTable | None:
     rel = os.path.relpath(file, pkg.base_dir.resolve())
     schema = resource.get("schema") or {}
     fields = schema.get("fields", [])
-    max_cell = getattr(pio, "MAX_CELL_BYTES", None)
-    control = getattr(pio, "CONTROL_CHARACTERS", None)
+    max_cell = pio.MAX_CELL_BYTES
+    control = pio.CONTROL_CHARACTERS
     try:
         size = file.stat().st_size
         with file.open("rb") as fh:
@@ -141,10 +141,10 @@ def open_parquet(pkg, resource: dict[str, Any]) -> ParquetTable | None:
             return None
         pf = pq.ParquetFile(file)
         meta = pf.metadata
-        if meta.num_columns > getattr(pio, "MAX_COLUMNS", 10_000):
+        if meta.num_columns > pio.MAX_COLUMNS:
             return None
         expanded = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
-        if expanded > getattr(pio, "MAX_PARQUET_UNCOMPRESSED", 8 * 1024**3):
+        if expanded > pio.MAX_PARQUET_UNCOMPRESSED:
             return None
         arrow_schema = pf.schema_arrow
         height = meta.num_rows
