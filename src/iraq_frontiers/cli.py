@@ -1,6 +1,7 @@
 """The iraq-frontiers command line.
 
-Exit codes: 0 success / valid, 1 invalid data, 2 usage error or unreadable / refused input.
+Exit codes: 0 success / valid, 1 invalid data, 2 usage error or unreadable / refused input,
+3 internal error (a bug in the toolkit).
 A user's mistake never prints a traceback.
 """
 from __future__ import annotations
@@ -87,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="iraq-frontiers",
         description="Validate, build, release and load the iraq-frontiers data package "
         "(curated security events on Iraq's frontiers).",
-        epilog="Exit codes: 0 ok, 1 invalid data, 2 usage error or unreadable input. "
+        epilog="Exit codes: 0 ok, 1 invalid data, 2 usage error or unreadable input, 3 internal error (a bug). "
         "Run `iraq-frontiers COMMAND --help` for a command's options.",
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
