@@ -120,8 +120,6 @@ def open_parquet(pkg, resource: dict[str, Any]) -> ParquetTable | None:
     counted by the `anomaly` condition in the first scan; a table with any is read the reference way.
     Raises package_io.InputError for what package_io refuses (paths, URLs, missing files).
     """
-    import pyarrow.parquet as pq
-
     from iraq_frontiers import package_io as pio
 
     name = resource.get("name", "?")
@@ -132,22 +130,9 @@ def open_parquet(pkg, resource: dict[str, Any]) -> ParquetTable | None:
     max_cell = pio.MAX_CELL_BYTES
     control = pio.CONTROL_CHARACTERS
     try:
-        size = file.stat().st_size
-        with file.open("rb") as fh:
-            head = fh.read(4)
-            fh.seek(max(size - 4, 0))
-            tail = fh.read(4)
-        if size < 12 or head != b"PAR1" or tail != b"PAR1":
-            return None
-        pf = pq.ParquetFile(file)
-        meta = pf.metadata
-        if meta.num_columns > pio.MAX_COLUMNS:
-            return None
-        expanded = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
-        if expanded > pio.MAX_PARQUET_UNCOMPRESSED:
-            return None
+        pf = pio.vet_parquet(name, file, rel)
         arrow_schema = pf.schema_arrow
-        height = meta.num_rows
+        height = pf.metadata.num_rows
     except Exception:  # noqa: BLE001 - the reference reader reports unreadable files in its own words
         return None
     names = list(arrow_schema.names)

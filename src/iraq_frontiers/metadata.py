@@ -86,11 +86,6 @@ def table_schema(table: str) -> dict[str, Any]:
     return schema
 
 
-def table_schemas() -> dict[str, dict[str, Any]]:
-    """Every table's compiled Table Schema, in package order."""
-    return {name: table_schema(name) for name in table_names()}
-
-
 def stance_effects() -> dict[str, str]:
     """stance -> its effect on an event's status (see iraq_frontiers.status)."""
     return {value: meaning["effect"] for value, meaning in vocabularies()["stance"]["values"].items()}

@@ -737,7 +737,9 @@ def _not_parquet_hint(head: bytes) -> str:
     return "it looks like CSV text" if "," in sample or "\n" in sample else "it looks like text"
 
 
-def _open_parquet(name: str, file: Path, rel: str):
+def vet_parquet(name: str, file: Path, rel: str):
+    """Open a Parquet file's metadata after checking it is safe to read (magic bytes, column count,
+    expanded size); returns a pyarrow ParquetFile or raises InputError. Both engines call this."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -761,16 +763,28 @@ def _open_parquet(name: str, file: Path, rel: str):
     try:
         pf = pq.ParquetFile(file)
         meta = pf.metadata
-        if meta.num_columns > MAX_COLUMNS:
-            raise refuse(f"the Parquet file has {meta.num_columns} columns; the limit is {MAX_COLUMNS}")
-        expanded = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
-        if expanded > MAX_PARQUET_UNCOMPRESSED:
-            raise refuse(f"the Parquet file expands to {expanded} bytes; the limit is {MAX_PARQUET_UNCOMPRESSED}")
-        return pf.read()
-    except InputError:
-        raise
     except (pa.ArrowException, OSError, ValueError, MemoryError, IndexError, KeyError) as exc:
-        raise refuse(f"cannot read as Parquet: {clip(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)}") from None
+        raise refuse(_parquet_error(exc)) from None
+    if meta.num_columns > MAX_COLUMNS:
+        raise refuse(f"the Parquet file has {meta.num_columns} columns; the limit is {MAX_COLUMNS}")
+    expanded = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    if expanded > MAX_PARQUET_UNCOMPRESSED:
+        raise refuse(f"the Parquet file expands to {expanded} bytes; the limit is {MAX_PARQUET_UNCOMPRESSED}")
+    return pf
+
+
+def _parquet_error(exc: BaseException) -> str:
+    return f"cannot read as Parquet: {clip(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)}"
+
+
+def _open_parquet(name: str, file: Path, rel: str):
+    import pyarrow as pa
+
+    pf = vet_parquet(name, file, rel)
+    try:
+        return pf.read()
+    except (pa.ArrowException, OSError, ValueError, MemoryError, IndexError, KeyError) as exc:
+        raise InputError(Problem("resource-unreadable", _parquet_error(exc), table=name, file=rel)) from None
 
 
 def _read_parquet(name, file: Path, rel: str, fields, pk) -> tuple[TableData, list[Problem]]:
