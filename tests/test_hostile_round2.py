@@ -112,3 +112,53 @@ def _strings(value) -> list[str]:
     if isinstance(value, list):
         return [s for v in value for s in _strings(v)]
     return []
+
+
+# --------------------------------------------------------------------------------------------
+# Bounded problem lists
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_many_bad_cells_are_counted_listed_up_to_a_cap_and_reported_once(tmp_path: Path, monkeypatch, engine, fmt):
+    """Every bad cell is counted once (no `required` after its type-error), the list stops at the cap."""
+    import iraq_frontiers.problems as problems
+
+    monkeypatch.setattr(problems, "MAX_LISTED_PER_GROUP", 50)
+    n = 3_000
+    desc = base_descriptor()
+    field_edit("count", constraints={"required": True, "minimum": 0})(desc)
+    field_edit("ratio", constraints={"maximum": 1})(desc)
+    rows = [f"it-{i},N,{'x' if i % 2 else -1},{2 if i % 3 == 0 else 0.5},true,2024-01-31," for i in range(n)]
+    write_package(tmp_path, desc, items=items_csv(*rows))
+    if fmt == "parquet":
+        _to_parquet(tmp_path, desc)
+    report = validate(tmp_path, engine=engine)
+    totals = report.problems.totals
+    odd, third = n // 2, len(range(0, n, 3))
+    if fmt == "csv":
+        assert totals[("type-error", "items", "count")] == odd
+        assert totals[("minimum", "items", "count")] == n - odd
+        assert ("required", "items", "count") not in totals  # a cell is reported once
+    else:  # Parquet: count holds -1 or null (an integer column), required fires for nulls
+        assert totals[("required", "items", "count")] == odd and totals[("minimum", "items", "count")] == n - odd
+    assert totals[("maximum", "items", "ratio")] == third
+    assert report.problems.total == sum(totals.values()) == len(report.problems) + report.problems.omitted
+    assert all(v <= 50 for v in report.problems.listed.values())
+    doc = json.loads(report.to_json())
+    assert doc["total"] == report.problems.total and doc["omitted"] > 0
+    text = report.format_text(limit=20)
+    assert f"{report.problems.total} problem(s)" in text and "by code, table and field" in text
+
+
+def _to_parquet(folder: Path, desc: dict) -> None:
+    """Rewrite the items table as Parquet with typed columns (unreadable integers become null)."""
+    import polars as pl
+
+    frame = pl.read_csv(folder / "items.csv", infer_schema=False)
+    frame = frame.with_columns(pl.col("count").cast(pl.Int64, strict=False), pl.col("ratio").cast(pl.Float64),
+                               pl.col("flag") == "true", pl.col("day").str.to_date(), pl.col("tags").str.split("|"))
+    frame.write_parquet(folder / "items.parquet")
+    (folder / "items.csv").unlink()
+    desc["resources"][0].update(path="items.parquet", format="parquet")
+    (folder / "datapackage.json").write_text(json.dumps(desc), encoding="utf-8")

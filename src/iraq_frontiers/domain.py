@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from iraq_frontiers.integrity import Tables, q
 from iraq_frontiers.metadata import stance_effects
-from iraq_frontiers.problems import Problem
+from iraq_frontiers.problems import Problem, ProblemList
 from iraq_frontiers.status import EFFECTS, status_sql
 
 
@@ -157,7 +157,7 @@ def _screen(t: Tables, rules: list[Rule]) -> tuple[set[int], bool]:
 
 
 def check_domain(t: Tables) -> list[Problem]:
-    problems: list[Problem] = []
+    problems = ProblemList()
     rules = _rules()
     clear, status_hits = _screen(t, rules)
     for i, rule in enumerate(rules):
@@ -169,7 +169,7 @@ def check_domain(t: Tables) -> list[Problem]:
         extra = _SOURCE_JOIN.format(**names) if "sources" in names else ""
         where = rule.where.format(**names)
         data = t.tables[rule.table]
-        for row, key, value in t.rows(rule.table, rule.value, where, extra):
+        for row, key, value in t.rows(rule.table, rule.value, where, extra, count=(problems, rule.code, rule.field)):
             if any(data.reported(f, row) for f in rule.needs):
                 continue  # a cell the reader already reported (and read as empty) raises no follow-on problem
             problems.append(Problem(rule.code, rule.message, table=rule.table, field=rule.field, row=row, key=key, value=value, file=data.file))
@@ -187,8 +187,8 @@ def _check_status(t: Tables) -> list[Problem]:
     # Events without claims are reported as event-unsupported; their status is not judged here.
     where = f"(f.event_id IS NOT NULL OR t.withdrawn_reason IS NOT NULL) AND t.status IS NOT NULL AND t.status <> ({derived})"
     data = t.tables["events"]
-    return [
-        Problem("status-inconsistent", f"status is {value.split('->')[0]!r} but its claims give {value.split('->')[1]!r} (rule: docs/data-dictionary.md#event-status)",
-                table="events", field="status", row=row, key=key, value=value, file=data.file)
-        for row, key, value in t.rows("events", f"t.status || '->' || ({derived})", where, extra)
-    ]
+    problems = ProblemList()
+    for row, key, value in t.rows("events", f"t.status || '->' || ({derived})", where, extra, count=(problems, "status-inconsistent", "status")):
+        problems.append(Problem("status-inconsistent", f"status is {value.split('->')[0]!r} but its claims give {value.split('->')[1]!r} "
+                                "(rule: docs/data-dictionary.md#event-status)", table="events", field="status", row=row, key=key, value=value, file=data.file))
+    return problems

@@ -24,7 +24,7 @@ from typing import Any
 
 from iraq_frontiers.compiler import TYPE_MAP, _anchored, arrow_type, constraint_checks, field_type
 from iraq_frontiers.table_checks import constraint_message
-from iraq_frontiers.problems import Problem
+from iraq_frontiers.problems import Problem, ProblemList
 
 ROW = "__row__"
 DUCK_TYPES = {
@@ -63,8 +63,10 @@ class ParquetTable:
     unusable: set[str] = field(default_factory=set)
     frame: Any = None  # no frame: the data stays in the file
 
+    bad_cells: dict[str, Any] = field(default_factory=dict)  # always empty: a table with cells the reader reports is read that way
+
     def reported(self, fname: str | None, row: int | None) -> bool:
-        return False  # a table with cells the reader reports never takes the fast path
+        return False
 
     def lazy(self, with_row: bool = True):
         """The table as a polars LazyFrame over the file, typed, with a 1-based ROW column (unless with_row is False)."""
@@ -231,8 +233,10 @@ def plan_table_checks(data, schema: dict[str, Any]) -> TableChecks:
     for f in fields:
         ftype = field_type(f)
         col = pl.col(f["name"])
+        # cells the reader already reported (and read as empty) are not checked again
+        fresh = ~pl.col(ROW).is_in(pl.Series(data.bad_cells[f["name"]], dtype=pl.Int64).implode()) if f["name"] in data.bad_cells else pl.lit(True)
         if f.get("constraints", {}).get("required", False):
-            checks.append((f["name"], "required", None, col.is_null()))
+            checks.append((f["name"], "required", None, col.is_null() & fresh))
         try:
             compiled = constraint_checks(f)
         except Exception as exc:  # noqa: BLE001 - unsupported constraint: the reference path reports it
@@ -262,13 +266,15 @@ def check_table_fast(data, plan: TableChecks) -> list[Problem] | None:
         if counts[-1]:
             return None
         counts = counts[:-1]
-    problems: list[Problem] = []
+    problems = ProblemList()
     keys = plan.pk if plan.with_key else []
     for (fname, code, arg, expr), n_bad in zip(plan.checks, counts):
         if not n_bad:
             continue
+        room = problems.room(code, data.name, fname)
+        problems.count_more(code, data.name, fname, n_bad - min(n_bad, room))
         rows = lazy.filter(expr.fill_null(False)).select([pl.col(ROW), pl.col(fname).alias("__value__"), *[pl.col(k) for k in keys]])
-        frame = rows.collect(engine="streaming").sort(ROW)
+        frame = rows.sort(ROW).head(room).collect(engine="streaming")  # the first rows only: bounded memory
         message = constraint_message(code, arg)
         values = frame["__value__"]
         key_cols = [frame[k].to_list() for k in keys]

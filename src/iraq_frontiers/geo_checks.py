@@ -9,7 +9,7 @@ listed (or locations without a country, such as borders) are not checked.
 """
 from __future__ import annotations
 
-from iraq_frontiers.problems import Problem
+from iraq_frontiers.problems import Problem, ProblemList
 
 COUNTRY_MARGIN = 0.5
 # ISO 3166-1 alpha-2 -> (south, north, west, east) in degrees, WGS84.
@@ -43,9 +43,9 @@ def check_coordinates(t) -> list[Problem]:
     where = "t.latitude IS NOT NULL AND t.longitude IS NOT NULL AND (t.latitude NOT BETWEEN b.s AND b.n OR t.longitude NOT BETWEEN b.w AND b.e)"
     data = t.tables["locations"]
     select = "[CAST(t.latitude AS VARCHAR), CAST(t.longitude AS VARCHAR), t.country]"
-    return [
-        Problem("coordinates-outside-country",
-                f"point (latitude {lat}, longitude {lon}) lies outside the bounding box of {country}; are latitude and longitude swapped?",
-                table="locations", field="latitude", row=row, key=key, value=[lat, lon], file=getattr(data, "file", None))
-        for row, key, (lat, lon, country) in t.rows("locations", select, where, extra)
-    ]
+    problems = ProblemList()
+    for row, key, (lat, lon, country) in t.rows("locations", select, where, extra, count=(problems, "coordinates-outside-country", "latitude")):
+        problems.append(Problem("coordinates-outside-country",
+                                f"point (latitude {lat}, longitude {lon}) lies outside the bounding box of {country}; are latitude and longitude swapped?",
+                                table="locations", field="latitude", row=row, key=key, value=[lat, lon], file=getattr(data, "file", None)))
+    return problems

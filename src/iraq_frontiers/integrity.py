@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from iraq_frontiers.package_io import ROW, TableData
-from iraq_frontiers.problems import Problem
+from iraq_frontiers.problems import Problem, ProblemList
 
 
 def q(identifier: str) -> str:
@@ -89,16 +89,28 @@ class Tables:
     def pk(self, table: str) -> list[str]:
         return as_list(self.schemas.get(table, {}).get("primaryKey"))
 
-    def rows(self, table: str, select: str, where: str, extra_from: str = "") -> list[tuple[int, dict | None, Any]]:
-        """(row, key, value) for rows of `table` (alias `t`) matching `where`; `select` gives the value."""
+    def rows(self, table: str, select: str, where: str, extra_from: str = "",
+             count: tuple[ProblemList, str, str | None] | None = None) -> list[tuple[int, dict | None, Any]]:
+        """(row, key, value) for rows of `table` (alias `t`) matching `where`; `select` gives the value.
+
+        With count = (problems, code, field), only the rows `problems` has room for are fetched and
+        the others are counted there (bounded memory however many rows match)."""
         pk = self.pk(table)
         with_key = bool(pk) and self.usable(table, *pk)
         key_sql = ", ".join(f"t.{q(k)}" for k in pk) if with_key else ""
-        sql = f"SELECT t.{ROW}, {select}{', ' + key_sql if key_sql else ''} FROM {self.alias[table]} t {extra_from} WHERE {where} ORDER BY t.{ROW}"
+        limit = f" LIMIT {count[0].room(count[1], table, count[2])}" if count else ""
+        sql = (f"SELECT t.{ROW}, {select}, count(*) OVER () AS __total{', ' + key_sql if key_sql else ''} "
+               f"FROM {self.alias[table]} t {extra_from} WHERE {where} ORDER BY t.{ROW}{limit}")
         out = []
-        for rec in self.con.execute(sql).fetchall():
-            key = dict(zip(pk, rec[2:])) if with_key else None
+        records = self.con.execute(sql).fetchall()
+        for rec in records:
+            key = dict(zip(pk, rec[3:])) if with_key else None
             out.append((rec[0], key, rec[1]))
+        if count and records:
+            count[0].count_more(count[1], table, count[2], records[0][2] - len(records))
+        elif count and not records and count[0].room(count[1], table, count[2]) == 0:  # no room at all: count only
+            total = self.con.execute(f"SELECT count(*) FROM {self.alias[table]} t {extra_from} WHERE {where}").fetchall()[0][0]
+            count[0].count_more(count[1], table, count[2], total)
         return out
 
     def close(self):
@@ -132,14 +144,15 @@ def _duplicates(t: Tables, table: str, fields: list[str], code: str, what: str) 
         f"FROM {t.alias[table]} WHERE {_not_null(t.alias[table], fields)}) WHERE n > 1)"
     )
     data = t.tables[table]
-    return [
-        Problem(code, f"{what} {fields} repeats a value of an earlier row", table=table, field=",".join(fields), row=row, key=key, value=value, file=data.file)
-        for row, key, value in t.rows(table, _tuple_value("t", fields), where)
-    ]
+    problems = ProblemList()
+    for row, key, value in t.rows(table, _tuple_value("t", fields), where, count=(problems, code, ",".join(fields))):
+        problems.append(Problem(code, f"{what} {fields} repeats a value of an earlier row", table=table, field=",".join(fields), row=row,
+                                key=key, value=value, file=data.file))
+    return problems
 
 
 def check_keys(t: Tables) -> list[Problem]:
-    problems: list[Problem] = []
+    problems = ProblemList()
     for table, schema in t.schemas.items():
         if table not in t.tables:
             continue
@@ -176,7 +189,7 @@ def _foreign_keys(t: Tables) -> list[tuple[str, list[str], str, list[str]]]:
 
 
 def check_foreign_keys(t: Tables) -> list[Problem]:
-    problems: list[Problem] = []
+    problems = ProblemList()
     fks = _foreign_keys(t)
     # Screen: the orphans of every foreign key, counted exactly; the foreign keys into one key of one
     # table share one anti-join (polars) where the key types allow, else one DuckDB anti-join each.
@@ -192,7 +205,7 @@ def check_foreign_keys(t: Tables) -> list[Problem]:
             continue
         where = f"{_not_null('t', fields)} AND NOT EXISTS (SELECT 1 FROM {t.alias[target]} p WHERE {join})"
         data = t.tables[table]
-        for row, key, value in t.rows(table, _tuple_value("t", fields), where):
+        for row, key, value in t.rows(table, _tuple_value("t", fields), where, count=(problems, "foreign-key-orphan", ",".join(fields))):
             problems.append(Problem("foreign-key-orphan", f"{fields} = {value!r} has no match in {target}{ref_fields}", table=table,
                                     field=",".join(fields), row=row, key=key, value=value, file=data.file))
     return problems

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from iraq_frontiers.compiler import TYPE_MAP, arrow_type, field_type, list_delimiter
-from iraq_frontiers.problems import Problem
+from iraq_frontiers.problems import Problem, ProblemList
 
 MAX_DESCRIPTOR_BYTES = 20 * 1024 * 1024
 MAX_JSON_DEPTH = 64
@@ -81,12 +81,22 @@ class TableData:
     frame: Any  # polars.DataFrame, typed per schema, with a ROW column
     file: str
     unusable: set[str] = field(default_factory=set)  # fields missing or of the wrong type: skip their checks
-    # Cells the reader already reported (type-error, cell-too-large) and read as empty: {field: rows}.
-    # Later checks say nothing more about them (one bad cell, one problem).
-    bad_cells: dict[str, set[int]] = field(default_factory=dict)
+    # Cells the reader already reported (type-error, cell-too-large) and read as empty: {field: sorted
+    # row numbers}. Later checks say nothing more about them (one bad cell, one problem).
+    bad_cells: dict[str, Any] = field(default_factory=dict)
 
     def reported(self, fname: str | None, row: int | None) -> bool:
-        return row is not None and row in self.bad_cells.get(fname, ())
+        rows = self.bad_cells.get(fname)
+        if rows is None or row is None:
+            return False
+        i = int(rows.searchsorted(row))
+        return i < len(rows) and int(rows[i]) == row
+
+    def mark_bad(self, fname: str, rows) -> None:
+        """Record cells already reported (rows: any sequence of row numbers)."""
+        import numpy as np
+
+        self.bad_cells[fname] = np.union1d(self.bad_cells.get(fname, np.array([], dtype=np.int64)), np.asarray(rows, dtype=np.int64))
 
 
 def clip(value: Any, n: int = MAX_VALUE_CHARS) -> Any:
@@ -341,11 +351,7 @@ def read_table(pkg: OpenedPackage, resource: dict[str, Any]) -> tuple[TableData,
     pk = [pk] if isinstance(pk, str) else list(pk)
     if fmt not in ("csv", "parquet"):
         raise InputError(Problem("resource-unreadable", f"format {clip(fmt)!r} is not supported (csv or parquet)", table=name, file=rel))
-    data, problems = _read_csv(name, file, rel, fields, pk, resource) if fmt == "csv" else _read_parquet(name, file, rel, fields, pk)
-    for p in problems:
-        if p.code in ("type-error", "cell-too-large") and p.row is not None:
-            data.bad_cells.setdefault(p.field, set()).add(p.row)
-    return data, problems
+    return _read_csv(name, file, rel, fields, pk, resource) if fmt == "csv" else _read_parquet(name, file, rel, fields, pk)
 
 
 def _header_problems(name: str, rel: str, header: list[str], fields: list[dict]) -> tuple[list[Problem], set[str]]:
@@ -575,9 +581,12 @@ def _read_csv(name, file: Path, rel: str, fields, pk, resource) -> tuple[TableDa
     wanted = {f["name"] for f in fields}
     by_name = {k: v for k, v in by_name.items() if k in wanted}
     raw = raw.select([ROW, *by_name.values()])
-    raw, cell_problems = _cell_checks(name, rel, raw, by_name, pk, control=unusual, size=len(data) > MAX_CELL_BYTES)
-    frame, type_problems, unusable = _cast_strings(name, rel, raw, by_name, fields, pk)
-    return TableData(name, frame, rel, unusable | missing), problems + row_problems + cell_problems + type_problems
+    raw, cell_problems, big = _cell_checks(name, rel, raw, by_name, pk, control=unusual, size=len(data) > MAX_CELL_BYTES)
+    frame, type_problems, unusable, unreadable = _cast_strings(name, rel, raw, by_name, fields, pk)
+    table = TableData(name, frame, rel, unusable | missing)
+    for fname, rows in [*big.items(), *unreadable.items()]:
+        table.mark_bad(fname, rows)
+    return table, ProblemList(problems) + row_problems + cell_problems + type_problems
 
 
 def _cell_checks(name, rel, raw, by_name: dict[str, str], pk, lists: set[str] = frozenset(), key_cols: dict[str, str] | None = None,
@@ -585,13 +594,14 @@ def _cell_checks(name, rel, raw, by_name: dict[str, str], pk, lists: set[str] = 
     """Cells over MAX_CELL_BYTES (reported, then read as empty) and control characters (reported).
 
     by_name maps field names to the columns of `raw` to check; key_cols maps primary-key fields to
-    columns of `raw` (defaults to by_name).
+    columns of `raw` (defaults to by_name). Returns (raw, problems, {field: rows of cells read as empty}).
     """
     import polars as pl
 
-    problems: list[Problem] = []
+    problems = ProblemList()
+    big_rows: dict[str, Any] = {}
     if raw.height == 0 or not by_name or not (control or size):
-        return raw, problems
+        return raw, problems, big_rows
     checks = []
     for fname, col in by_name.items():
         c = pl.col(col)
@@ -606,12 +616,15 @@ def _cell_checks(name, rel, raw, by_name: dict[str, str], pk, lists: set[str] = 
     flags = raw.select(checks)
     any_flag = flags.select(pl.any_horizontal(pl.all()).any()).item()
     if not any_flag:
-        return raw, problems
+        return raw, problems, big_rows
     nulls = []
     for fname, col in by_name.items():
         for kind in ("big", "ctl"):
-            idx = flags[f"{kind}:{fname}"].arg_true().to_list()
-            for i in idx:
+            code = "cell-too-large" if kind == "big" else "control-character"
+            flagged = flags[f"{kind}:{fname}"].arg_true()
+            shown = flagged.head(problems.room(code, name, fname)).to_list()
+            problems.count_more(code, name, fname, len(flagged) - len(shown))
+            for i in shown:
                 value = raw[col][i]
                 key = _raw_key(raw, key_cols if key_cols is not None else by_name, i, pk)
                 if kind == "big":
@@ -624,11 +637,12 @@ def _cell_checks(name, rel, raw, by_name: dict[str, str], pk, lists: set[str] = 
                     where = f"U+{ord(ch.group()):04X} at character {ch.start() + 1}" if ch else "a control character"
                     problems.append(Problem("control-character", f"cell holds the control character {where}",
                                             table=name, field=fname, row=raw[ROW][i], key=key, value=clip(text), file=rel))
-            if kind == "big" and idx:
+            if kind == "big" and len(flagged):
+                big_rows[fname] = raw[ROW].gather(flagged).to_numpy()
                 nulls.append(pl.when(flags[f"big:{fname}"]).then(None).otherwise(pl.col(col)).alias(col))
     if nulls:
         raw = raw.with_columns(nulls)
-    return raw, problems
+    return raw, problems, big_rows
 
 
 def _cast_expr(field: dict[str, Any], col):
@@ -700,21 +714,25 @@ def _cast_strings(name, rel, raw, by_name, fields, pk):
         if field_type(f) not in ("string", "list"):
             bad_exprs.append((fname, (src.is_not_null() & typed.is_null()).alias(fname)))
     frame = raw.select(exprs)
-    problems: list[Problem] = []
+    problems = ProblemList()
+    unreadable: dict[str, Any] = {}  # field -> rows of cells that did not parse (read as empty)
     if bad_exprs:
         flags = raw.select([e for _, e in bad_exprs])
         for fname, _ in bad_exprs:
             idx = flags[fname].arg_true()
             if len(idx) == 0:
                 continue
+            unreadable[fname] = raw[ROW].gather(idx).to_numpy()
+            shown = idx.head(problems.room("type-error", name, fname))
+            problems.count_more("type-error", name, fname, len(idx) - len(shown))
             ftype = next(field_type(f) for f in fields if f["name"] == fname)
-            values = raw[by_name[fname]].gather(idx).to_list()
-            rows = raw[ROW].gather(idx).to_list()
-            for i, row, value in zip(idx.to_list(), rows, values):
+            values = raw[by_name[fname]].gather(shown).to_list()
+            rows = raw[ROW].gather(shown).to_list()
+            for i, row, value in zip(shown.to_list(), rows, values):
                 problems.append(Problem(
                     "type-error", _type_message(value, ftype),
                     table=name, field=fname, row=row, key=_raw_key(raw, by_name, i, pk), value=clip(value), file=rel))
-    return frame, problems, unusable
+    return frame, problems, unusable, unreadable
 
 
 def _raw_key(raw, by_name, i, pk):
@@ -839,19 +857,26 @@ def _read_parquet(name, file: Path, rel: str, fields, pk) -> tuple[TableData, li
     lists = {f["name"] for f in fields if field_type(f) == "list" and f["name"] not in unusable}
     if strings:
         frame = frame.with_columns([pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in strings])
-    frame, cell_problems = _cell_checks(name, rel, frame, {c: c for c in [*strings, *sorted(lists)]}, pk, lists,
-                                        key_cols={k: k for k in pk if k in frame.columns})
-    problems += cell_problems
+    frame, cell_problems, big = _cell_checks(name, rel, frame, {c: c for c in [*strings, *sorted(lists)]}, pk, lists,
+                                             key_cols={k: k for k in pk if k in frame.columns})
+    problems = ProblemList(problems) + cell_problems
+    bad_cells = [*utf8_bad.items(), *big.items()]
     # Non-finite floats are not valid numbers in this dataset (same rule as for CSV).
     for f in fields:
         if field_type(f) == "number" and f["name"] not in unusable:
             bad = frame.select((pl.col(f["name"]).is_nan() | pl.col(f["name"]).is_infinite()).fill_null(False)).to_series().arg_true()
-            for i in bad.to_list():
+            shown = bad.head(problems.room("type-error", name, f["name"]))
+            problems.count_more("type-error", name, f["name"], len(bad) - len(shown))
+            for i in shown.to_list():
                 problems.append(Problem("type-error", "not a finite number", table=name, field=f["name"], row=i + 1,
                                         key=_key_of(frame, i, pk), value=frame[f["name"]][i], file=rel))
             if len(bad):
+                bad_cells.append((f["name"], (bad + 1).to_numpy()))
                 frame = frame.with_columns(pl.when(pl.col(f["name"]).is_finite()).then(pl.col(f["name"])).otherwise(None).alias(f["name"]))
-    return TableData(name, frame, rel, unusable), problems
+    table = TableData(name, frame, rel, unusable)
+    for fname, rows in bad_cells:
+        table.mark_bad(fname, rows)
+    return table, problems
 
 
 def _invalid_utf8(name, rel, columns, fields, pk) -> tuple[dict[str, list[int]], list[Problem]]:

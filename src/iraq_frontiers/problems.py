@@ -129,7 +129,8 @@ class ProblemList(list):
 
     def __init__(self, items=()):
         super().__init__()
-        self.totals: dict[tuple[str, str | None, str | None], int] = {}
+        self.totals: dict[tuple[str, str | None, str | None], int] = {}  # found
+        self.listed: dict[tuple[str, str | None, str | None], int] = {}  # kept in the list
         self.extend(items)
 
     @property
@@ -142,12 +143,13 @@ class ProblemList(list):
 
     def room(self, code: str, table: str | None, fld: str | None) -> int:
         """How many more problems of this group would be listed."""
-        return max(0, min(MAX_LISTED_PER_GROUP - self.totals.get((code, table, fld), 0), MAX_LISTED - len(self)))
+        return max(0, min(MAX_LISTED_PER_GROUP - self.listed.get((code, table, fld), 0), MAX_LISTED - len(self)))
 
     def append(self, problem: Problem) -> None:
         group = (problem.code, problem.table, problem.field)
         if self.room(*group):
             super().append(problem)
+            self.listed[group] = self.listed.get(group, 0) + 1
         self.totals[group] = self.totals.get(group, 0) + 1
 
     def count_more(self, code: str, table: str | None, fld: str | None, n: int) -> None:
@@ -159,11 +161,8 @@ class ProblemList(list):
         for p in problems:
             self.append(p)
         if isinstance(problems, ProblemList):  # and what the other list counted without listing
-            listed: dict[tuple, int] = {}
-            for p in problems:
-                listed[(p.code, p.table, p.field)] = listed.get((p.code, p.table, p.field), 0) + 1
             for group, n in problems.totals.items():
-                self.count_more(*group, n - listed.get(group, 0))
+                self.count_more(*group, n - problems.listed.get(group, 0))
 
     def __iadd__(self, problems):
         self.extend(problems)
@@ -182,6 +181,7 @@ class ProblemList(list):
     def clear(self) -> None:
         super().clear()
         self.totals.clear()
+        self.listed.clear()
 
 
 def _jsonable(value: Any) -> Any:

@@ -5,7 +5,8 @@ from typing import Any
 
 from iraq_frontiers.compiler import constraint_checks, pandera_polars_schema
 from iraq_frontiers.package_io import ROW, TableData
-from iraq_frontiers.problems import Problem
+from iraq_frontiers import problems as problems_module
+from iraq_frontiers.problems import Problem, ProblemList
 
 # Message of each per-field check, shared by the Pandera engine and the fast path.
 CONSTRAINT_MESSAGES = {
@@ -44,12 +45,27 @@ def check_table(table: TableData, schema: dict[str, Any]) -> list[Problem]:
     return []
 
 
-def _to_problems(failures, table: TableData, fields, pk) -> list[Problem]:
+def _to_problems(failures, table: TableData, fields, pk) -> ProblemList:
+    """Pandera's failure cases as problems: cells the reader already reported are left out, and each
+    check lists its first rows up to the cap (problems.ProblemList), counting the rest."""
+    import polars as pl
+
     by_name = {f["name"]: f for f in fields}
     frame = table.frame
     keyable = [k for k in pk if k in frame.columns and k not in table.unusable]
-    problems = []
-    for rec in failures.iter_rows(named=True):
+    problems = ProblemList()
+    failures = failures.with_columns(
+        pl.Series("__row", frame[ROW].gather(failures["index"].fill_null(0)), dtype=pl.Int64),
+        pl.int_range(pl.len()).alias("__order"),
+    )
+    if table.bad_cells:
+        reported = pl.concat([pl.DataFrame({"column": [f] * len(rows), "__row": rows}, schema={"column": failures.schema["column"], "__row": pl.Int64})
+                              for f, rows in table.bad_cells.items()])
+        failures = failures.join(reported, on=["column", "__row"], how="anti", nulls_equal=False).sort("__order")
+    group = ["column", "check_number", "check"]
+    totals = failures.group_by(group, maintain_order=True).len()
+    listed = failures.filter(pl.int_range(pl.len()).over(group) < problems_module.MAX_LISTED_PER_GROUP)
+    for rec in listed.iter_rows(named=True):
         column = rec["column"]
         field = by_name.get(column)
         index = rec["index"]
@@ -57,12 +73,21 @@ def _to_problems(failures, table: TableData, fields, pk) -> list[Problem]:
             # Schema-level failure (dtype, missing column): should not happen on frames we typed.
             problems.append(Problem("schema-unsupported", f"check {rec['check']} failed: {rec['failure_case']}", table=table.name, field=column, file=table.file))
             continue
-        if rec["check"] == "not_nullable":
-            code, arg = "required", None
-        else:
-            check = constraint_checks(field)[rec["check_number"]]
-            code, arg = check.code, check.argument
+        code, arg = _code(rec, field)
         key = {k: frame[k][index] for k in keyable} if len(keyable) == len(pk) and pk else None
         problems.append(Problem(code, constraint_message(code, arg), table=table.name,
                                 field=column, row=frame[ROW][index], key=key, value=frame[column][index], file=table.file))
+    shown = listed.group_by(group).len().rename({"len": "shown"})
+    for rec in totals.join(shown, on=group, how="left", nulls_equal=True).iter_rows(named=True):  # the rows not listed
+        field = by_name.get(rec["column"])
+        if field is not None:
+            problems.count_more(_code(rec, field)[0], table.name, rec["column"], rec["len"] - (rec["shown"] or 0))
     return problems
+
+
+def _code(rec, field) -> tuple[str, object]:
+    """The problem code and argument of a Pandera failure record."""
+    if rec["check"] == "not_nullable":
+        return "required", None
+    check = constraint_checks(field)[rec["check_number"]]
+    return check.code, check.argument
