@@ -178,10 +178,24 @@ def test_killed_first_build_leaves_no_partial_release(tmp_path: Path, stage: str
         _verify_sums(out / VERSION)
     else:
         assert _visible_releases(out) == [] if out.exists() else True
-    # The next build succeeds despite the debris of the killed one.
+    # The next build succeeds despite the debris of the killed one, and removes it (issue 13).
     done = _build(src, out, "--force")
     assert done.returncode == 0, done.stderr
     _verify_sums(out / VERSION)
+    assert sorted(p.name for p in out.iterdir()) == [VERSION], "a hidden partial folder is left behind"
+
+
+def test_a_running_build_keeps_its_work_folder(tmp_path: Path):
+    """Only folders of builds whose process is gone are removed: a live build's folder stays."""
+    from iraq_frontiers.release import _remove_stale_partials
+
+    live = tmp_path / f".{VERSION}.partial-{os.getpid()}-abc"
+    dead = tmp_path / f".{VERSION}.partial-{2**22 + 12345}-abc"
+    other = tmp_path / ".keep-me"
+    for p in (live, dead, other):
+        p.mkdir()
+    _remove_stale_partials(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, other.name])
 
 
 @pytest.mark.parametrize("stage", [*STAGES, "_exchange"])

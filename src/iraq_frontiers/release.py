@@ -379,7 +379,8 @@ def build_release(source: str | os.PathLike = "datapackage", out: str | os.PathL
             raise BumpTooSmall(why)
 
     out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{version}.partial-", dir=out))
+    _remove_stale_partials(out)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{version}.partial-{os.getpid()}-", dir=out))
     try:
         say("writing Parquet")
         write_parquet_package(tables, tmp / "parquet", created)
@@ -403,6 +404,25 @@ def build_release(source: str | os.PathLike = "datapackage", out: str | os.PathL
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return BuildResult(version, final, rows, files, prev_version, diff.required_bump if diff else None, diff, sums)
+
+
+_LEFTOVER = re.compile(r"^\..+\.(partial|old)-(\d+)(-.*)?$")
+
+
+def _remove_stale_partials(out: Path) -> None:
+    """Remove hidden work folders (`.<version>.partial-<pid>-…`, `.<version>.old-<pid>`) of builds that
+    were killed: their process is gone. A build still running (its process alive) is left alone."""
+    for p in out.iterdir():
+        m = _LEFTOVER.match(p.name)
+        if not m or not p.is_dir() or p.is_symlink():
+            continue
+        try:
+            os.kill(int(m.group(2)), 0)
+            continue  # still running
+        except ProcessLookupError:
+            shutil.rmtree(p, ignore_errors=True)
+        except (PermissionError, OverflowError, ValueError):
+            continue  # another user's live process, or not a pid of ours
 
 
 def _exchange(a: Path, b: Path) -> bool:
