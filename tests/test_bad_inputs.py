@@ -280,6 +280,19 @@ def _parquet_dup_columns(d: Path) -> Path:
     return parquet_package(d, t)
 
 
+def _days(days: list[int]):
+    """A date32 column from day numbers (years Python's date cannot hold)."""
+    import pyarrow as pa
+
+    return pa.array(days, pa.int32()).cast(pa.date32())
+
+
+def _lists(values: list):
+    import pyarrow as pa
+
+    return pa.array(values, pa.list_(pa.string()))
+
+
 def _invalid_utf8(values: list[bytes]):
     """An Arrow string array holding the bytes as given (some writers do not validate UTF-8)."""
     import pyarrow as pa
@@ -333,6 +346,8 @@ CASES: list[Case] = [
     csv_case("date-without-zero-padding", items_csv(ROWS[0], "it-2,Beta,0,1.0,false,2023-12-1,"), 1, "type-error", row=2, fld="day"),
     csv_case("date-excel-serial", items_csv(ROWS[0], "it-2,Beta,0,1.0,false,45261,"), 1, "type-error", row=2, fld="day"),
     csv_case("date-impossible", items_csv(ROWS[0], "it-2,Beta,0,1.0,false,2023-02-30,"), 1, "type-error", row=2, fld="day"),
+    csv_case("date-year-0000", items_csv(ROWS[0], "it-2,Beta,0,1.0,false,0000-12-31,"), 1, "type-error", row=2, fld="day"),
+    csv_case("date-year-10000", items_csv(ROWS[0], "it-2,Beta,0,1.0,false,10000-01-01,"), 1, "type-error", row=2, fld="day"),
     csv_case("date-with-time", items_csv(ROWS[0], "it-2,Beta,0,1.0,false,2023-12-01T00:00:00,"), 1, "type-error", row=2, fld="day"),
     csv_case("thousands-separator", items_csv(ROWS[0], 'it-2,Beta,"1,234",1.0,false,2023-12-01,'), 1, "type-error", row=2, fld="count"),
     csv_case("decimal-comma", items_csv(ROWS[0], 'it-2,Beta,0,"1,5",false,2023-12-01,'), 1, "type-error", row=2, fld="ratio"),
@@ -367,6 +382,12 @@ CASES: list[Case] = [
     Case("parquet-invalid-utf8-string", lambda d: parquet_package(d, items_table(name=_invalid_utf8([b"Alpha", b"Be\xfft\xc3a"]))), 1, "type-error", table="items", row=2, field="name"),
     Case("parquet-invalid-utf8-key", lambda d: parquet_package(d, items_table(id=_invalid_utf8([b"it-1", b"it-\xff2"]))), 1, "type-error", table="items", row=2, field="id"),
     Case("parquet-invalid-utf8-list-item", lambda d: parquet_package(d, items_table(tags=__import__("pyarrow").ListArray.from_arrays([0, 1, 1], _invalid_utf8([b"\xc0\xaf"])))), 1, "type-error", table="items", row=1, field="tags"),
+    Case("parquet-date-past-9999", lambda d: parquet_package(d, items_table(day=_days([2932897, 19692]))), 1, "type-error", table="items", row=1, field="day"),
+    Case("parquet-date-year-0", lambda d: parquet_package(d, items_table(day=_days([-719163, 19692]))), 1, "type-error", table="items", row=1, field="day"),
+    Case("parquet-list-item-holds-delimiter", lambda d: parquet_package(d, items_table(tags=_lists([["a|b"], None]))), 1, "type-error", table="items", row=1, field="tags"),
+    Case("parquet-list-null-item", lambda d: parquet_package(d, items_table(tags=_lists([["a", None], None]))), 1, "type-error", table="items", row=1, field="tags"),
+    Case("parquet-int64-in-number-field", lambda d: parquet_package(d, items_table(ratio=__import__("pyarrow").array([2**53 + 1, 1]))), 1, "type-error", table="items", field="ratio"),
+    Case("parquet-int32-in-number-field", lambda d: parquet_package(d, items_table(ratio=__import__("pyarrow").array([3, 1], __import__("pyarrow").int32()))), 0, None),
     Case("parquet-truncated-footer", _parquet_truncated, 2, "resource-unreadable", table="items"),
     Case("parquet-that-is-csv", lambda d: parquet_package(d, raw=items_csv(*ROWS)), 2, "resource-unreadable", table="items"),
     Case("parquet-empty-file", lambda d: parquet_package(d, raw=b""), 2, "resource-unreadable", table="items"),

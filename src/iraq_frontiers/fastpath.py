@@ -58,6 +58,7 @@ class ParquetTable:
     height: int
     select_sql: str  # the view's query (DuckDB), for layers (c) and (d)
     typed: list[tuple[str, str, bool]] = field(default_factory=list)  # (field, type, needs a widening cast)
+    fields: dict[str, dict[str, Any]] = field(default_factory=dict)  # the schema's field descriptors by name
     max_cell: int | None = None
     control: str | None = None
     unusable: set[str] = field(default_factory=set)
@@ -86,12 +87,13 @@ class ParquetTable:
         """True for a row whose cells the reference reader reports or changes (see package_io)."""
         import polars as pl
 
+        from iraq_frontiers.package_io import unrepresentable
+
         parts = []
         for fname, ftype, _ in self.typed:
             c = pl.col(fname)
-            if ftype == "number":
-                parts.append(c.is_nan() | c.is_infinite())
-            elif ftype == "string":
+            parts += [condition for condition, _ in unrepresentable(self.fields[fname], c)]
+            if ftype == "string":
                 parts.append(c == "")
                 if self.max_cell is not None:
                     parts.append(c.str.len_bytes() > self.max_cell)
@@ -170,7 +172,7 @@ def open_parquet(pkg, resource: dict[str, Any]) -> ParquetTable | None:
         typed.append((fname, ftype, have != want))
     source = f"read_parquet({lit(str(file))}, file_row_number = true)"
     return ParquetTable(name, rel, file, [ROW, *expected], height, f"SELECT {', '.join(exprs)} FROM {source}", typed,
-                        int(max_cell) if max_cell is not None else None, control)
+                        {f["name"]: f for f in fields}, int(max_cell) if max_cell is not None else None, control)
 
 
 

@@ -662,8 +662,8 @@ def _cast_expr(field: dict[str, Any], col):
         false_values = field.get("falseValues", FALSE_VALUES)
         mapping = {**{v: True for v in true_values if isinstance(v, str)}, **{v: False for v in false_values if isinstance(v, str)}}
         return col.replace_strict(mapping, default=None, return_dtype=pl.Boolean)
-    if ftype == "date":  # strictly YYYY-MM-DD (chrono alone accepts 2024-3-5 and leading spaces)
-        return pl.when(col.str.contains(_ISO_DATE)).then(col.str.strptime(pl.Date, "%Y-%m-%d", strict=False)).otherwise(None)
+    if ftype == "date":  # strictly YYYY-MM-DD (chrono alone accepts 2024-3-5 and leading spaces), years 0001-9999
+        return pl.when(col.str.contains(_ISO_DATE) & ~col.str.starts_with("0000")).then(col.str.strptime(pl.Date, "%Y-%m-%d", strict=False)).otherwise(None)
     if ftype == "datetime":  # ISO 8601 with a time zone
         return pl.when(col.str.contains(_ISO_DATETIME)).then(col.str.to_datetime(time_zone="UTC", strict=False, time_unit="us")).otherwise(None)
     if ftype == "list":
@@ -680,6 +680,7 @@ _HINTS = (
     (re.compile(r"^[0-9]{1,2}[/.\-][0-9]{1,2}[/.\-][0-9]{2,4}"), ("date", "datetime"), " (dates are written YYYY-MM-DD)"),
     (re.compile(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$"), ("date",), " (write YYYY-MM-DD with two-digit month and day)"),
     (re.compile(r"^[0-9]{5}(\.[0-9]+)?$"), ("date", "datetime"), " (a spreadsheet serial number? dates are written YYYY-MM-DD)"),
+    (re.compile(r"^(0000|[+-]?[0-9]{5,})-"), ("date", "datetime"), " (years run from 0001 to 9999)"),
 )
 
 
@@ -842,7 +843,8 @@ def _read_parquet(name, file: Path, rel: str, fields, pk) -> tuple[TableData, li
                     raise pa.ArrowInvalid("incompatible")
                 col = col.cast(want)
             except (pa.ArrowException, ValueError, TypeError):
-                problems.append(Problem("type-error", f"column has Parquet type {col.type}; the schema's type {f.get('type')} needs {want}",
+                why = " (a double holds integers exactly only up to 2**53)" if pa.types.is_integer(col.type) and want == pa.float64() else ""
+                problems.append(Problem("type-error", f"column has Parquet type {col.type}; the schema's type {f.get('type')} needs {want}{why}",
                                         table=name, field=fname, value=str(col.type), file=rel))
                 unusable.add(fname)
                 col = pa.nulls(table.num_rows, want)
@@ -861,22 +863,54 @@ def _read_parquet(name, file: Path, rel: str, fields, pk) -> tuple[TableData, li
                                              key_cols={k: k for k in pk if k in frame.columns})
     problems = ProblemList(problems) + cell_problems
     bad_cells = [*utf8_bad.items(), *big.items()]
-    # Non-finite floats are not valid numbers in this dataset (same rule as for CSV).
+    # Values Parquet can hold but the dataset cannot (the same rules as for CSV): type-errors, read as empty.
     for f in fields:
-        if field_type(f) == "number" and f["name"] not in unusable:
-            bad = frame.select((pl.col(f["name"]).is_nan() | pl.col(f["name"]).is_infinite()).fill_null(False)).to_series().arg_true()
+        if f["name"] in unusable:
+            continue
+        for condition, message in unrepresentable(f, pl.col(f["name"])):
+            bad = frame.select(condition.fill_null(False)).to_series().arg_true()
             shown = bad.head(problems.room("type-error", name, f["name"]))
             problems.count_more("type-error", name, f["name"], len(bad) - len(shown))
             for i in shown.to_list():
-                problems.append(Problem("type-error", "not a finite number", table=name, field=f["name"], row=i + 1,
-                                        key=_key_of(frame, i, pk), value=frame[f["name"]][i], file=rel))
+                problems.append(Problem("type-error", message, table=name, field=f["name"], row=i + 1,
+                                        key=_key_of(frame, i, pk), value=_shown_value(frame[f["name"]], i), file=rel))
             if len(bad):
                 bad_cells.append((f["name"], (bad + 1).to_numpy()))
-                frame = frame.with_columns(pl.when(pl.col(f["name"]).is_finite()).then(pl.col(f["name"])).otherwise(None).alias(f["name"]))
+                frame = frame.with_columns(pl.when(condition.fill_null(False)).then(None).otherwise(pl.col(f["name"])).alias(f["name"]))
     table = TableData(name, frame, rel, unusable)
     for fname, rows in bad_cells:
         table.mark_bad(fname, rows)
     return table, problems
+
+
+def unrepresentable(field: dict[str, Any], col) -> list[tuple[Any, str]]:
+    """(condition, message) for typed values a field cannot hold although Parquet can: non-finite
+    numbers, dates outside the years 1-9999 (what CSV, Python and every writer represent), list items
+    that are empty or hold the list delimiter (they could not be written as CSV and read back).
+    Both engines use these conditions (the fast path hands a table with any to the reference reader)."""
+    import polars as pl
+
+    ftype = field_type(field)
+    if ftype == "number":
+        return [(col.is_nan() | col.is_infinite(), "not a finite number")]
+    if ftype == "date":
+        return [(~col.dt.year().is_between(1, 9999), "date outside the years 0001 to 9999")]
+    if ftype == "list":
+        delimiter = list_delimiter(field)
+        return [(col.list.eval(pl.element().is_null()).list.any(), "list has an empty (null) item"),
+                (col.list.eval(pl.element().str.contains(delimiter, literal=True)).list.any(),
+                 f"a list item holds the list delimiter {delimiter!r} (it could not be written as CSV)")]
+    return []
+
+
+def _shown_value(series, i: int) -> Any:
+    """Cell i for a problem's value (a date past year 9999 has no Python value: shown as text)."""
+    import polars as pl
+
+    if series.dtype == pl.Date:
+        return series.cast(pl.String)[i]
+    value = series[i]
+    return value.to_list() if isinstance(value, pl.Series) else value
 
 
 def _invalid_utf8(name, rel, columns, fields, pk) -> tuple[dict[str, list[int]], list[Problem]]:
@@ -945,8 +979,8 @@ def _safe_widening(have, want) -> bool:
         return _safe_widening(have.value_type, want)
     if want == pa.int64():
         return t.is_integer(have) and have != pa.uint64()
-    if want == pa.float64():
-        return t.is_floating(have) or t.is_integer(have)
+    if want == pa.float64():  # 64-bit integers are not: above 2**53 a double cannot hold them exactly
+        return t.is_floating(have) or (t.is_integer(have) and have.bit_width <= 32)
     if want == pa.string():
         return t.is_string(have) or t.is_large_string(have) or t.is_string_view(have)
     if want == pa.date32():
