@@ -583,10 +583,12 @@ def _read_csv(name, file: Path, rel: str, fields, pk, resource) -> tuple[TableDa
     raw = raw.select([ROW, *by_name.values()])
     raw, cell_problems, big = _cell_checks(name, rel, raw, by_name, pk, control=unusual, size=len(data) > MAX_CELL_BYTES)
     frame, type_problems, unusable, unreadable = _cast_strings(name, rel, raw, by_name, fields, pk)
+    problems = ProblemList(problems) + row_problems + cell_problems + type_problems
+    frame, unfit = _unrepresentable_cells(name, rel, frame, fields, unusable | missing, pk, problems)
     table = TableData(name, frame, rel, unusable | missing)
-    for fname, rows in [*big.items(), *unreadable.items()]:
+    for fname, rows in [*big.items(), *unreadable.items(), *unfit.items()]:
         table.mark_bad(fname, rows)
-    return table, ProblemList(problems) + row_problems + cell_problems + type_problems
+    return table, problems
 
 
 def _cell_checks(name, rel, raw, by_name: dict[str, str], pk, lists: set[str] = frozenset(), key_cols: dict[str, str] | None = None,
@@ -862,25 +864,34 @@ def _read_parquet(name, file: Path, rel: str, fields, pk) -> tuple[TableData, li
     frame, cell_problems, big = _cell_checks(name, rel, frame, {c: c for c in [*strings, *sorted(lists)]}, pk, lists,
                                              key_cols={k: k for k in pk if k in frame.columns})
     problems = ProblemList(problems) + cell_problems
-    bad_cells = [*utf8_bad.items(), *big.items()]
-    # Values Parquet can hold but the dataset cannot (the same rules as for CSV): type-errors, read as empty.
+    frame, unfit = _unrepresentable_cells(name, rel, frame, fields, unusable, pk, problems)
+    table = TableData(name, frame, rel, unusable)
+    for fname, rows in [*utf8_bad.items(), *big.items(), *unfit.items()]:
+        table.mark_bad(fname, rows)
+    return table, problems
+
+
+def _unrepresentable_cells(name, rel, frame, fields, unusable, pk, problems: ProblemList):
+    """Typed values the dataset cannot hold (see `unrepresentable`): a type-error each, then read as
+    empty. Both readers call this on their typed frame. Returns (frame, {field: rows})."""
+    import polars as pl
+
+    bad_cells: dict[str, Any] = {}
     for f in fields:
-        if f["name"] in unusable:
+        if f["name"] in unusable or f["name"] not in frame.columns:
             continue
         for condition, message in unrepresentable(f, pl.col(f["name"])):
             bad = frame.select(condition.fill_null(False)).to_series().arg_true()
+            if not len(bad):
+                continue
             shown = bad.head(problems.room("type-error", name, f["name"]))
             problems.count_more("type-error", name, f["name"], len(bad) - len(shown))
             for i in shown.to_list():
-                problems.append(Problem("type-error", message, table=name, field=f["name"], row=i + 1,
+                problems.append(Problem("type-error", message, table=name, field=f["name"], row=frame[ROW][i],
                                         key=_key_of(frame, i, pk), value=_shown_value(frame[f["name"]], i), file=rel))
-            if len(bad):
-                bad_cells.append((f["name"], (bad + 1).to_numpy()))
-                frame = frame.with_columns(pl.when(condition.fill_null(False)).then(None).otherwise(pl.col(f["name"])).alias(f["name"]))
-    table = TableData(name, frame, rel, unusable)
-    for fname, rows in bad_cells:
-        table.mark_bad(fname, rows)
-    return table, problems
+            bad_cells[f["name"]] = frame[ROW].gather(bad).to_numpy()
+            frame = frame.with_columns(pl.when(condition.fill_null(False)).then(None).otherwise(pl.col(f["name"])).alias(f["name"]))
+    return frame, bad_cells
 
 
 def unrepresentable(field: dict[str, Any], col) -> list[tuple[Any, str]]:
@@ -894,10 +905,10 @@ def unrepresentable(field: dict[str, Any], col) -> list[tuple[Any, str]]:
     if ftype == "number":
         return [(col.is_nan() | col.is_infinite(), "not a finite number")]
     if ftype == "date":
-        return [(~col.dt.year().is_between(1, 9999), "date outside the years 0001 to 9999")]
+        return [(~col.is_between(pl.date(1, 1, 1), pl.date(9999, 12, 31)), "date outside the years 0001 to 9999")]
     if ftype == "list":
         delimiter = list_delimiter(field)
-        return [(col.list.eval(pl.element().is_null()).list.any(), "list has an empty (null) item"),
+        return [(col.list.eval(pl.element().is_null() | (pl.element() == "")).list.any(), "list has an empty item (two delimiters in a row, or one at an end?)"),
                 (col.list.eval(pl.element().str.contains(delimiter, literal=True)).list.any(),
                  f"a list item holds the list delimiter {delimiter!r} (it could not be written as CSV)")]
     return []
@@ -907,8 +918,9 @@ def _shown_value(series, i: int) -> Any:
     """Cell i for a problem's value (a date past year 9999 has no Python value: shown as text)."""
     import polars as pl
 
-    if series.dtype == pl.Date:
-        return series.cast(pl.String)[i]
+    if series.dtype == pl.Date:  # as text where the calendar library can say it (about +-262,000 years)
+        days = series.cast(pl.Int32)[i]
+        return None if days is None else series[i:i + 1].cast(pl.String)[0] if abs(days) < 95_000_000 else f"{days} days from 1970-01-01"
     value = series[i]
     return value.to_list() if isinstance(value, pl.Series) else value
 
