@@ -136,13 +136,17 @@ def connect(path: str | os.PathLike | None = None, database: str = ":memory:"):
     """A DuckDB connection with every table of the package as a view (Parquet files are read in place)."""
     import duckdb
 
-    from iraq_frontiers.package_io import open_package, resource_file, resource_format
+    from iraq_frontiers.package_io import InputError, open_package, resource_file, resource_format
+    from iraq_frontiers.schema_guard import check_resources, first_resources
 
     con = duckdb.connect(database)
     target = _resolve(path)
     with open_package(target) as pkg:
+        clashes = [p for p in check_resources(pkg.descriptor)[0] if p.code == "descriptor-invalid"]
+        if clashes:  # names SQL cannot tell apart (e.g. differing only in case): refused, never half-connected
+            raise InputError(clashes[0])
         is_archive = target.is_file() and target.suffix.lower() == ".zip"
-        for resource in pkg.descriptor.get("resources", []):
+        for resource in first_resources(pkg.descriptor):
             if not isinstance(resource, dict) or not isinstance(resource.get("name"), str):
                 continue
             name = resource["name"]

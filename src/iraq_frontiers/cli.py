@@ -8,19 +8,31 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
 from iraq_frontiers.terminal import CLEAR_LINE, control, escaped_output
 
-EXIT_OK, EXIT_INVALID, EXIT_INPUT = 0, 1, 2
+EXIT_OK, EXIT_INVALID, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # usage errors exit 2 with a hint, like argparse, without traceback
         self.print_usage(sys.stderr)
         self.exit(EXIT_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (e.g. --limit)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def progress_printer(enabled: bool):
@@ -111,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", nargs="?", default="datapackage", help="package to validate (default: ./datapackage)")
     p.add_argument("--json", action="store_true", help="print the report as JSON (for programs); no progress display")
     p.add_argument("--quiet", action="store_true", help="no progress display")
-    p.add_argument("--limit", type=int, default=200, help="most problems to list in text output (default 200; --json lists all)")
+    p.add_argument("--limit", type=positive_int, default=200, help="most problems to list in text output (default 200; --json lists all)")
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("descriptor", help="generate datapackage/datapackage.json from schemas/",
@@ -162,6 +174,15 @@ def _main(argv: list[str] | None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except OSError as exc:  # disk full, read-only, a file where a folder is expected...: name the file
+        where = exc.filename or "a file"
+        print(f"iraq-frontiers {args.command}: cannot use {where}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except Exception as exc:  # noqa: BLE001 - a bug: say so without a traceback (IRAQ_FRONTIERS_DEBUG=1 shows it)
+        if os.environ.get("IRAQ_FRONTIERS_DEBUG") == "1":
+            raise
+        print(f"iraq-frontiers {args.command}: internal error (a bug, please report it): {type(exc).__name__}: {str(exc)[:300]}", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -34,16 +34,23 @@ class Tables:
 
     def __init__(self, tables: dict[str, Any], schemas: dict[str, dict[str, Any]], say=None):
         import os
+        import re
+        import shutil
         import tempfile
 
         import duckdb
 
+        memory = os.environ.get("IRAQ_FRONTIERS_DUCKDB_MEMORY", "2GB")
+        if not re.fullmatch(r"\s*[0-9]+(\.[0-9]+)?\s*([KMGT]i?B|%)\s*", memory, re.IGNORECASE):
+            from iraq_frontiers.package_io import InputError
+
+            raise InputError(Problem("setting-invalid", f"IRAQ_FRONTIERS_DUCKDB_MEMORY={memory[:50]!r} is not a memory size (write e.g. 2GB or 512MB)"))
         self._tmp = tempfile.mkdtemp(prefix="iraq-frontiers-duckdb-")
-        self.con = duckdb.connect(config={
-            "memory_limit": os.environ.get("IRAQ_FRONTIERS_DUCKDB_MEMORY", "2GB"),
-            "temp_directory": self._tmp,
-            "preserve_insertion_order": False,
-        })
+        try:
+            self.con = duckdb.connect(config={"memory_limit": memory, "temp_directory": self._tmp, "preserve_insertion_order": False})
+        except BaseException:
+            shutil.rmtree(self._tmp, ignore_errors=True)  # never leave the spill folder behind
+            raise
         self.tables: dict[str, Any] = {}
         self.schemas = dict(schemas)
         self.alias: dict[str, str] = {}

@@ -255,6 +255,10 @@ def _safe_extract(archive: Path, dest: Path) -> None:
 @contextmanager
 def open_package(path: str | os.PathLike) -> Iterator[OpenedPackage]:
     """Open a datapackage.json, a folder holding one, or a .zip of one."""
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    if not isinstance(path, (str, os.PathLike)):
+        raise InputError(Problem("path-not-found", f"the path must be text or a path object, not {type(path).__name__}"))
     text = os.fspath(path)
     if isinstance(text, str) and ("://" in text or re.match(r"(?i)^(https?|ftps?|s3|gs|file|data):", text)):
         raise InputError(Problem("remote-refused", f"{text!r} is a URL; packages are read from local files only (download it first)", file=text))

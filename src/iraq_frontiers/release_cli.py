@@ -9,7 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-from iraq_frontiers.cli import EXIT_INPUT, EXIT_INVALID, EXIT_OK, clear_progress, progress_printer
+from iraq_frontiers.cli import EXIT_INPUT, EXIT_INVALID, EXIT_OK, clear_progress, positive_int, progress_printer
 
 
 def _error(args, message: str, code: int, extra: dict | None = None) -> int:
@@ -117,7 +117,7 @@ def register(sub) -> None:
                    "default: the newest older release in --out")
     p.add_argument("--json", action="store_true", help="print the result as JSON; no progress display")
     p.add_argument("--quiet", action="store_true", help="no progress display")
-    p.add_argument("--limit", type=int, default=50, help="most validation problems to list when the package is invalid")
+    p.add_argument("--limit", type=positive_int, default=50, help="most validation problems to list when the package is invalid")
     p.set_defaults(func=_cmd_build)
 
     p = sub.add_parser(
@@ -130,7 +130,7 @@ def register(sub) -> None:
     p.add_argument("old", help="the older package")
     p.add_argument("new", help="the newer package")
     p.add_argument("--json", action="store_true", help="print the full difference as JSON (every row)")
-    p.add_argument("--limit", type=int, default=50, help="most rows listed per table and kind of change in text output (default 50)")
+    p.add_argument("--limit", type=positive_int, default=50, help="most rows listed per table and kind of change in text output (default 50)")
     p.add_argument("--exit-code", action="store_true", help="exit 1 when the packages differ (like git diff --exit-code)")
     p.set_defaults(func=_cmd_diff)
 

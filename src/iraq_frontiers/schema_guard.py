@@ -127,6 +127,10 @@ def _field_defects(f: Any, i: int) -> tuple[str | None, list[str]]:
                 out.append(f"constraint {key} is supported on integer and number fields only")
             elif not _is_number(c[key]):
                 out.append(f"constraint {key} must be a finite number")
+    if ftype == "integer":
+        values = [c.get("minimum"), c.get("maximum"), *(c["enum"] if isinstance(c.get("enum"), list) else [])]
+        if any(isinstance(v, int) and not -(2**63) <= v < 2**63 for v in values):
+            out.append("constraint values of an integer field must lie in the 64-bit integer range")
     for key in ("minLength", "maxLength"):
         if key in c:
             if ftype != "string":
@@ -214,16 +218,19 @@ def check_resources(descriptor: dict[str, Any], file: str = "datapackage.json") 
     resources = descriptor.get("resources")
     if not isinstance(resources, list):
         return problems, refused
-    seen: set[str] = set()
+    seen: dict[str, str] = {}  # comparable name -> the name as first written
     for r in resources:
         if not isinstance(r, dict) or not isinstance(r.get("name"), str):
             continue
         name = r["name"]
-        if name in seen:
-            problems.append(Problem("descriptor-invalid", f"two resources are named {name!r}; resource names must be unique (only the first is read)",
-                                    table=name, file=file))
+        first = seen.get(_comparable(name))
+        if first is not None:
+            how = "the same name" if first == name else f"names that differ only in case or Unicode normalisation ({first!r})"
+            problems.append(Problem("descriptor-invalid", f"two resources have {how}: {name!r}; resource names must be unique, "
+                                    "and SQL engines do not tell such names apart (only the first is read)", table=name, file=file))
+            refused.add(name)
             continue
-        seen.add(name)
+        seen[_comparable(name)] = name
         schema = r.get("schema")
         if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
             continue
@@ -235,8 +242,15 @@ def check_resources(descriptor: dict[str, Any], file: str = "datapackage.json") 
     return problems, refused
 
 
+def _comparable(name: str) -> str:
+    """A resource name as SQL engines and file systems may compare it: case and normalisation folded."""
+    import unicodedata
+
+    return unicodedata.normalize("NFC", name).casefold()
+
+
 def first_resources(descriptor: dict[str, Any]) -> list[dict[str, Any]]:
-    """The descriptor's resources that are objects, the first of each name only."""
+    """The descriptor's resources that are objects, the first of each name only (names compared as _comparable)."""
     resources = descriptor.get("resources")
     if not isinstance(resources, list):
         return []
@@ -246,8 +260,8 @@ def first_resources(descriptor: dict[str, Any]) -> list[dict[str, Any]]:
             continue
         name = r.get("name")
         if isinstance(name, str):
-            if name in seen:
+            if _comparable(name) in seen:
                 continue
-            seen.add(name)
+            seen.add(_comparable(name))
         out.append(r)
     return out

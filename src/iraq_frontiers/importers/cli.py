@@ -5,7 +5,7 @@ import json
 import sys
 from pathlib import Path
 
-from iraq_frontiers.cli import EXIT_INPUT, EXIT_INVALID, EXIT_OK
+from iraq_frontiers.cli import EXIT_INPUT, EXIT_INVALID, EXIT_OK, positive_int
 
 
 def _cmd_import_ucdp(args) -> int:
@@ -86,7 +86,7 @@ def register(sub) -> None:
     q.add_argument("--force", action="store_true", help="write into --out even if it is not empty")
     q.add_argument("--validate", action="store_true", help="validate the written package and exit 1 if it is invalid")
     q.add_argument("--json", action="store_true", help="print the import report as JSON")
-    q.add_argument("--limit", type=int, default=50, help="most rejected rows to list in text output (default 50)")
+    q.add_argument("--limit", type=positive_int, default=50, help="most rejected rows to list in text output (default 50)")
     q.set_defaults(func=_cmd_import_ucdp)
 
     p = sub.add_parser("link", help="link curated events to events of an external dataset",
