@@ -107,10 +107,10 @@ class Problem:
     def location(self) -> str:
         parts = [p for p in (self.file, self.table) if p]
         where = ":".join(parts) if parts else "package"
-        if self.key:
-            where += " [" + ", ".join(f"{k}={v}" for k, v in self.key.items()) + "]"
-        elif self.row is not None:
+        if self.row is not None:
             where += f" row {self.row}"
+        if self.key and any(v is not None for v in self.key.values()):
+            where += " [" + ", ".join(f"{k}={v}" for k, v in self.key.items()) + "]"
         if self.field:
             where += f" field {self.field}"
         return where

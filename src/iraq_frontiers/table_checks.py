@@ -21,7 +21,10 @@ CONSTRAINT_MESSAGES = {
 
 
 def constraint_message(code: str, arg) -> str:
-    """The message of a failed per-field check (pattern shown quoted)."""
+    """The message of a failed per-field check (pattern shown quoted; a vocabulary listed, clipped)."""
+    if code == "enum":
+        shown = ", ".join(repr(v) for v in list(arg)[:20]) + (f", ... ({len(arg)} values)" if len(arg) > 20 else "")
+        return f"{CONSTRAINT_MESSAGES[code]}: {shown} (case matters)"
     return CONSTRAINT_MESSAGES[code].format(arg=repr(arg) if code == "pattern" else arg)
 
 
