@@ -141,11 +141,14 @@ def _check_table(pkg, resource, name, schema, t, engine: str, report: Report, sa
     report.tables[name] = data.frame.height
     alias = t.add(name, data, schema)
     say(f"checking {name} ({data.frame.height:,} rows)")
+    found = None
     if engine == "fast":
         try:
-            return problems + check_table_fast(data, plan_table_checks(data, schema))
+            found = check_table_fast(data, plan_table_checks(data, schema))
         except Unsupported:
             pass
-    from iraq_frontiers.table_checks import check_table
+    if found is None:
+        from iraq_frontiers.table_checks import check_table
 
-    return problems + check_table(data, schema)
+        found = check_table(data, schema)
+    return problems + [p for p in found if not data.reported(p.field, p.row)]  # e.g. no `required` after a type-error
