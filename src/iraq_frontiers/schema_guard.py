@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from iraq_frontiers.compiler import STRING_FORMATS
 from iraq_frontiers.problems import Problem
 
 MAX_FIELDS = 10_000
@@ -53,6 +54,20 @@ def _pattern_error(pattern: str) -> str | None:
     return None
 
 
+def format_defects(f: dict[str, Any], ftype: str) -> list[str]:
+    """The one place deciding a field's `format`: "default" (or none) on any type; email, uri, uuid
+    and binary on string fields, enforced by compiler.constraint_checks; anything else is refused."""
+    fmt = f.get("format", "default")
+    if fmt in ("default", None) or (ftype == "string" and fmt in STRING_FORMATS):
+        return []
+    shown = repr(fmt)[:80]
+    if ftype in ("date", "datetime", "time"):
+        return [f"format {shown} is not supported for {ftype} fields (ISO 8601 only)"]
+    if ftype == "string":
+        return [f"format {shown} is not supported for string fields (supported: default, {', '.join(STRING_FORMATS)})"]
+    return [f"format {shown} is not supported for {ftype} fields (only 'default')"]
+
+
 def _field_defects(f: Any, i: int) -> tuple[str | None, list[str]]:
     """(field name or None, what is wrong with the field)."""
     if not isinstance(f, dict):
@@ -75,8 +90,7 @@ def _field_defects(f: Any, i: int) -> tuple[str | None, list[str]]:
     for key in ("trueValues", "falseValues"):
         if key in f and (not isinstance(f[key], list) or not all(isinstance(v, str) for v in f[key])):
             out.append(f"{key} must be a list of strings")
-    if ftype in ("date", "datetime") and f.get("format", "default") not in ("default", None):
-        out.append(f"format {f.get('format')!r} is not supported for {ftype} fields (ISO 8601 only)")
+    out += format_defects(f, ftype)
     c = f.get("constraints", {})
     if not isinstance(c, dict):
         return name, out + ["constraints must be an object"]
