@@ -205,7 +205,8 @@ def test_cite_styles(monkeypatch):
     assert bib.startswith("@misc{") and f"version = {{{version}}}" in bib and meta["title"] in bib
     assert bib.count("{") == bib.count("}")
     apa = citation.cite("apa")
-    assert f"(Version {version}) [Data set]" in apa and "(n.d.)" in apa
+    year = str(meta["citation"]["date-released"])[:4]
+    assert f"(Version {version}) [Data set]" in apa and f"({year})" in apa
     assert yaml.safe_load(citation.cite("cff"))["version"] == version
     with pytest.raises(ValueError):
         citation.cite("mla")
