@@ -44,6 +44,9 @@ def build_descriptor(fmt: str = "csv", data_dir: Path | None = None, extra: dict
     """The whole package descriptor. With data_dir, each resource records its file's bytes and hash."""
     meta = package_metadata()
     descriptor: dict[str, Any] = {"$schema": PROFILE_URL}
+    doi = (meta.get("citation") or {}).get("doi")
+    if doi:  # Data Package v2: `id` is a globally unique identifier, a DOI by preference
+        descriptor["id"] = f"https://doi.org/{doi}"
     descriptor.update({key: meta[key] for key in PACKAGE_KEYS if key in meta})
     if extra:
         descriptor.update(extra)

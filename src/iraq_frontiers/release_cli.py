@@ -172,7 +172,8 @@ def register(sub) -> None:
 
     p = sub.add_parser("cite", help="print how to cite the dataset (APA, BibTeX or CITATION.cff)",
                        description="Print the citation of this version of the dataset, generated from schemas/package.json.")
-    p.add_argument("--style", choices=("apa", "bibtex", "cff"), default="apa", help="citation style (default apa)")
+    p.add_argument("--style", type=str.lower, choices=("apa", "bibtex", "cff"), default="apa",
+                   help="citation style, any letter case (default apa)")
     p.set_defaults(func=_cmd_cite)
 
     p = sub.add_parser("citation-files", help="generate CITATION.cff and .zenodo.json from schemas/package.json",
