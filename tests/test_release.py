@@ -21,6 +21,7 @@ from _release_helpers import REPO, actor, edge_tables, read_json, write_csv_pack
 from iraq_frontiers import release
 from iraq_frontiers.cli import main
 from iraq_frontiers.metadata import package_metadata, table_names, table_schema
+from iraq_frontiers.release_docs import DOCUMENTS
 
 VERSION = package_metadata()["version"]
 
@@ -83,8 +84,10 @@ def test_layout_checksums_and_notes(small, tmp_path):
     for fmt in ("parquet", "csv"):
         assert sorted(p.name for p in (folder / fmt).iterdir()) == sorted([f"{t}.{fmt}" for t in names] + ["datapackage.json"])
         with zipfile.ZipFile(folder / f"iraq-frontiers-{VERSION}-{fmt}.zip") as zf:
-            members = {Path(n).name: zf.read(n) for n in zf.namelist()}
-        assert members == {p.name: p.read_bytes() for p in (folder / fmt).iterdir()}
+            members = {n: zf.read(n) for n in zf.namelist()}
+        package = {p.name: p.read_bytes() for p in (folder / fmt).iterdir()}
+        assert set(members) == set(package) | set(DOCUMENTS)  # the package at the top level, with the documents
+        assert {n: members[n] for n in package} == package
     # SHA256SUMS covers every other file, with correct hashes (sha256sum -c format).
     sums = (folder / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
     listed = {}

@@ -4,8 +4,10 @@
         parquet/   datapackage.json + one .parquet per table (locations as GeoParquet 1.1)
         csv/       datapackage.json + one .csv per table
         iraq-frontiers-<version>-parquet.zip, iraq-frontiers-<version>-csv.zip
+                   each package at the zip's top level, with the documents below
+        README.md, LICENSE-DATA, CITATION.cff, CODEBOOK.md, CHANGELOG.md   (iraq_frontiers.release_docs)
         RELEASE_NOTES.md   row counts per table, the diff against the previous release, changelog
-        SHA256SUMS         sha256 of every other file (`sha256sum -c SHA256SUMS` checks them)
+        SHA256SUMS         sha256 of every other file (`iraq-frontiers verify` checks them)
 
 The package is validated first and an invalid one is refused, as is a version without a dated
 CHANGELOG section. The release is written into a temporary sibling folder and renamed into place,
@@ -233,16 +235,19 @@ def write_csv_package(tables: dict[str, Any], folder: Path, created: str | None 
     return descriptor
 
 
-def write_zip(folder: Path, archive: Path, prefix: str, created: str | None = None) -> None:
-    """A deterministic zip of folder's files under prefix/ (fixed order, times and permissions)."""
+def write_zip(entries: dict[str, bytes], archive: Path, created: str | None = None) -> None:
+    """A deterministic zip of `entries` (name -> bytes) at its top level (fixed order, times and permissions).
+
+    Top level, not under a folder: frictionless-py's Package("….zip") reads datapackage.json there.
+    """
     when = _zip_time(created)
     with zipfile.ZipFile(archive, "w") as zf:
-        for path in sorted(Path(folder).iterdir()):
-            info = zipfile.ZipInfo(f"{prefix}/{path.name}", date_time=when)
+        for name in sorted(entries):
+            info = zipfile.ZipInfo(name, date_time=when)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3
             info.external_attr = 0o100644 << 16
-            zf.writestr(info, path.read_bytes(), compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+            zf.writestr(info, entries[name], compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
 
 
 def sha256_file(path: Path) -> str:
@@ -285,12 +290,14 @@ class ChangelogSection:
 
 
 def default_changelog(source: str | os.PathLike | None = None) -> Path | None:
-    """CHANGELOG.md of the source checkout, else beside the source package, else in the current folder."""
+    """CHANGELOG.md of the source checkout, else beside the source package, else in the current folder, else the
+    one bundled in the installed wheel."""
     root = repo_root()
     candidates = [root / "CHANGELOG.md"] if root else []
     if source is not None:
         candidates.append(Path(source).resolve().parent / "CHANGELOG.md")
     candidates.append(Path.cwd() / "CHANGELOG.md")
+    candidates.append(Path(__file__).resolve().parent / "_data" / "CHANGELOG.md")  # bundled in the wheel
     return next((c for c in candidates if c.is_file()), None)
 
 
@@ -392,6 +399,7 @@ def build_release(source: str | os.PathLike = "datapackage", out: str | os.PathL
     """
     from iraq_frontiers.diff import diff_snapshots, read_snapshot, snapshot_from_arrow
     from iraq_frontiers.package_io import InputError
+    from iraq_frontiers.release_docs import release_documents
     from iraq_frontiers.validation import validate
     from iraq_frontiers.verify import release_package
     from iraq_frontiers.versioning import VersionError, Version, check_bump
@@ -454,12 +462,19 @@ def build_release(source: str | os.PathLike = "datapackage", out: str | os.PathL
         write_parquet_package(tables, tmp / "parquet", created)
         say("writing CSV")
         write_csv_package(tables, tmp / "csv", created)
+        rows = {t: tables[t].num_rows for t in table_names()}
+        extras = frozenset(p.name for p in tmp.iterdir())
+
+        def documents(layout: str) -> dict[str, bytes]:
+            return release_documents(version, section.date, section.body, rows, layout, extras)
+
         say("zipping")
         for fmt in ("parquet", "csv"):
-            name = f"iraq-frontiers-{version}-{fmt}"
-            write_zip(tmp / fmt, tmp / f"{name}.zip", name, created)
+            entries = {p.name: p.read_bytes() for p in (tmp / fmt).iterdir()}
+            write_zip({**entries, **documents(fmt)}, tmp / f"iraq-frontiers-{version}-{fmt}.zip", created)
+        for name, data in documents("release").items():
+            (tmp / name).write_bytes(data)
         files = {p.relative_to(tmp).as_posix(): p.stat().st_size for p in sorted(tmp.rglob("*")) if p.is_file()}
-        rows = {t: tables[t].num_rows for t in table_names()}
         notes = release_notes(version, created, rows, files, diff, prev_version, section.body)
         (tmp / "RELEASE_NOTES.md").write_bytes(notes.encode("utf-8"))
         sums = sha256sums(tmp)
