@@ -250,6 +250,24 @@ def write_zip(entries: dict[str, bytes], archive: Path, created: str | None = No
             zf.writestr(info, entries[name], compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
 
 
+def write_extra_formats(tables: dict[str, Any], folder: Path, version: str, released: str | None) -> None:
+    """The SQLite database with its Datasette metadata, and croissant.json, for every table of the release."""
+    from iraq_frontiers.croissant import croissant
+    from iraq_frontiers.extras import MissingExtra
+    from iraq_frontiers.release_docs import CROISSANT_FILE, DATASETTE_METADATA, SQLITE_FILE
+    from iraq_frontiers.sqlite_export import SQLiteExportError, database_name, datasette_metadata, write_sqlite
+
+    schemas = {t: table_schema(t) for t in tables}
+    try:
+        write_sqlite(tables, folder / SQLITE_FILE, schemas)
+    except (MissingExtra, SQLiteExportError) as exc:
+        raise ReleaseError(str(exc)) from None
+    meta = datasette_metadata(list(tables), database_name(folder / SQLITE_FILE), version)
+    (folder / DATASETTE_METADATA).write_bytes(dumps(meta).encode("utf-8"))
+    files = {t: folder / "parquet" / f"{t}.parquet" for t in tables}
+    (folder / CROISSANT_FILE).write_bytes(dumps(croissant(files, schemas, version, released)).encode("utf-8"))
+
+
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -462,6 +480,8 @@ def build_release(source: str | os.PathLike = "datapackage", out: str | os.PathL
         write_parquet_package(tables, tmp / "parquet", created)
         say("writing CSV")
         write_csv_package(tables, tmp / "csv", created)
+        say("writing SQLite and Croissant")
+        write_extra_formats(tables, tmp, version, section.date)
         rows = {t: tables[t].num_rows for t in table_names()}
         extras = frozenset(p.name for p in tmp.iterdir())
 
