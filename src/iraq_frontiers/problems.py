@@ -24,6 +24,7 @@ CODES: dict[str, tuple[str, str]] = {
     "remote-refused": ("input", "A resource points to a URL; remote data is never fetched unless allowed."),
     "resource-unreadable": ("input", "A resource file is missing, not a regular file, empty, or cannot be parsed as its format."),
     "encoding-error": ("input", "A CSV file is not UTF-8 text (UTF-16, Latin-1...) or holds NUL bytes; the message gives the byte offset."),
+    "release-corrupt": ("input", "A release file differs from SHA256SUMS or from its descriptor's bytes/hash, is missing, or is not listed (`iraq-frontiers verify`)."),
     "csv-malformed": ("input", "A CSV file cannot be split into cells (unclosed quote, text after a closing quote, blank first line)."),
     # (a) descriptor
     "descriptor-invalid": ("descriptor", "The descriptor does not conform to the Data Package v2 profile."),

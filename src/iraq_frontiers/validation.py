@@ -19,7 +19,8 @@ ENGINES = ("auto", "fast", "pandera")
 
 
 def validate(path: str | os.PathLike, progress: Progress | None = None, engine: str = "auto") -> Report:
-    """Validate a data package: a datapackage.json, a folder holding one, or a .zip of one.
+    """Validate a data package: a datapackage.json, a folder holding one, or a .zip of one; or a release
+    folder (release/<version>/, its Parquet package is validated), verified first (iraq_frontiers.verify).
 
     engine: how tables are read and layer (b) runs. "pandera" (the reference engine) reads every
     table into a polars frame and checks it with the compiled Pandera schema. "fast" leaves Parquet
@@ -30,13 +31,14 @@ def validate(path: str | os.PathLike, progress: Progress | None = None, engine: 
     iraq_frontiers.fastpath) is read and checked the reference way.
     """
     from iraq_frontiers.package_io import InputError, open_package
+    from iraq_frontiers.verify import release_package
 
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}")
     report = Report(str(path))
     say = progress or (lambda _msg: None)
     try:
-        with open_package(path) as pkg:
+        with open_package(release_package(path)) as pkg:  # a release folder or zip is verified first
             try:
                 _validate_opened(pkg, report, say, engine)
             except _FastPathFailed:  # a Parquet file left in place failed mid-way: read everything the reference way
