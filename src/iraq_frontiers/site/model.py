@@ -63,6 +63,10 @@ class Event:
         return start.strftime("%Y-%m") if start else None
 
     @property
+    def claim_ids(self) -> set[str]:
+        return {c["id"] for c in self.claims}
+
+    @property
     def mappable(self) -> bool:
         return self.latitude is not None and self.longitude is not None
 
