@@ -164,7 +164,7 @@ def release_package(path: str | os.PathLike) -> Path:
         return target
     folder = target if target.is_dir() else target.parent
     in_release = is_release_folder(folder.parent) and folder.name in PACKAGE_FOLDERS
-    if not (is_release_folder(target) or zipfile.is_zipfile(target) or in_release):
+    if not (is_release_folder(target) or (target.is_file() and zipfile.is_zipfile(target)) or in_release):  # never open a FIFO
         return target  # a working package (curated, synthetic): the validator reads it as it is
     result = verify(target)
     if not result.ok:
