@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from iraq_frontiers.compiler import TYPE_MAP, _anchored, arrow_type, constraint_checks, field_type
+from iraq_frontiers.compiler import STRING_FORMATS, TYPE_MAP, _anchored, arrow_type, constraint_checks, field_type, is_required, primary_key
 from iraq_frontiers.table_checks import constraint_message
 from iraq_frontiers.problems import Problem, ProblemList
 
@@ -89,9 +89,10 @@ class ParquetTable:
 
         from iraq_frontiers.package_io import unrepresentable
 
-        parts = []
+        parts, empty = [], []
         for fname, ftype, _ in self.typed:
             c = pl.col(fname)
+            empty.append(c.is_null() | (c == "") if ftype == "string" else c.is_null())
             parts += [condition for condition, _ in unrepresentable(self.fields[fname], c)]
             if ftype == "string":
                 parts.append(c == "")
@@ -104,6 +105,8 @@ class ParquetTable:
                     parts.append(c.list.eval(pl.element().str.len_bytes() > self.max_cell).list.any())
                 if self.control is not None:
                     parts.append(c.list.eval(pl.element().str.contains(self.control)).list.any())
+        if empty:
+            parts.append(pl.all_horizontal(empty))  # a blank row (every cell empty)
         return pl.any_horizontal(parts) if parts else pl.lit(False)
 
 
@@ -199,6 +202,10 @@ def _failing(check, col, ftype: str):
         except Exception as exc:  # noqa: BLE001 - the reference engine reports the bad pattern
             raise Unsupported(str(exc)) from None
         return ~col.str.contains(pattern)
+    if code == "format":
+        if ftype != "string" or arg not in STRING_FORMATS:
+            raise Unsupported("format")
+        return ~col.str.contains(_anchored(STRING_FORMATS[arg]))
     if code in ("min-length", "max-length"):
         if ftype != "string" or not isinstance(arg, int) or isinstance(arg, bool):
             raise Unsupported(code)
@@ -228,8 +235,7 @@ def plan_table_checks(data, schema: dict[str, Any]) -> TableChecks:
 
     columns = data.columns if data.frame is None else data.frame.columns
     fields = [f for f in schema.get("fields", []) if f["name"] not in data.unusable and f["name"] in columns]
-    pk = schema.get("primaryKey") or []
-    pk = [pk] if isinstance(pk, str) else list(pk)
+    pk = primary_key(schema)
     keyable = [k for k in pk if k in columns and k not in data.unusable]
     checks: list[tuple[str, str, Any, Any]] = []
     for f in fields:
@@ -237,7 +243,7 @@ def plan_table_checks(data, schema: dict[str, Any]) -> TableChecks:
         col = pl.col(f["name"])
         # cells the reader already reported (and read as empty) are not checked again
         fresh = ~pl.col(ROW).is_in(pl.Series(data.bad_cells[f["name"]], dtype=pl.Int64).implode()) if f["name"] in data.bad_cells else pl.lit(True)
-        if f.get("constraints", {}).get("required", False):
+        if is_required(f, schema):
             checks.append((f["name"], "required", None, col.is_null() & fresh))
         try:
             compiled = constraint_checks(f)

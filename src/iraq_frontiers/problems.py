@@ -25,6 +25,7 @@ CODES: dict[str, tuple[str, str]] = {
     "resource-unreadable": ("input", "A resource file is missing, not a regular file, empty, or cannot be parsed as its format."),
     "encoding-error": ("input", "A CSV file is not UTF-8 text (UTF-16, Latin-1...) or holds NUL bytes; the message gives the byte offset."),
     "setting-invalid": ("input", "An environment setting of the toolkit (IRAQ_FRONTIERS_...) has a value it cannot use."),
+    "release-corrupt": ("input", "A release file differs from SHA256SUMS or from its descriptor's bytes/hash, is missing, or is not listed (`iraq-frontiers verify`)."),
     "csv-malformed": ("input", "A CSV file cannot be split into cells (unclosed quote, text after a closing quote, blank first line)."),
     # (a) descriptor
     "descriptor-invalid": ("descriptor", "The descriptor does not conform to the Data Package v2 profile."),
@@ -34,8 +35,10 @@ CODES: dict[str, tuple[str, str]] = {
     "missing-column": ("table", "A field of the schema is absent from the data."),
     "extra-column": ("table", "The data has a column the schema does not define."),
     "duplicate-column": ("table", "The data has the same column name twice."),
-    "ragged-row": ("table", "A CSV row has more or fewer cells than the header (the row is not read)."),
-    "blank-row": ("table", "A CSV row is blank between data rows (blank lines at the end are ignored)."),
+    "bytes-mismatch": ("table", "A resource file's size differs from the descriptor's `bytes`."),
+    "hash-mismatch": ("table", "A resource file's hash differs from the descriptor's `hash`."),
+    "ragged-row": ("table", "A CSV row has more or fewer cells than the header (missing cells are read as empty, extra cells are not read)."),
+    "blank-row": ("table", "A row is blank: no cells, or every cell empty (not read; blank lines at the end of a CSV file are ignored)."),
     "cell-too-large": ("table", "A cell is larger than 1 MiB (it is read as empty)."),
     "control-character": ("table", "A value holds a control character (other than tab, line feed, carriage return)."),
     "type-error": ("table", "A value cannot be read as the field's type."),
@@ -46,6 +49,7 @@ CODES: dict[str, tuple[str, str]] = {
     "pattern": ("table", "A value does not match the field's pattern."),
     "min-length": ("table", "A value is shorter than the field's minLength."),
     "max-length": ("table", "A value is longer than the field's maxLength."),
+    "format": ("table", "A value is not of the field's string format (email, uri, uuid or binary)."),
     # (c) cross-table integrity
     "primary-key-duplicate": ("integrity", "Two rows share a primary key."),
     "unique-duplicate": ("integrity", "Two rows share a value that must be unique."),

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from iraq_frontiers.compiler import STRING_FORMATS
 from iraq_frontiers.problems import Problem
 
 MAX_FIELDS = 10_000
@@ -32,9 +33,6 @@ FIELD_KEYWORDS = {
 }
 CONSTRAINTS = {"required", "unique", "enum", "minimum", "maximum", "pattern", "minLength", "maxLength"}
 SCHEMA_KEYWORDS = {"$schema", "name", "fields", "primaryKey", "uniqueKeys", "foreignKeys", "missingValues", "fieldsMatch"} | ANNOTATIONS
-# String formats with a check (field type string, keyword `format`); "default" means any text.
-STRING_FORMATS = {"default"}
-
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
@@ -72,6 +70,20 @@ def _pattern_error(pattern: str) -> str | None:
     return None
 
 
+def format_defects(f: dict[str, Any], ftype: str) -> list[str]:
+    """The one place deciding a field's `format`: "default" (or none) on any type; email, uri, uuid
+    and binary on string fields, enforced by compiler.constraint_checks; anything else is refused."""
+    fmt = f.get("format", "default")
+    if fmt in ("default", None) or (ftype == "string" and fmt in STRING_FORMATS):
+        return []
+    shown = repr(fmt)[:80]
+    if ftype in ("date", "datetime", "time"):
+        return [f"format {shown} is not supported for {ftype} fields (ISO 8601 only)"]
+    if ftype == "string":
+        return [f"format {shown} is not supported for string fields (supported: default, {', '.join(STRING_FORMATS)})"]
+    return [f"format {shown} is not supported for {ftype} fields (only 'default')"]
+
+
 def _field_defects(f: Any, i: int) -> tuple[str | None, list[str]]:
     """(field name or None, what is wrong with the field)."""
     if not isinstance(f, dict):
@@ -97,10 +109,7 @@ def _field_defects(f: Any, i: int) -> tuple[str | None, list[str]]:
     unknown = sorted(set(f) - FIELD_KEYWORDS["*"] - FIELD_KEYWORDS.get(ftype, set()) - FIELD_KEYWORDS.get(f.get("type"), set()))
     if unknown:
         out.append(f"field keyword(s) {_shown(unknown)} are not supported for {ftype} fields (they would be ignored)")
-    fmt = f.get("format", "default")
-    if fmt not in (STRING_FORMATS if ftype == "string" else {"default"}):
-        what = "ISO 8601 only" if ftype in ("date", "datetime") else "it would not be checked"
-        out.append(f"format {_shown(fmt)} is not supported for {ftype} fields ({what})")
+    out += format_defects(f, ftype)
     if "missingValues" in f and f["missingValues"] != [""]:
         out.append(f"field-level missingValues {_shown(f['missingValues'])} is not supported: an empty cell is the only missing value")
     if ftype == "list" and f.get("itemType", "string") != "string":
