@@ -522,9 +522,12 @@ def test_corpus_is_large_enough():
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_bad_input(case: Case, tmp_path: Path, capsys):
+def test_bad_input(case: Case, tmp_path: Path, capsys, monkeypatch):
     if case.posix_only and os.name != "posix":
         pytest.skip("POSIX only")
+    private = tmp_path.with_name(tmp_path.name + "-tmp")  # a temporary folder of our own: other processes share /tmp
+    private.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
     work = tmp_path / "work"
     path = case.build(work / "pkg")
     before = _snapshot(tmp_path)

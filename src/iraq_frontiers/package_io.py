@@ -254,13 +254,19 @@ def _safe_extract(archive: Path, dest: Path) -> None:
             raise _archive_error(label, f"cannot extract the archive: {type(exc).__name__}: {clip(str(exc))}") from None
 
 
-@contextmanager
-def open_package(path: str | os.PathLike) -> Iterator[OpenedPackage]:
-    """Open a datapackage.json, a folder holding one, or a .zip of one."""
+def checked_path(path: Any) -> str | os.PathLike:
+    """A path argument as text or a path object (bytes are decoded); anything else is refused."""
     if isinstance(path, bytes):
         path = os.fsdecode(path)
     if not isinstance(path, (str, os.PathLike)):
         raise InputError(Problem("path-not-found", f"the path must be text or a path object, not {type(path).__name__}"))
+    return path
+
+
+@contextmanager
+def open_package(path: str | os.PathLike) -> Iterator[OpenedPackage]:
+    """Open a datapackage.json, a folder holding one, or a .zip of one."""
+    path = checked_path(path)
     text = os.fspath(path)
     if isinstance(text, str) and ("://" in text or re.match(r"(?i)^(https?|ftps?|s3|gs|file|data):", text)):
         raise InputError(Problem("remote-refused", f"{text!r} is a URL; packages are read from local files only (download it first)", file=text))

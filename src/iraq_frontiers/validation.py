@@ -30,7 +30,7 @@ def validate(path: str | os.PathLike, progress: Progress | None = None, engine: 
     Every engine reports the same problems; a table the fast path cannot check exactly (see
     iraq_frontiers.fastpath) is read and checked the reference way.
     """
-    from iraq_frontiers.package_io import InputError, open_package
+    from iraq_frontiers.package_io import InputError, checked_path, open_package
     from iraq_frontiers.verify import release_package
 
     if engine not in ENGINES:
@@ -38,7 +38,7 @@ def validate(path: str | os.PathLike, progress: Progress | None = None, engine: 
     report = Report(str(path))
     say = progress or (lambda _msg: None)
     try:
-        with open_package(release_package(path)) as pkg:  # a release folder or zip is verified first
+        with open_package(release_package(checked_path(path))) as pkg:  # a release folder or zip is verified first
             try:
                 _validate_opened(pkg, report, say, engine)
             except _FastPathFailed:  # a Parquet file left in place failed mid-way: read everything the reference way
