@@ -1,0 +1,190 @@
+"""Issue 17: on frictionless-py's own test fixtures, we are never laxer than `frictionless validate`.
+
+The fixtures are a pruned, vendored copy of frictionless-py's `data/` folder (MIT licence; origin,
+commit and pruning in tests/fixtures/frictionless/SOURCE.md): nothing is fetched at test time.
+Package-level cases are built from them (build_cases):
+
+- `package:` every package descriptor (JSON or YAML, written as JSON beside it) whose resources are
+  local files;
+- `resource:` every resource descriptor, wrapped in a package of its own;
+- `schema:` every schema file, paired with each CSV file of its folder whose header it describes;
+- `table:` every CSV file, with the schema frictionless infers for it (so every file's reading
+  semantics are compared: blank and ragged rows, headers, encodings, types).
+
+Each case is validated by both validators. The test fails when frictionless finds errors where we
+find none, unless the case is one of the deliberate differences (conformance.DIFFERENCES, shown
+with its reason in docs/validation.md), and when a listed difference no longer occurs. We must
+never crash (`internal-error`). Thorough tier: frictionless takes about a second a case.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from fnmatch import fnmatchcase as fnmatch
+from pathlib import Path
+
+import pytest
+
+from iraq_frontiers.conformance import DIFFERENCES
+
+pytestmark = pytest.mark.slow
+
+FIXTURES = Path(__file__).parent / "fixtures" / "frictionless" / "data"
+CASE_PREFIX = "__case__"
+
+
+@dataclass
+class Case:
+    name: str
+    descriptor: Path  # written beside the files it names
+
+
+def _load(path: Path):
+    import yaml
+
+    text = path.read_text(encoding="utf-8")
+    try:
+        return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError):
+        return None
+
+
+def _is_remote(value) -> bool:
+    return isinstance(value, str) and "://" in value
+
+
+def _local_resource(resource) -> bool:
+    """A resource that reads only local files (remote ones would be fetched by frictionless)."""
+    if not isinstance(resource, dict):
+        return False
+    paths = resource.get("path")
+    paths = paths if isinstance(paths, list) else [paths]
+    if any(_is_remote(p) for p in paths) or _is_remote(resource.get("schema")) or _is_remote(resource.get("dialect")):
+        return False
+    return resource.get("path") is not None or "data" in resource
+
+
+def _csv_header(path: Path) -> list[str] | None:
+    import csv
+
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            return next(csv.reader(fh), None)
+    except (UnicodeDecodeError, csv.Error, OSError):
+        return None
+
+
+def build_cases(root: Path) -> list[Case]:
+    """Write a package descriptor for every case into the copy of the fixtures at `root`."""
+    from frictionless import FrictionlessException, describe
+
+    cases: list[Case] = []
+
+    def add(name: str, folder: Path, descriptor: dict) -> None:
+        path = folder / f"{CASE_PREFIX}{len(cases):03d}.json"
+        path.write_text(json.dumps(descriptor, ensure_ascii=False, default=str), encoding="utf-8")
+        cases.append(Case(name, path))
+
+    descriptors = sorted(p for p in root.rglob("*") if p.suffix in (".json", ".yaml", ".yml") and p.is_file())
+    schemas: list[tuple[Path, dict]] = []
+    for path in descriptors:
+        rel = path.relative_to(root).as_posix()
+        d = _load(path)
+        if not isinstance(d, dict) or _is_remote(d.get("profile")):
+            continue
+        if isinstance(d.get("resources"), list) and d["resources"]:
+            if all(_local_resource(r) for r in d["resources"]):
+                add(f"package:{rel}", path.parent, d)
+        elif "path" in d or "data" in d:
+            if _local_resource(d):
+                add(f"resource:{rel}", path.parent, {"name": "case", "resources": [{"name": "case", **d}]})
+        elif isinstance(d.get("fields"), list) and not json.dumps(d).count("://"):
+            schemas.append((path, d))
+    csvs = sorted(p for p in root.rglob("*.csv") if p.is_file())
+    for path, schema in schemas:
+        names = [f.get("name") for f in schema["fields"] if isinstance(f, dict)]
+        for table in csvs:
+            if table.parent == path.parent and _csv_header(table) == names:
+                rel = f"{path.relative_to(root).as_posix()}+{table.name}"
+                add(f"schema:{rel}", path.parent, {"name": "case", "resources": [{"name": "case", "path": table.name, "schema": schema}]})
+    for table in csvs:
+        try:
+            resource = describe(str(table), type="resource")
+        except FrictionlessException:  # a file frictionless cannot read at all: no schema to compare with
+            continue
+        inferred = resource.to_descriptor()
+        inferred["path"] = table.name
+        inferred["name"] = "case"
+        dialect = inferred.get("dialect")
+        if isinstance(dialect, dict) and isinstance(dialect.get("csv"), dict):  # frictionless's own form -> Table Dialect
+            inferred["dialect"] = {**{k: v for k, v in dialect.items() if k != "csv"}, **dialect["csv"]}
+        for f in inferred.get("schema", {}).get("fields", []):
+            if f.get("type") == "any":  # inferred for columns of empty cells only: text reads them the same way
+                f["type"] = "string"
+        add(f"table:{table.relative_to(root).as_posix()}", table.parent, {"name": "case", "resources": [inferred]})
+    return cases
+
+
+def frictionless_valid(descriptor: Path) -> tuple[bool, list[str]]:
+    """frictionless's verdict and the types of the errors it found."""
+    from frictionless import validate
+
+    report = validate(str(descriptor))
+    return report.valid, sorted({row[0] for row in report.flatten(["type"])})
+
+
+def ours(descriptor: Path):
+    from iraq_frontiers.validation import validate
+
+    return validate(descriptor)
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    root = tmp_path_factory.mktemp("frictionless") / "data"
+    shutil.copytree(FIXTURES, root)
+    out = {}
+    for case in build_cases(root):
+        theirs, their_errors = frictionless_valid(case.descriptor)
+        report = ours(case.descriptor)
+        out[case.name] = (theirs, their_errors, report)
+    return out
+
+
+def test_enough_cases_are_built(results):
+    kinds = {name.split(":", 1)[0] for name in results}
+    assert kinds == {"package", "resource", "schema", "table"}
+    assert len(results) >= 80
+
+
+def test_we_never_crash(results):
+    crashed = {name: r.format_text() for name, (_, _, r) in results.items() if "internal-error" in r.codes()}
+    assert not crashed
+
+
+def test_never_laxer_than_frictionless_but_for_listed_differences(results):
+    laxer = {name: errors for name, (theirs, errors, report) in results.items() if not theirs and report.exit_code == 0}
+    unlisted = {n: e for n, e in laxer.items() if not any(fnmatch(n, d.case) for d in DIFFERENCES)}
+    assert not unlisted, "valid for us, invalid for frictionless: " + json.dumps(unlisted, indent=1)
+    stale = [d.case for d in DIFFERENCES if not any(fnmatch(n, d.case) for n in laxer)]
+    assert not stale, "listed differences that no longer occur (remove them from conformance.DIFFERENCES)"
+
+
+def test_listed_differences_agree_with_their_record(results):
+    for d in DIFFERENCES:
+        matched = [r for n, r in results.items() if fnmatch(n, d.case)]
+        assert matched, d.case
+        for theirs, _, report in matched:
+            assert ("valid" if theirs else "invalid", "valid" if report.exit_code == 0 else "invalid") == (d.theirs, d.ours)
+
+
+def test_summary(results, capsys):
+    """Prints how the two validators compare (agree / stricter / laxer), for the record."""
+    counts = {"agree": 0, "stricter": 0, "laxer": 0}
+    for theirs, _, report in results.values():
+        ok = report.exit_code == 0
+        counts["agree" if ok == theirs else "stricter" if theirs else "laxer"] += 1
+    with capsys.disabled():
+        print(f"\nfrictionless fixtures: {len(results)} cases: {counts}")
+    assert sum(counts.values()) == len(results)
