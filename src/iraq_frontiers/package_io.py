@@ -6,8 +6,11 @@ Reading never trusts the package (see docs/validation.md, "Bad input"):
 - descriptors are bounded in size and depth, must be strict JSON objects (no NaN, no duplicate keys);
 - CSV files must be UTF-8 (a UTF-8 byte-order mark is dropped); other encodings and NUL bytes are
   refused naming the byte offset and line; a file that cannot be split into cells is refused naming
-  the line; rows with the wrong number of cells, blank rows, control characters and cells over 1 MiB
-  are invalid data naming the row and line;
+  the line; rows with the wrong number of cells (still read: missing cells empty, extra cells
+  dropped), blank rows (no cells, or every cell empty: not read), control characters and cells over
+  1 MiB are invalid data naming the row and line;
+- a gzip-compressed CSV file is decompressed within the bounds of a zip entry; inline `data` takes
+  the CSV route; a `schema` given as a path is read from inside the package (resolve_schema_files);
 - Parquet files are checked for their magic bytes and a bounded uncompressed size before reading;
 - every value that cannot be read as its field's type becomes a `type-error` problem (the cell is
   then treated as empty), never a silent coercion.
