@@ -329,3 +329,12 @@ def test_gzip_csv_is_bounded_like_a_zip_entry(tmp_path):
     (pkg / "t.csv.gz").write_bytes(gzip.compress(b"id,name,score\n1,a,0.5\n")[:-6])  # truncated
     report = validate(pkg)
     assert report.exit_code == 2 and report.problems[0].code == "resource-unreadable"
+
+
+def test_inline_data_loads_and_connects(tmp_path):
+    from iraq_frontiers.access import connect, load
+
+    pkg = _example("inline-data", tmp_path / "pkg")
+    frame = load("t", backend="polars", path=pkg)
+    assert frame.rows() == [(1, "a", 0.5), (2, "b", None)]
+    assert connect(pkg).execute("SELECT count(*) FROM objects").fetchone() == (2,)
