@@ -338,3 +338,20 @@ def test_inline_data_loads_and_connects(tmp_path):
     frame = load("t", backend="polars", path=pkg)
     assert frame.rows() == [(1, "a", 0.5), (2, "b", None)]
     assert connect(pkg).execute("SELECT count(*) FROM objects").fetchone() == (2,)
+
+
+@pytest.mark.parametrize("content, name, code, words", [
+    (b"fields: []", "t.schema.yaml", "descriptor-unreadable", "YAML"),
+    (b'{"fields": [], "fields": []}', "t.schema.json", "descriptor-unreadable", "twice"),
+    (b"[]", "t.schema.json", "descriptor-unreadable", "JSON object"),
+])
+def test_unreadable_schema_files_are_refused_by_name(tmp_path, content, name, code, words):
+    pkg = make_package(tmp_path, [[1, "a", 0.5]])
+    desc = json.loads((pkg / "datapackage.json").read_text())
+    desc["resources"][0]["schema"] = name
+    (pkg / name).write_bytes(content)
+    (pkg / "datapackage.json").write_text(json.dumps(desc))
+    report = validate(pkg)
+    (problem,) = report.problems
+    assert (problem.code, problem.table, problem.file) == (code, "t", name) and words in problem.message
+    assert report.exit_code == 2

@@ -31,7 +31,7 @@ import stat
 import tempfile
 import zipfile
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -340,9 +340,13 @@ def resolve_schema_files(pkg: OpenedPackage) -> list[Problem]:
             continue
         name = r.get("name") if isinstance(r.get("name"), str) else "?"
         try:
-            r["schema"] = load_descriptor(package_file(pkg, r["schema"], "schema", name), what="schema file", label=clip(r["schema"]))
+            path = package_file(pkg, r["schema"], "schema", name)
+            if path.suffix.lower() in (".yaml", ".yml"):
+                raise InputError(Problem("descriptor-unreadable", "schema file is YAML; only JSON schema files are read (convert it to JSON)",
+                                         table=name, file=clip(r["schema"])))
+            r["schema"] = load_descriptor(path, what="schema file", label=clip(r["schema"]))
         except InputError as exc:
-            problems.append(exc.problem)
+            problems.append(replace(exc.problem, table=name))  # name the table whose schema it is
     return problems
 
 
