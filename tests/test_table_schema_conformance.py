@@ -299,16 +299,16 @@ def test_inline_data_values_are_checked_by_json_type(tmp_path):
     desc = json.loads((pkg / "datapackage.json").read_text())
     res = desc["resources"][0]
     res.pop("path")
-    res["data"] = [["id", "name", "score"], [1, "a", 0.5], [1, 5, "x"], [None, None, None], [True, "c", [1]]]
+    res["data"] = [["id", "name", "score"], [1, "a", 0.5], [1, 5, "x"], [None, None, None], [3, True, [1]], [None, "d", 1]]
     (pkg / "datapackage.json").write_text(json.dumps(desc))
     found = sorted((p.code, p.row, p.field) for p in validate(pkg).problems)
     assert found == [
         ("blank-row", 3, None),
         ("primary-key-duplicate", 2, "id"),
-        ("required", 4, "id"),  # JSON true is not an integer: a type error, then empty
+        ("required", 5, "id"),  # a primary-key field
         ("type-error", 2, "name"),  # a JSON number in a string field
         ("type-error", 2, "score"),  # "x" is not a number
-        ("type-error", 4, "id"),
+        ("type-error", 4, "name"),  # JSON true in a string field
         ("type-error", 4, "score"),  # an array is not a cell
     ]
     assert all(p.file == "datapackage.json" for p in validate(pkg).problems)
