@@ -588,7 +588,8 @@ def _fast_csv(data: bytes, text: str, delimiter: str):
     raw = pl.from_arrow(table)
     if not isinstance(raw, pl.DataFrame):  # pragma: no cover - defensive
         return None
-    if raw.height and raw.select(pl.all_horizontal(pl.all() == "").any()).item():
+    maybe_blank = raw.filter(pl.col(raw.columns[0]) == "")  # a blank row starts with an empty cell: few rows to look at
+    if maybe_blank.height and maybe_blank.select(pl.all_horizontal(pl.all() == "").any()).item():
         return None  # a row of empty cells (`,,`) is a blank row: the exact reader reports it with its line
     raw = raw.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(ROW))
     return header, raw
