@@ -265,6 +265,7 @@ def _example(feature_id: str, folder: Path) -> Path:
         schema["missingValues"] = ["", "NA"]
     elif feature_id == "skip-initial-space":
         res["dialect"] = {"skipInitialSpace": True}
+        (pkg / "t.csv").write_text('id, name, score\n1, "a, b", 0.5\n2,  c,1\n')
     elif feature_id == "no-header":
         res["dialect"] = {"header": False}
     elif feature_id == "misplaced-keywords":
@@ -357,3 +358,17 @@ def test_unreadable_schema_files_are_refused_by_name(tmp_path, content, name, co
     (problem,) = report.problems
     assert (problem.code, problem.table, problem.file) == (code, "t", name) and words in problem.message
     assert report.exit_code == 2
+
+
+def test_skip_initial_space_drops_only_spaces_after_a_delimiter(tmp_path):
+    from iraq_frontiers.package_io import open_package, read_table
+
+    pkg = _example("skip-initial-space", tmp_path / "pkg")
+    with open_package(pkg) as opened:
+        data, problems = read_table(opened, opened.descriptor["resources"][0])
+    assert problems == [] and data.frame["name"].to_list() == ["a, b", "c"]
+    plain = make_package(tmp_path / "plain", [])
+    (plain / "t.csv").write_text("id,name,score\n1, a ,0.5\n")
+    with open_package(plain) as opened:
+        data, _ = read_table(opened, opened.descriptor["resources"][0])
+    assert data.frame["name"].to_list() == [" a "]  # without the dialect option, spaces are data

@@ -595,8 +595,10 @@ def _fast_csv(data: bytes, text: str, delimiter: str):
     return header, raw
 
 
-def _exact_csv(text: str, delimiter: str, name: str, rel: str):
-    """(header, raw frame, row problems) with Python's strict CSV reader, tracking physical lines."""
+def _exact_csv(text: str, delimiter: str, name: str, rel: str, skip_initial_space: bool = False):
+    """(header, raw frame, row problems) with Python's strict CSV reader, tracking physical lines.
+
+    skip_initial_space: the dialect's skipInitialSpace (spaces right after a delimiter are not data)."""
     import polars as pl
 
     problems: list[Problem] = []
@@ -605,7 +607,7 @@ def _exact_csv(text: str, delimiter: str, name: str, rel: str):
     numbers: list[int] = []
     recno = 0
     prev_line = 0
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True, skipinitialspace=skip_initial_space)
     with _csv_field_limit(len(text) + 1):
         try:
             for rec in reader:
@@ -666,12 +668,14 @@ def _read_csv(name, file: Path, rel: str, fields, pk, resource, gz: bool = False
     if not data.strip(b" \t\r\n"):
         raise InputError(Problem("resource-unreadable", "file is empty (no header row)", table=name, file=rel))
     unusual = _unusual(data, delimiter)
-    fast = None if unusual else _fast_csv(data, text, delimiter)
+    dialect = resource.get("dialect")
+    skip = isinstance(dialect, dict) and dialect.get("skipInitialSpace") is True  # Arrow's parser has no such option
+    fast = None if unusual or skip else _fast_csv(data, text, delimiter)
     if fast is not None:
         header, raw = fast
         row_problems: list[Problem] = []
     else:
-        header, raw, row_problems = _exact_csv(text, delimiter, name, rel)
+        header, raw, row_problems = _exact_csv(text, delimiter, name, rel, skip)
     return _typed_table(name, rel, header, raw, row_problems, fields, pk, control=unusual, size=len(data) > MAX_CELL_BYTES)
 
 
