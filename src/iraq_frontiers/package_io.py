@@ -85,6 +85,12 @@ class TableData:
     frame: Any  # polars.DataFrame, typed per schema, with a ROW column
     file: str
     unusable: set[str] = field(default_factory=set)  # fields missing or of the wrong type: skip their checks
+    # Cells the reader already reported (type-error, cell-too-large) and read as empty: {field: rows}.
+    # Later checks say nothing more about them (one bad cell, one problem).
+    bad_cells: dict[str, set[int]] = field(default_factory=dict)
+
+    def reported(self, fname: str | None, row: int | None) -> bool:
+        return row is not None and row in self.bad_cells.get(fname, ())
 
 
 def clip(value: Any, n: int = MAX_VALUE_CHARS) -> Any:
@@ -429,18 +435,25 @@ def read_table(pkg: OpenedPackage, resource: dict[str, Any]) -> tuple[TableData,
     fields = schema.get("fields", [])
     pk = primary_key(schema)
     if is_inline(resource):
-        return _read_inline(name, pkg.descriptor_name, fields, pk, resource)
+        return _mark_bad_cells(*_read_inline(name, pkg.descriptor_name, fields, pk, resource))
     file = resource_file(pkg, resource)
     rel = os.path.relpath(file, pkg.base_dir.resolve())
     fmt = resource_format(resource, file)
     gz = resource_compression(resource, file, rel) == "gz"
-    if fmt == "csv":
-        return _read_csv(name, file, rel, fields, pk, resource, gz)
-    if gz:
+    if gz and fmt != "csv":
         raise InputError(Problem("resource-unreadable", f"a gzip-compressed {clip(fmt)!r} file is not supported (only CSV may be compressed)", table=name, file=rel))
-    if fmt == "parquet":
-        return _read_parquet(name, file, rel, fields, pk)
-    raise InputError(Problem("resource-unreadable", f"format {clip(fmt)!r} is not supported (csv or parquet)", table=name, file=rel))
+    if fmt not in ("csv", "parquet"):
+        raise InputError(Problem("resource-unreadable", f"format {clip(fmt)!r} is not supported (csv or parquet)", table=name, file=rel))
+    data, problems = _read_csv(name, file, rel, fields, pk, resource, gz) if fmt == "csv" else _read_parquet(name, file, rel, fields, pk)
+    return _mark_bad_cells(data, problems)
+
+
+def _mark_bad_cells(data: TableData, problems: list[Problem]) -> tuple[TableData, list[Problem]]:
+    """Remember the cells that could not be read, so that later checks do not report them again."""
+    for p in problems:
+        if p.code in ("type-error", "cell-too-large") and p.row is not None:
+            data.bad_cells.setdefault(p.field, set()).add(p.row)
+    return data, problems
 
 
 def _header_problems(name: str, rel: str, header: list[str], fields: list[dict]) -> tuple[list[Problem], set[str]]:
@@ -1034,7 +1047,11 @@ def _read_parquet(name, file: Path, rel: str, fields, pk) -> tuple[TableData, li
                 unusable.add(fname)
                 col = pa.nulls(table.num_rows, want)
         columns[fname] = col
+    utf8_bad, utf8_problems = _invalid_utf8(name, rel, columns, [f for f in fields if f["name"] not in unusable], pk)
+    problems += utf8_problems
     frame = pl.from_arrow(pa.table(columns))
+    if utf8_bad:  # read as empty from here on, like any cell that cannot be read as its type
+        frame = frame.with_columns([pl.when(pl.col(ROW).is_in(rows)).then(None).otherwise(pl.col(c)).alias(c) for c, rows in utf8_bad.items()])
     blank = _blank_parquet_rows(table, [c for c in header if c != "geometry"])
     if blank:
         problems += [Problem("blank-row", f"row {row} is blank (every cell is empty)", table=name, row=row, file=rel) for row in blank]
@@ -1057,6 +1074,63 @@ def _read_parquet(name, file: Path, rel: str, fields, pk) -> tuple[TableData, li
             if len(bad):
                 frame = frame.with_columns(pl.when(pl.col(f["name"]).is_finite()).then(pl.col(f["name"])).otherwise(None).alias(f["name"]))
     return TableData(name, frame, rel, unusable), problems
+
+
+def _invalid_utf8(name, rel, columns, fields, pk) -> tuple[dict[str, list[int]], list[Problem]]:
+    """Cells of string and list fields that are not valid UTF-8: {field: rows}, and a `type-error` each.
+
+    Parquet writers do not all validate strings, and Arrow trusts the file; a bad cell left in
+    place would pass as valid or crash whatever decodes it later (keys, build). Arrow's full
+    validation is one fast pass per column; only a column that fails is looked at cell by cell.
+    """
+    import pyarrow as pa
+
+    bad: dict[str, list[int]] = {}
+    for f in fields:
+        fname = f["name"]
+        if field_type(f) not in ("string", "list") or fname not in columns:
+            continue
+        col = columns[fname]
+        try:
+            col.validate(full=True)
+            continue
+        except pa.ArrowInvalid:
+            pass
+        as_bytes = col.cast(pa.list_(pa.binary()) if field_type(f) == "list" else pa.binary())
+        for i, cell in enumerate(as_bytes.to_pylist()):
+            items = cell if isinstance(cell, list) else [cell]
+            if any(v is not None and not _is_utf8(v) for v in items):
+                bad.setdefault(fname, []).append(i + 1)
+    problems = []
+    for fname, rows in bad.items():
+        for row in rows:
+            key = {k: _decoded(columns[k], row - 1) for k in pk} if pk and all(k in columns for k in pk) else None
+            value = _decoded(columns[fname], row - 1)
+            problems.append(Problem("type-error", "value is not valid UTF-8 text (invalid bytes are shown as \\x escapes)",
+                                    table=name, field=fname, row=row, key=key, value=clip(value), file=rel))
+    return bad, problems
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _decoded(col, i: int) -> Any:
+    """Cell i of an Arrow column as Python, with invalid UTF-8 bytes as backslash escapes."""
+    import pyarrow as pa
+    import pyarrow.types as t
+
+    if t.is_string(col.type) or t.is_large_string(col.type):
+        raw = col.cast(pa.binary())[i].as_py()
+        return None if raw is None else raw.decode("utf-8", "backslashreplace")
+    if t.is_list(col.type) and t.is_string(col.type.value_type):
+        raw = col.cast(pa.list_(pa.binary()))[i].as_py()
+        return None if raw is None else "|".join("" if v is None else v.decode("utf-8", "backslashreplace") for v in raw)
+    return col[i].as_py()
 
 
 def _blank_parquet_rows(table, names: list[str]) -> list[int]:

@@ -19,7 +19,8 @@ ENGINES = ("auto", "fast", "pandera")
 
 
 def validate(path: str | os.PathLike, progress: Progress | None = None, engine: str = "auto") -> Report:
-    """Validate a data package: a datapackage.json, a folder holding one, or a .zip of one.
+    """Validate a data package: a datapackage.json, a folder holding one, or a .zip of one; or a release
+    folder (release/<version>/, its Parquet package is validated), verified first (iraq_frontiers.verify).
 
     engine: how tables are read and layer (b) runs. "pandera" (the reference engine) reads every
     table into a polars frame and checks it with the compiled Pandera schema. "fast" leaves Parquet
@@ -30,13 +31,14 @@ def validate(path: str | os.PathLike, progress: Progress | None = None, engine: 
     iraq_frontiers.fastpath) is read and checked the reference way.
     """
     from iraq_frontiers.package_io import InputError, open_package
+    from iraq_frontiers.verify import release_package
 
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}")
     report = Report(str(path))
     say = progress or (lambda _msg: None)
     try:
-        with open_package(path) as pkg:
+        with open_package(release_package(path)) as pkg:  # a release folder or zip is verified first
             try:
                 _validate_opened(pkg, report, say, engine)
             except _FastPathFailed:  # a Parquet file left in place failed mid-way: read everything the reference way
@@ -147,11 +149,14 @@ def _check_table(pkg, resource, name, schema, t, engine: str, report: Report, sa
     report.tables[name] = data.frame.height
     alias = t.add(name, data, schema)
     say(f"checking {name} ({data.frame.height:,} rows)")
+    found = None
     if engine == "fast":
         try:
-            return problems + check_table_fast(data, plan_table_checks(data, schema))
+            found = check_table_fast(data, plan_table_checks(data, schema))
         except Unsupported:
             pass
-    from iraq_frontiers.table_checks import check_table
+    if found is None:
+        from iraq_frontiers.table_checks import check_table
 
-    return problems + check_table(data, schema)
+        found = check_table(data, schema)
+    return problems + [p for p in found if not data.reported(p.field, p.row)]  # e.g. no `required` after a type-error
