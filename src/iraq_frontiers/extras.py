@@ -24,3 +24,23 @@ def require(module: str, extra: str, purpose: str) -> ModuleType:
     except ImportError as exc:
         raise MissingExtra(f"{purpose} needs the Python package {module.split('.')[0]!r}, which is not installed: "
                            f"pip install 'iraq-frontiers[{extra}]'") from exc
+
+
+# Import names of the toolkit extra's packages (pyproject.toml [toolkit]).
+TOOLKIT_MODULES = ("polars", "pandas", "numpy", "duckdb", "pandera", "frictionless", "jsonschema", "sqlite_utils")
+
+
+def require_toolkit(purpose: str) -> None:
+    """Raise MissingExtra naming [toolkit] when one of its packages is missing."""
+    for module in TOOLKIT_MODULES:
+        require(module, "toolkit", purpose)
+
+
+def missing_module_message(exc: ImportError) -> str | None:
+    """For an ImportError of a toolkit package: the message naming the extra; None for anything else."""
+    if isinstance(exc, MissingExtra):
+        return str(exc)
+    name = (getattr(exc, "name", None) or "").split(".")[0]
+    if name in TOOLKIT_MODULES:
+        return f"this command needs the Python package {name!r}, which is not installed: pip install 'iraq-frontiers[toolkit]'"
+    return None

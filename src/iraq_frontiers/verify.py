@@ -164,7 +164,8 @@ def release_package(path: str | os.PathLike) -> Path:
         return target
     folder = target if target.is_dir() else target.parent
     in_release = is_release_folder(folder.parent) and folder.name in PACKAGE_FOLDERS
-    if not (is_release_folder(target) or zipfile.is_zipfile(target) or in_release):
+    is_zip = target.is_file() and zipfile.is_zipfile(target)  # is_file first: never open a FIFO or a device
+    if not (is_release_folder(target) or is_zip or in_release):
         return target  # a working package (curated, synthetic): the validator reads it as it is
     result = verify(target)
     if not result.ok:
