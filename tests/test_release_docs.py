@@ -22,13 +22,8 @@ VERSION = package_metadata()["version"]
 
 
 @pytest.fixture(scope="module")
-def curated(tmp_path_factory) -> Path:
-    saved = os.environ.pop("SOURCE_DATE_EPOCH", None)
-    try:
-        return release.build_release(REPO / "datapackage", tmp_path_factory.mktemp("docs")).folder
-    finally:
-        if saved is not None:
-            os.environ["SOURCE_DATE_EPOCH"] = saved
+def curated(curated_release) -> Path:
+    return curated_release
 
 
 def _zips(folder: Path) -> dict[str, Path]:

@@ -3,7 +3,6 @@ mlcroissant), both compiled from the schemas for every table the release holds (
 from __future__ import annotations
 
 import json
-import os
 import re
 import socket
 import sqlite3
@@ -17,8 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from _release_helpers import REPO, read_json
-from iraq_frontiers import release
+from _release_helpers import read_json
 from iraq_frontiers.access import load
 from iraq_frontiers.compiler import field_type
 from iraq_frontiers.croissant import croissant
@@ -30,13 +28,8 @@ SQL_TYPES = {"string": "TEXT", "integer": "INTEGER", "number": "REAL", "boolean"
 
 
 @pytest.fixture(scope="module")
-def curated(tmp_path_factory) -> Path:
-    saved = os.environ.pop("SOURCE_DATE_EPOCH", None)
-    try:
-        return release.build_release(REPO / "datapackage", tmp_path_factory.mktemp("formats")).folder
-    finally:
-        if saved is not None:
-            os.environ["SOURCE_DATE_EPOCH"] = saved
+def curated(curated_release) -> Path:
+    return curated_release
 
 
 def _resources(folder: Path) -> dict[str, dict]:
