@@ -70,8 +70,14 @@ def is_release_folder(path: Path) -> bool:
 def _check_sums(folder: Path, result: Verification, only: set[str] | None = None) -> None:
     """Check files under folder against folder/SHA256SUMS (only the names in `only`, when given)."""
     listed: dict[str, str] = {}
-    for number, line in enumerate((folder / SUMS).read_text(encoding="utf-8", errors="replace").splitlines(), 1):
-        m = _SUMS_LINE.match(line)
+    text = (folder / SUMS).read_text(encoding="utf-8", errors="replace")
+    lines = text.split("\n")  # exactly LF (splitlines would also split at other control characters)
+    if lines[-1] == "":
+        lines.pop()
+    else:
+        result.findings.append(Finding((folder / SUMS).as_posix(), "does not end with a line feed (truncated or altered)"))
+    for number, line in enumerate(lines, 1):
+        m = _SUMS_LINE.fullmatch(line)
         rel = m.group(2) if m else ""
         if not m or PurePosixPath(rel).is_absolute() or ".." in PurePosixPath(rel).parts:
             result.findings.append(Finding((folder / SUMS).as_posix(), f"line {number} is not `<sha256>  <relative path>`"))
@@ -94,7 +100,17 @@ def _check_sums(folder: Path, result: Verification, only: set[str] | None = None
 
 
 def _check_descriptor(package: Path, result: Verification, shown: str) -> None:
-    """Check each resource's file against the `bytes` and `hash` its descriptor declares."""
+    """Check each resource's file against the `bytes` and `hash` its descriptor declares; a descriptor or
+    archive that cannot be read at all is a finding too (a damaged release, not a different kind of input)."""
+    from iraq_frontiers.package_io import InputError
+
+    try:
+        _check_resources(package, result, shown)
+    except InputError as exc:
+        result.findings.append(Finding(exc.problem.file or shown, f"cannot be read: {exc.problem.message}"))
+
+
+def _check_resources(package: Path, result: Verification, shown: str) -> None:
     from iraq_frontiers.package_io import open_package, resource_file
 
     with open_package(package) as pkg:
