@@ -15,7 +15,7 @@ from iraq_frontiers import access, extras
 from iraq_frontiers.cli import main
 
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
-IMPORT_NAMES = {"sqlite-utils": "sqlite_utils", "pandera": "pandera"}
+DISTRIBUTIONS = {"sqlite_utils": "sqlite-utils", "vl_convert": "vl-convert-python"}  # import name -> distribution
 
 
 def _name(requirement: str) -> str:
@@ -52,7 +52,7 @@ def test_base_install_is_pyarrow_and_extras_cover_the_toolkit():
     assert [_name(r) for r in PYPROJECT["project"]["dependencies"]] == ["pyarrow"]
     toolkit = _extra("toolkit")
     for module in extras.TOOLKIT_MODULES:
-        assert IMPORT_NAMES.get(module.replace("_", "-"), module).replace("_", "-") in toolkit, module
+        assert DISTRIBUTIONS.get(module, module) in toolkit, module
     assert toolkit <= _extra("test")
     for extra in ("pandas", "polars", "duckdb"):
         assert extra in _extra(extra)

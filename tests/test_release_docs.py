@@ -16,7 +16,7 @@ import yaml
 
 from _release_helpers import REPO
 from iraq_frontiers import release
-from iraq_frontiers.metadata import package_metadata, table_names
+from iraq_frontiers.metadata import package_metadata, release_table_names, table_names
 from iraq_frontiers.release_docs import DOCUMENTS
 
 VERSION = package_metadata()["version"]
@@ -57,7 +57,7 @@ def test_documents_in_folder_and_zips(curated):
 def test_readme_counts_every_table(curated):
     text = (curated / "README.md").read_text(encoding="utf-8")
     total = 0
-    for t in table_names():
+    for t in release_table_names():
         n = pq.read_metadata(curated / "parquet" / f"{t}.parquet").num_rows
         total += n
         assert re.search(rf"^\| `{t}` \| {n} \| \S", text, flags=re.M), t
@@ -111,7 +111,8 @@ def test_frictionless_opens_the_zips(curated):
     for fmt, archive in _zips(curated).items():
         package = Package(str(archive))
         got = {r.name: len(r.read_rows()) for r in package.resources}
-        assert got == {t: pq.read_metadata(curated / "parquet" / f"{t}.parquet").num_rows for t in table_names()}, fmt
+        assert got == {t: pq.read_metadata(curated / "parquet" / f"{t}.parquet").num_rows for t in release_table_names()}, fmt
+
 
 
 SPARK_CHECK = r"""

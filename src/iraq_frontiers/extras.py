@@ -26,13 +26,14 @@ def require(module: str, extra: str, purpose: str) -> ModuleType:
                            f"pip install 'iraq-frontiers[{extra}]'") from exc
 
 
-# Import names of the toolkit extra's packages (pyproject.toml [toolkit]).
-TOOLKIT_MODULES = ("polars", "pandas", "numpy", "duckdb", "pandera", "frictionless", "jsonschema", "sqlite_utils")
+# Import names of the toolkit extra's packages (pyproject.toml [toolkit]): those validation needs, then the rest.
+VALIDATION_MODULES = ("polars", "pandas", "numpy", "duckdb", "pandera", "frictionless", "jsonschema")
+TOOLKIT_MODULES = VALIDATION_MODULES + ("sqlite_utils", "jinja2", "altair", "vl_convert")
 
 
-def require_toolkit(purpose: str) -> None:
-    """Raise MissingExtra naming [toolkit] when one of its packages is missing."""
-    for module in TOOLKIT_MODULES:
+def require_toolkit(purpose: str, modules: tuple[str, ...] = VALIDATION_MODULES) -> None:
+    """Raise MissingExtra naming [toolkit] when one of `modules` (default: what validation needs) is missing."""
+    for module in modules:
         require(module, "toolkit", purpose)
 
 

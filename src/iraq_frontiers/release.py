@@ -6,6 +6,7 @@
         iraq-frontiers-<version>-parquet.zip, iraq-frontiers-<version>-csv.zip
                    each package at the zip's top level, with the documents below
         README.md, LICENSE-DATA, CITATION.cff, CODEBOOK.md, CHANGELOG.md   (iraq_frontiers.release_docs)
+        site/      the static site (overview, codebook, events, release; iraq_frontiers.site)
         RELEASE_NOTES.md   row counts per table, the diff against the previous release, changelog
         SHA256SUMS         sha256 of every other file (`iraq-frontiers verify` checks them)
 
@@ -153,6 +154,13 @@ def read_tables(source: str | os.PathLike) -> dict[str, Any]:
     return tables
 
 
+def with_derived(tables: dict[str, Any]) -> dict[str, Any]:
+    """The curated tables followed by the derived ones (metadata.derived_table_names), in release order."""
+    from iraq_frontiers.dictionary import derived_tables
+
+    return {**tables, **derived_tables(tables)}
+
+
 def stale_schemas(source: str | os.PathLike) -> list[str]:
     """Tables whose schema in the source descriptor differs from the one compiled from schemas/."""
     from iraq_frontiers.package_io import open_package
@@ -208,13 +216,13 @@ def write_parquet_package(tables: dict[str, Any], folder: Path, created: str | N
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    for name in table_names():
+    for name in tables:
         table, schema, extra = tables[name], table_schema(name), None
         if name == GEO_TABLE:
             extra = {b"geo": geo_metadata(table)}
             table = table.append_column(GEOMETRY, geometry_column(table))
         write_parquet(table, schema, folder / f"{name}.parquet", extra_metadata=extra)
-    descriptor = build_descriptor("parquet", folder, extra={"created": created} if created else None)
+    descriptor = build_descriptor("parquet", folder, extra={"created": created} if created else None, tables=list(tables))
     for resource in descriptor["resources"]:
         if resource["name"] == GEO_TABLE:
             resource["description"] = (resource.get("description") or "").rstrip() + GEO_NOTE
@@ -228,9 +236,9 @@ def write_csv_package(tables: dict[str, Any], folder: Path, created: str | None 
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    for name in table_names():
+    for name in tables:
         write_csv(tables[name], table_schema(name), folder / f"{name}.csv", name)
-    descriptor = build_descriptor("csv", folder, extra={"created": created} if created else None)
+    descriptor = build_descriptor("csv", folder, extra={"created": created} if created else None, tables=list(tables))
     (folder / "datapackage.json").write_bytes(dumps(descriptor).encode("utf-8"))
     return descriptor
 
@@ -356,7 +364,7 @@ def release_notes(version: str, created: str | None, rows: dict[str, int], files
     if created:
         out += [f"Released {created[:10]}.", ""]
     out += ["## Tables", "", "| table | rows | Parquet bytes | CSV bytes |", "|---|---:|---:|---:|"]
-    for name in table_names():
+    for name in rows:
         out.append(f"| {name} | {rows[name]} | {files.get(f'parquet/{name}.parquet', 0)} | {files.get(f'csv/{name}.csv', 0)} |")
     out.append(f"| **total** | {sum(rows.values())} | | |")
     out += ["", "## Changes since the previous release", ""]
@@ -396,6 +404,7 @@ def release_notes(version: str, created: str | None, rows: dict[str, int], files
             "- `parquet/`: typed Parquet (zstd), `locations` as GeoParquet 1.1; `csv/`: CSV (see the CSV policy); "
             "each with a self-contained `datapackage.json` (Data Package v2).",
             f"- `iraq-frontiers-{version}-parquet.zip`, `iraq-frontiers-{version}-csv.zip`: the same folders zipped.",
+            "- `site/`: the release's static site; open `site/index.html` from disk (no server, no network).",
             "- `SHA256SUMS`: check with `sha256sum -c SHA256SUMS`.", ""]
     return "\n".join(out)
 
@@ -454,8 +463,8 @@ def build_release(source: str | os.PathLike = "datapackage", out: str | os.PathL
                              "carries the metadata of schemas/package.json: run `iraq-frontiers descriptor` for the curated "
                              "package; a synthetic or other package cannot be released under this dataset's name")
     say("reading tables")
-    tables = read_tables(source)
-    schemas = {t: table_schema(t) for t in table_names()}
+    tables = with_derived(read_tables(source))
+    schemas = {t: table_schema(t) for t in tables}
 
     prev_path = Path(previous) if previous is not None else find_previous(out, version)
     diff = prev_version = None
@@ -482,7 +491,7 @@ def build_release(source: str | os.PathLike = "datapackage", out: str | os.PathL
         write_csv_package(tables, tmp / "csv", created)
         say("writing SQLite and Croissant")
         write_extra_formats(tables, tmp, version, section.date)
-        rows = {t: tables[t].num_rows for t in table_names()}
+        rows = {t: tables[t].num_rows for t in tables}
         extras = frozenset(p.name for p in tmp.iterdir())
 
         def documents(layout: str) -> dict[str, bytes]:
@@ -494,6 +503,11 @@ def build_release(source: str | os.PathLike = "datapackage", out: str | os.PathL
             write_zip({**entries, **documents(fmt)}, tmp / f"iraq-frontiers-{version}-{fmt}.zip", created)
         for name, data in documents("release").items():
             (tmp / name).write_bytes(data)
+        say("writing the site")
+        from iraq_frontiers.site.build import write_site
+
+        write_site(tables, tmp / "site", meta={**package_metadata(), **({"created": created} if created else {})},
+                   release_dir=tmp, diff=diff, progress=say)
         files = {p.relative_to(tmp).as_posix(): p.stat().st_size for p in sorted(tmp.rglob("*")) if p.is_file()}
         notes = release_notes(version, created, rows, files, diff, prev_version, section.body)
         (tmp / "RELEASE_NOTES.md").write_bytes(notes.encode("utf-8"))
@@ -576,4 +590,4 @@ def _publish(tmp: Path, final: Path, force: bool) -> None:
 
 def build_parquet_data(source: str | os.PathLike, folder: Path) -> dict[str, Any]:
     """The Parquet package of `source` without validation or notes (used by the wheel build hook)."""
-    return write_parquet_package(read_tables(source), Path(folder), release_created())
+    return write_parquet_package(with_derived(read_tables(source)), Path(folder), release_created())

@@ -9,13 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-from iraq_frontiers.cli import EXIT_INPUT, EXIT_INVALID, EXIT_OK, progress_printer
-
-
-def _clear(say) -> None:
-    if say:
-        sys.stderr.write("\r\033[K")
-        sys.stderr.flush()
+from iraq_frontiers.cli import EXIT_INPUT, EXIT_INVALID, EXIT_OK, clear_progress, progress_printer
 
 
 def _error(args, message: str, code: int, extra: dict | None = None) -> int:
@@ -34,7 +28,7 @@ def _cmd_build(args) -> int:
         result = build_release(args.source, args.out, force=args.force, previous=args.previous,
                                changelog=args.changelog, progress=say)
     except ReleaseError as exc:
-        _clear(say)
+        clear_progress(say)
         extra = {}
         if exc.report is not None:
             extra["validation"] = exc.report.to_dict()
@@ -42,9 +36,9 @@ def _cmd_build(args) -> int:
                 print(exc.report.format_text(limit=args.limit), file=sys.stderr)
         return _error(args, str(exc), exc.exit_code, extra)
     except OSError as exc:
-        _clear(say)
+        clear_progress(say)
         return _error(args, f"cannot write the release: {exc}", EXIT_INPUT)
-    _clear(say)
+    clear_progress(say)
     if args.json:
         print(json.dumps({"ok": True, **result.to_dict()}, indent=2, ensure_ascii=False))
         return EXIT_OK
@@ -60,14 +54,20 @@ def _cmd_build(args) -> int:
 
 
 def _cmd_diff(args) -> int:
-    from iraq_frontiers.diff import diff_packages
+    from iraq_frontiers.diff import UnreadableCells, diff_packages
     from iraq_frontiers.package_io import InputError
+    from iraq_frontiers.problems import Report
     from iraq_frontiers.verify import release_package
 
     try:
         d = diff_packages(release_package(args.old), release_package(args.new))
     except InputError as exc:
         return _error(args, f"{exc.problem.location()}: {exc.problem.message}", EXIT_INPUT)
+    except UnreadableCells as exc:  # listed, never shown as changes to empty
+        report = Report(exc.label, exc.problems)
+        if not args.json:
+            print(report.format_text(limit=args.limit), file=sys.stderr)
+        return _error(args, str(exc), EXIT_INPUT, {"problems": report.to_dict()["problems"], "total": exc.problems.total})
     if args.json:
         print(d.to_json())
     else:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from iraq_frontiers.metadata import bundled_file, package_metadata, source_schema, table_names
+from iraq_frontiers.metadata import bundled_file, package_metadata, release_table_names, source_schema, table_names
 
 LAYOUTS = ("release", "parquet", "csv")  # the release folder, or the top level of a format's zip
 DOCUMENTS = ("README.md", "LICENSE-DATA", "CITATION.cff", "CODEBOOK.md", "CHANGELOG.md")
@@ -35,7 +35,7 @@ def _example_table(rows: dict[str, int]) -> str:
 
 def _summary(table: str) -> str:
     """The first sentence of a table's description (its title when it has none), for the README's table list."""
-    schema = source_schema(table) if table in table_names() else {}
+    schema = source_schema(table) if table in release_table_names() else {}
     text = schema.get("description") or schema.get("title") or table
     head = re.split(r"(?<=[.;])\s", text, maxsplit=1)[0]
     return head.replace("|", "\\|")

@@ -10,9 +10,9 @@ from its own seeded generator), so the output is the same for a seed whatever th
 
 With errors=K, K errors of every injectable class are planted and a manifest
 (`injected-errors.json` beside the descriptor) lists the problems the validator must report:
-code, table, key, row and field. A planted error that must trigger a second problem (a NaN in a
-required number is a type-error and then an empty required value; a withdrawn status without a
-reason is also inconsistent with the claims) lists both.
+code, table, key, row and field. A planted error that must trigger a second problem (a withdrawn
+status without a reason is also inconsistent with the claims) lists both; a NaN in a required number
+is one type-error only (one bad cell gives one problem).
 """
 from __future__ import annotations
 
@@ -629,8 +629,7 @@ def synthesize(out: str | Path, events: int, fmt: str = "parquet", seed: int = 0
                     r = int(np.searchsorted(q_claims, fc))
                     cq = _replace(cq, "value", [r], [float("nan")])
                     qkey = {"claim_id": cq.column("claim_id")[r].as_py(), "seq": 1}
-                    expect("type-error", "claim_quantities", "value", q_offset + r + 1, qkey)
-                    expect("required", "claim_quantities", "value", q_offset + r + 1, qkey)
+                    expect("type-error", "claim_quantities", "value", q_offset + r + 1, qkey)  # only: one bad cell, one problem
                 elif cls == "self-link":
                     r = int(np.searchsorted(two, loc_i))
                     cln = _replace(cln, "other_claim_id", [r], [cln.column("claim_id")[r].as_py()])

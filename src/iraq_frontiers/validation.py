@@ -82,6 +82,7 @@ def _validate_opened(pkg, report: Report, say: Progress, engine: str = "auto") -
     from iraq_frontiers.schema_guard import check_resources, first_resources
 
     say("checking the descriptor")
+    report.problems += pkg.schema_problems
     report.problems += check_descriptor(pkg.descriptor)
     guard_problems, refused = check_resources(pkg.descriptor)  # schemas the readers cannot follow: not read
     report.problems += guard_problems
@@ -117,12 +118,16 @@ def _validate_opened(pkg, report: Report, say: Progress, engine: str = "auto") -
 
 def _check_table(pkg, resource, name, schema, t, engine: str, report: Report, say: Progress) -> list[Problem]:
     """Read one table and run layer (b) on it; registers it in `t` for layers (c) and (d)."""
-    from iraq_frontiers.package_io import read_table, resource_file, resource_format
+    from iraq_frontiers.package_io import check_bytes_and_hash, is_inline, read_table, resource_file, resource_format
     from iraq_frontiers.fastpath import Unsupported, check_table_fast, open_parquet, plan_table_checks
 
+    found_in_file: list[Problem] = []
     fast = None
-    if engine != "pandera" and resource_format(resource, resource_file(pkg, resource)) == "parquet":
-        fast = open_parquet(pkg, resource)
+    if not is_inline(resource):
+        file = resource_file(pkg, resource)
+        found_in_file = check_bytes_and_hash(name, file, os.path.relpath(file, pkg.base_dir.resolve()), resource)
+        if engine != "pandera" and resource_format(resource, file) == "parquet":
+            fast = open_parquet(pkg, resource)
     if fast is not None:
         try:
             plan = plan_table_checks(fast, schema)
@@ -139,18 +144,22 @@ def _check_table(pkg, resource, name, schema, t, engine: str, report: Report, sa
         except BaseException:  # noqa: BLE001 - e.g. polars panics on corrupt data pages: the reference reader says why
             found = None
         if found is not None:
-            return found
+            return found_in_file + found
         t.drop(name)  # cells the reference reader reports or changes: read it that way
         del report.tables[name]
     data, problems = read_table(pkg, resource)
+    problems = found_in_file + problems
     report.tables[name] = data.frame.height
     alias = t.add(name, data, schema)
     say(f"checking {name} ({data.frame.height:,} rows)")
+    found = None
     if engine == "fast":
         try:
-            return problems + check_table_fast(data, plan_table_checks(data, schema))
+            found = check_table_fast(data, plan_table_checks(data, schema))
         except Unsupported:
             pass
-    from iraq_frontiers.table_checks import check_table
+    if found is None:
+        from iraq_frontiers.table_checks import check_table
 
-    return problems + check_table(data, schema)
+        found = check_table(data, schema)
+    return problems + [p for p in found if not data.reported(p.field, p.row)]  # e.g. no `required` after a type-error

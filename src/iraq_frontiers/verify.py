@@ -100,40 +100,33 @@ def _check_sums(folder: Path, result: Verification, only: set[str] | None = None
 
 
 def _check_descriptor(package: Path, result: Verification, shown: str) -> None:
-    """Check each resource's file against the `bytes` and `hash` its descriptor declares; a descriptor or
-    archive that cannot be read at all is a finding too (a damaged release, not a different kind of input)."""
-    from iraq_frontiers.package_io import InputError
+    """Check each resource's file against the `bytes` and `hash` its descriptor declares."""
+    from iraq_frontiers.package_io import InputError, open_package, resource_file
 
     try:
-        _check_resources(package, result, shown)
-    except InputError as exc:
-        result.findings.append(Finding(exc.problem.file or shown, f"cannot be read: {exc.problem.message}"))
-
-
-def _check_resources(package: Path, result: Verification, shown: str) -> None:
-    from iraq_frontiers.package_io import open_package, resource_file
-
-    with open_package(package) as pkg:
-        for resource in pkg.descriptor.get("resources", []):
-            if not isinstance(resource, dict) or not ("bytes" in resource or "hash" in resource):
-                continue
-            file = resource_file(pkg, resource)
-            name = f"{shown}/{os.path.relpath(file, pkg.base_dir.resolve())}"
-            declared_bytes = resource.get("bytes")
-            if declared_bytes is not None and file.stat().st_size != declared_bytes:
-                result.findings.append(Finding(name, f"is {file.stat().st_size} bytes; the descriptor says {declared_bytes}"))
-                continue
-            declared = resource.get("hash")
-            if isinstance(declared, str) and declared:
-                algorithm, _, value = declared.rpartition(":")
-                algorithm = algorithm or "md5"  # Data Package v1: a bare hash is MD5
-                if algorithm not in hashlib.algorithms_guaranteed:
-                    result.findings.append(Finding(name, f"the descriptor's hash uses an unknown algorithm {algorithm!r}"))
+        with open_package(package) as pkg:
+            for resource in pkg.descriptor.get("resources", []):
+                if not isinstance(resource, dict) or not ("bytes" in resource or "hash" in resource):
                     continue
-                if _digest(file, algorithm) != value.lower():
-                    result.findings.append(Finding(name, f"{algorithm} differs from the descriptor's hash (the file was altered or corrupted)"))
+                file = resource_file(pkg, resource)
+                name = f"{shown}/{os.path.relpath(file, pkg.base_dir.resolve())}"
+                declared_bytes = resource.get("bytes")
+                if declared_bytes is not None and file.stat().st_size != declared_bytes:
+                    result.findings.append(Finding(name, f"is {file.stat().st_size} bytes; the descriptor says {declared_bytes}"))
                     continue
-            result.checked.append(name)
+                declared = resource.get("hash")
+                if isinstance(declared, str) and declared:
+                    algorithm, _, value = declared.rpartition(":")
+                    algorithm = algorithm or "md5"  # Data Package v1: a bare hash is MD5
+                    if algorithm not in hashlib.algorithms_guaranteed:
+                        result.findings.append(Finding(name, f"the descriptor's hash uses an unknown algorithm {algorithm!r}"))
+                        continue
+                    if _digest(file, algorithm) != value.lower():
+                        result.findings.append(Finding(name, f"{algorithm} differs from the descriptor's hash (the file was altered or corrupted)"))
+                        continue
+                result.checked.append(name)
+    except InputError as exc:  # a corrupted descriptor is a finding about that file, not a crash
+        result.findings.append(Finding(f"{shown}/{Path(exc.problem.file or 'datapackage.json').name}", exc.problem.message))
 
 
 def verify(path: str | os.PathLike) -> Verification:
@@ -180,8 +173,7 @@ def release_package(path: str | os.PathLike) -> Path:
         return target
     folder = target if target.is_dir() else target.parent
     in_release = is_release_folder(folder.parent) and folder.name in PACKAGE_FOLDERS
-    is_zip = target.is_file() and zipfile.is_zipfile(target)  # is_file first: never open a FIFO or a device
-    if not (is_release_folder(target) or is_zip or in_release):
+    if not (is_release_folder(target) or (target.is_file() and zipfile.is_zipfile(target)) or in_release):  # never open a FIFO
         return target  # a working package (curated, synthetic): the validator reads it as it is
     result = verify(target)
     if not result.ok:
