@@ -34,6 +34,7 @@ _SUMS_LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
 class Finding:
     file: str
     message: str
+    unreadable: Any = None  # the reader's Problem when the descriptor or archive cannot be opened at all
 
     def __str__(self) -> str:
         return f"{self.file}: {self.message}"
@@ -126,7 +127,8 @@ def _check_descriptor(package: Path, result: Verification, shown: str) -> None:
                         continue
                 result.checked.append(name)
     except InputError as exc:  # a corrupted descriptor is a finding about that file, not a crash
-        result.findings.append(Finding(f"{shown}/{Path(exc.problem.file or 'datapackage.json').name}", exc.problem.message))
+        result.findings.append(Finding(f"{shown}/{Path(exc.problem.file or 'datapackage.json').name}", exc.problem.message,
+                                       exc.problem))
 
 
 def verify(path: str | os.PathLike) -> Verification:
@@ -178,6 +180,8 @@ def release_package(path: str | os.PathLike) -> Path:
     result = verify(target)
     if not result.ok:
         first = result.findings[0]
+        if first.unreadable is not None and result.kind != "release":
+            raise InputError(first.unreadable)  # not a damaged release but input the reader refuses: its own problem
         more = f" (and {len(result.findings) - 1} more problem(s); run `iraq-frontiers verify {target}`)" if len(result.findings) > 1 else ""
         raise InputError(Problem("release-corrupt", f"verification failed: {first.message}{more}", file=first.file))
     if result.kind == "release":
