@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 from iraq_frontiers.site import charts
 from iraq_frontiers.site.evidence import excerpt, read_source_texts, segments
-from iraq_frontiers.site.model import SiteData, build_model, explain_status
+from iraq_frontiers.site.model import CURATED, SiteData, build_model, explain_status
 
 HERE = Path(__file__).resolve().parent
 Progress = Callable[[str], None]
@@ -185,7 +185,7 @@ def write_site(tables: dict[str, Any], out: str | os.PathLike, *, meta: dict[str
             say(f"site: event pages {i}/{len(with_pages)}")
         w.page("event.html", e.page, e=e, evidence=w.evidence, project=charts.project, minimap=minimap)
     for s in data.by_id["sources"].values():
-        if s.get("sha256"):
+        if s.get("sha256") and s.get("origin", CURATED) == CURATED:  # imported records have no text to point into
             text = w.text_of(s)
             spans = [(c["id"], c.get("span_start"), c.get("span_end")) for c in data.claims.values() if c["source_id"] == s["id"]]
             w.page("source.html", f"sources/{s['id']}.html", s=s, segments=segments(text, spans) if text is not None else None,

@@ -165,7 +165,7 @@ def build_model(tables: dict[str, Any]) -> SiteData:
 
     for c in claims_rows:  # what every claim shows, wherever it is shown
         src = sources.get(c["source_id"], {})
-        c["_claimant"] = actor_name(c.get("claimant_id")) or c.get("claimant_description") or ("anonymous" if c.get("anonymous") else "—")
+        c["_claimant"] = actor_name(c.get("claimant_id")) or c.get("claimant_description") or ("anonymous" if c.get("anonymous") else "the source")
         c["_relayed_via"] = actor_name(c.get("relayed_via_id"))
         c["_source"] = src
         c["_effect"] = effects.get(c["stance"], "none")
