@@ -276,3 +276,28 @@ def test_dictionary_table_is_compiled_from_the_schemas(tables):
     assert by_key[("claims", "source_id")]["foreign_key"] == "sources.id"
     assert by_key[("events", "id")]["primary_key"] and by_key[("events", "id")]["required"]
     assert by_key[("locations", "latitude")]["minimum"] == -90.0
+
+
+def test_dictionary_loads_like_any_table(tmp_path, tables):
+    import iraq_frontiers as ifr
+    from iraq_frontiers import access
+    from iraq_frontiers.release import build_release
+
+    result = build_release(REPO / "datapackage", tmp_path / "out")
+    expected = tables["dictionary"].to_pylist()
+    for fmt in ("parquet", "csv"):
+        assert "dictionary" in access.tables(result.folder / fmt)
+        assert ifr.load("dictionary", path=result.folder / fmt, backend="arrow").to_pylist() == expected
+    assert ifr.load("dictionary", backend="arrow").to_pylist() == expected  # a checkout derives it on demand
+
+
+def test_site_command_refuses_an_invalid_package(tmp_path, capsys):
+    import shutil
+
+    pkg = tmp_path / "pkg"
+    shutil.copytree(REPO / "datapackage", pkg)
+    events = (pkg / "events.csv").read_text(encoding="utf-8")
+    (pkg / "events.csv").write_text(events.replace(",confirmed,", ",not-a-status,", 1), encoding="utf-8")
+    assert main(["site", str(pkg), "--out", str(tmp_path / "s"), "--quiet"]) == 1
+    assert not (tmp_path / "s").exists()
+    assert "not valid" in capsys.readouterr().err
