@@ -301,3 +301,35 @@ def test_site_command_refuses_an_invalid_package(tmp_path, capsys):
     assert main(["site", str(pkg), "--out", str(tmp_path / "s"), "--quiet"]) == 1
     assert not (tmp_path / "s").exists()
     assert "not valid" in capsys.readouterr().err
+
+
+def test_release_page_lists_changes_since_the_previous_release_with_reasons(tmp_path):
+    import csv
+    import io
+    import shutil
+
+    from iraq_frontiers.release import build_release
+
+    previous = build_release(REPO / "datapackage", tmp_path / "releases").folder / "parquet"
+    pkg = tmp_path / "pkg"
+    shutil.copytree(REPO / "datapackage", pkg)
+    text = (pkg / "events.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    target = next(r for r in rows if r["id"] == AL_TANF_STRIKE)
+    reason = "Merged into another event after review <of the sources>."
+    target["withdrawn_reason"], target["status"] = reason, "withdrawn"
+    buf = io.StringIO(newline="")
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    (pkg / "events.csv").write_text(buf.getvalue(), encoding="utf-8")
+    out = tmp_path / "site"
+    assert main(["site", str(pkg), "--out", str(out), "--previous", str(previous), "--quiet"]) == 0
+    doc = page(out, "release.html")
+    events = text_of(doc.by_id("changes-events"))
+    assert events == "events"
+    body = " ".join(doc.text.split())
+    assert f"{AL_TANF_STRIKE}: {reason}" in body  # withdrawn, with its reason (escaped, shown as text)
+    assert "patch" in body and "0.1.0" in body
+    status = page(out, f"events/{AL_TANF_STRIKE}.html")
+    assert "withdrawn" in text_of([e for e in status.find("tr") if e["attrs"].get("class") == "applied"][0])
