@@ -128,6 +128,19 @@ def test_every_event_has_a_claim():
     assert not missing, f"events without any claim: {missing}"
 
 
+def test_origin_separates_the_layers():
+    sources = {s["id"]: s for s in _rows("sources")}
+    for s in sources.values():  # a document held as text is curated; a dataset record is imported
+        assert (s["origin"] == "curated") == bool(s["document"]), f"{s['id']}: origin {s['origin']!r}"
+    for c in _rows("claims"):  # a curated claim cites a curated document, an imported one its dataset
+        assert c["origin"] == sources[c["source_id"]]["origin"], f"{c['id']}: origin differs from its source's"
+    claims_of: dict[str, set[str]] = {}
+    for c in _rows("claims"):
+        claims_of.setdefault(c["event_id"], set()).add(c["origin"])
+    for e in _rows("events"):  # an event is in the layer of (one of) the claims that support it
+        assert e["origin"] in claims_of.get(e["id"], set()), f"{e['id']}: no {e['origin']} claim supports it"
+
+
 # ---- checks against the seed texts ---------------------------------------------------------------
 
 @needs_seeds

@@ -102,6 +102,8 @@ def test_constructed_mapping(constructed):
     assert (ev["evt-ucdp-6"]["date_start"], ev["evt-ucdp-6"]["date_end"], ev["evt-ucdp-6"]["date_precision"]) == ("2016-01-01", "2017-12-31", "year")
     assert ev["evt-ucdp-6"]["location_precision"] == "country" and ev["evt-ucdp-6"]["location_id"] == "loc-ucdp-syria"
     assert all(e["status"] == "reported" for e in ev.values())
+    for table in ("sources", "events", "claims"):  # every imported row names its layer
+        assert {r["origin"] for r in read(out, table)} == {"ucdp-ged"}, table
 
     ea = {(r["event_id"], r["actor_id"]): r for r in read(out, "event_actors")}
     assert ea[("evt-ucdp-2", "act-ucdp-234")]["role"] == "perpetrator" and ea[("evt-ucdp-2", "act-ucdp-1")]["role"] == "target"

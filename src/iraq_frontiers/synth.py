@@ -274,6 +274,9 @@ def synthesize(out: str | Path, events: int, fmt: str = "parquet", seed: int = 0
     def table_of(t: str, cols: dict[str, Any], n_rows: int):
         arrays = []
         for f in arrow[t]:
+            if f.name == "origin" and f.name not in cols:  # every synthetic row says it is synthetic
+                arrays.append(pa.array(["synthetic"] * n_rows, pa.string()))
+                continue
             arrays.append(cols[f.name] if f.name in cols else _nulls(n_rows, f.type))
         return pa.Table.from_arrays(arrays, schema=arrow[t])
 

@@ -51,6 +51,7 @@ REQUIRED_COLUMNS = (
     "date_prec", "date_start", "date_end",
     "deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown", "low", "best", "high",
 )
+ORIGIN = "ucdp-ged"  # the value of `origin` (schemas/vocabularies.json) on every imported row
 CORE_TABLES = ("sources", "actors", "locations", "events", "claims", "claim_quantities", "event_actors", "actor_relations", "claim_links")
 
 # UCDP country names -> ISO 3166-1 alpha-2 for the region this dataset is about and its neighbours
@@ -610,6 +611,8 @@ def build_tables(ok, release: str) -> dict[str, Any]:
         cols = [f["name"] for f in fields]
         if frame is None:
             frame = pl.DataFrame({c: [] for c in cols}, schema={c: pl.String for c in cols})
+        if "origin" in cols and "origin" not in frame.columns:  # every imported row names its layer
+            frame = frame.with_columns(pl.lit(ORIGIN, pl.String).alias("origin"))
         out[name] = frame.select(cols)
     return out
 
