@@ -130,11 +130,13 @@ def test_nothing_is_fetched_from_the_network(site):
 
 def test_event_list_has_every_event_once(site, tables):
     doc = page(site, "events.html")
-    rows = [e for e in doc.find("tr") if "tbody" in e["parents"] and e["attrs"].get("data-type")]
+    rows = [e for e in doc.find("tr") if "tbody" in e["parents"] and e["attrs"].get("data-year")]
     assert [r["attrs"]["id"] for r in rows] and sorted(r["attrs"]["id"] for r in rows) == sorted(tables["events"].column("id").to_pylist())
     form = doc.by_id("filters")
     selects = [e for e in doc.find("select") if "form" in e["parents"]]
     assert {s["attrs"]["name"] for s in selects} >= {"type", "frontier", "year", "status"}
+    facets = {e["attrs"]["data-facet"] for e in doc.find("th") if "data-facet" in e["attrs"]}
+    assert {s["attrs"]["name"] for s in selects} == facets | {"year"}  # the script filters each by its column
     for s in selects:  # every select has a label around it (keyboard and screen-reader usable)
         assert "label" in s["parents"]
     assert "hidden" in form["attrs"]  # shown by the script only: without JS the full table stays

@@ -95,6 +95,10 @@ def test_event_list_counts_filters_and_sorts_with_the_keyboard(site, page):
     expected = sum(e["type"] == wanted for e in events)
     assert page.locator("#event-list tbody tr:visible").count() == expected
     assert page.locator("#shown").inner_text().startswith(f"{expected} of {len(events)}")
+    page.select_option("select[name=year]", "2017")  # the year is on the row, the others in their column
+    both = sum(e["type"] == wanted and e["date_start"] is not None and e["date_start"].year == 2017 for e in events)
+    assert page.locator("#event-list tbody tr:visible").count() == both
+    page.select_option("select[name=year]", "")
     page.locator("input[name=q]").focus()
     page.keyboard.type("Tanf")
     visible = page.locator("#event-list tbody tr:visible")

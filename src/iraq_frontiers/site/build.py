@@ -200,12 +200,9 @@ def write_site(tables: dict[str, Any], out: str | os.PathLike, *, meta: dict[str
 def build_site(package: str | os.PathLike, out: str | os.PathLike, *, sources_dir=None, previous=None,
                progress: Progress | None = None) -> SiteResult:
     """The site of a package on disk (validated by the caller), with changes since `previous` if given."""
-    from iraq_frontiers.dictionary import derived_tables
-    from iraq_frontiers.release import read_tables
+    from iraq_frontiers.release import read_tables, with_derived
 
-    tables = read_tables(package)
-    for name, table in derived_tables(tables).items():
-        tables.setdefault(name, table)
+    tables = with_derived(read_tables(package))
     diff = None
     if previous is not None:  # compared as the release build compares: derived tables included
         from iraq_frontiers.diff import diff_snapshots, read_snapshot, snapshot_from_arrow
