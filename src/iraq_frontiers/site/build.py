@@ -67,12 +67,20 @@ def _examples(table, limit: int = EXAMPLES) -> dict[str, list[str]]:
     return out
 
 
-def _date(row: dict[str, Any], start: str = "date_start", end: str = "date_end", precision: str = "date_precision") -> str:
-    a, b = row.get(start), row.get(end)
+def _when(row: dict[str, Any], start: str = "date_start", end: str = "date_end", precision: str = "date_precision") -> str:
+    """A date or interval written no finer than it is known: "2014" for a year, "2017-05" for a month."""
+    a, b, p = row.get(start), row.get(end), row.get(precision)
     if a is None:
         return "unknown"
-    text = a.isoformat() if b is None or b == a else f"{a.isoformat()} – {b.isoformat()}"
-    return f"{text} ({row.get(precision) or 'unknown'})"
+    fmt = {"year": "%Y", "month": "%Y-%m"}.get(p, "%Y-%m-%d")
+    first, last = a.strftime(fmt), b.strftime(fmt) if b else None
+    return first if last in (None, first) else f"{first} – {last}"
+
+
+def _date(row: dict[str, Any], start: str = "date_start", end: str = "date_end", precision: str = "date_precision") -> str:
+    """_when with the precision named, for the pages that show one date at a time."""
+    text = _when(row, start, end, precision)
+    return text if text == "unknown" else f"{text} (precision: {row.get(precision) or 'unknown'})"
 
 
 def _downloads(release_dir: Path | None) -> list[dict[str, Any]]:
@@ -106,7 +114,7 @@ class SiteWriter:
     def page(self, template: str, path: str, **context) -> None:
         depth = path.count("/")
         html = self.env.get_template(template).render(root="../" * depth, path=path, meta=self.meta, data=self.data,
-                                                        date=_date, texts=self.texts, **context)
+                                                        date=_date, when=_when, texts=self.texts, **context)
         target = self.out / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(html.encode("utf-8"))
@@ -129,7 +137,7 @@ def _month_counts(data: SiteData) -> list[dict[str, Any]]:
 
 def _map_points(data: SiteData) -> list[dict[str, Any]]:
     return [{"lon": e.longitude, "lat": e.latitude, "type": e.row["type"], "status": e.row["status"],
-             "label": f"{e.row.get('date_start') or 'undated'} · {e.row['type']} · {e.id}",
+             "label": f"{_when(e.row)} · {e.row['type']} · {e.id}",
              "href": e.page if e.has_page else f"events.html#{e.id}"} for e in data.events if e.mappable]
 
 
