@@ -185,6 +185,17 @@ def test_codebook_lists_every_table_field_and_vocabulary_value(site):
     doc.by_id("status-rule")
 
 
+def test_timeline_counts_only_events_dated_to_the_month(site, tables):
+    doc = page(site, "index.html")
+    table = next(e for e in doc.elements if e["tag"] == "table" and "details" in e["parents"])
+    start = doc.elements.index(table)
+    cells = [text_of(e) for e in doc.elements[start:] if e["tag"] == "td" and "details" in e["parents"]]
+    width = 4 if "origin" in tables["events"].column_names else 3
+    total = sum(int(cells[i + width - 1]) for i in range(0, len(cells), width))
+    expected = sum(e["date_start"] is not None and e["date_precision"] in ("day", "week", "month") for e in tables["events"].to_pylist())
+    assert total == expected > 0
+
+
 def test_charts_have_text_alternatives_and_the_map_one_mark_per_mappable_event(site):
     doc = page(site, "index.html")
     for svg in doc.find("svg"):
