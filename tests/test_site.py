@@ -266,10 +266,15 @@ def test_site_command_refuses_invalid_and_existing_output(tmp_path, capsys):
     assert "Traceback" not in err and "--force" in err
 
 
-def test_build_puts_the_site_in_the_release(tmp_path):
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
     from iraq_frontiers.release import build_release
 
-    result = build_release(REPO / "datapackage", tmp_path / "out")
+    return build_release(REPO / "datapackage", tmp_path_factory.mktemp("release") / "out")
+
+
+def test_build_puts_the_site_in_the_release(built):
+    result = built
     site = result.folder / "site"
     assert (site / "index.html").is_file() and (site / "events" / f"{AL_TANF_STRIKE}.html").is_file()
     doc = page(site, "index.html")
@@ -291,12 +296,11 @@ def test_dictionary_table_is_compiled_from_the_schemas(tables):
     assert by_key[("locations", "latitude")]["minimum"] == -90.0
 
 
-def test_dictionary_loads_like_any_table(tmp_path, tables):
+def test_dictionary_loads_like_any_table(built, tables):
     import iraq_frontiers as ifr
     from iraq_frontiers import access
-    from iraq_frontiers.release import build_release
 
-    result = build_release(REPO / "datapackage", tmp_path / "out")
+    result = built
     expected = tables["dictionary"].to_pylist()
     for fmt in ("parquet", "csv"):
         assert "dictionary" in access.tables(result.folder / fmt)
@@ -316,14 +320,12 @@ def test_site_command_refuses_an_invalid_package(tmp_path, capsys):
     assert "not valid" in capsys.readouterr().err
 
 
-def test_release_page_lists_changes_since_the_previous_release_with_reasons(tmp_path):
+def test_release_page_lists_changes_since_the_previous_release_with_reasons(built, tmp_path):
     import csv
     import io
     import shutil
 
-    from iraq_frontiers.release import build_release
-
-    previous = build_release(REPO / "datapackage", tmp_path / "releases").folder / "parquet"
+    previous = built.folder / "parquet"
     pkg = tmp_path / "pkg"
     shutil.copytree(REPO / "datapackage", pkg)
     text = (pkg / "events.csv").read_text(encoding="utf-8")
