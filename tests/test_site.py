@@ -348,3 +348,22 @@ def test_release_page_lists_changes_since_the_previous_release_with_reasons(buil
     assert "patch" in body and "0.1.0" in body
     status = page(out, f"events/{AL_TANF_STRIKE}.html")
     assert "withdrawn" in text_of([e for e in status.find("tr") if e["attrs"].get("class") == "applied"][0])
+
+
+def test_event_minimap_places_the_point_where_vega_draws_it(site):
+    """The small map of an event page uses charts.project on the shared basemap; the overview map is drawn by
+    Vega with the same projection: the two must agree (else the point sits in the wrong place)."""
+    from iraq_frontiers.site.charts import project
+
+    html = (site / "index.html").read_text(encoding="utf-8")
+    svg = html[html.index('id="map"'):]
+    drawn = re.findall(r'xlink:href="events/([^"]+)\.html"><path aria-label="[^"]*"[^>]*?transform="translate\(([-\d.]+),([-\d.]+)\)"', svg)
+    assert drawn
+    for event_id, x, y in drawn:
+        doc = page(site, f"events/{event_id}.html")
+        circle = doc.find("circle")[0]["attrs"]
+        cx, cy = float(circle["cx"]), float(circle["cy"])
+        assert abs(cx - float(x)) < 0.1 and abs(cy - float(y)) < 0.1, event_id  # both within the plot area
+        lat, lon = re.search(r"at ([-\d.]+)° N, ([-\d.]+)° E", doc.text).groups()
+        px, py = project(float(lon), float(lat))
+        assert abs(px - cx) < 0.2 and abs(py - cy) < 0.2
