@@ -83,6 +83,12 @@ def _read_arrow(table: str, path: str | os.PathLike | None, verify: bool = True)
     with open_package(_resolve(path, verify)) as pkg:
         resources = {r.get("name"): r for r in pkg.descriptor.get("resources", []) if isinstance(r, dict)}
         if table not in resources:
+            from iraq_frontiers.metadata import derived_table_names
+
+            if table in derived_table_names():  # a curated package lacks what a release derives: derive it
+                from iraq_frontiers.release import read_tables, with_derived
+
+                return with_derived(read_tables(_resolve(path)))[table]
             raise ValueError(f"no table {table!r}; the tables are: {', '.join(n for n in resources if n)}")
         resource = resources[table]
         schema = resource.get("schema")
