@@ -25,7 +25,9 @@ from iraq_frontiers.site.model import CURATED, SiteData, build_model, explain_st
 HERE = Path(__file__).resolve().parent
 Progress = Callable[[str], None]
 EXAMPLES = 3  # example values per field in the codebook
-RELEASE_DOWNLOADS = ("*.zip", "SHA256SUMS", "parquet/datapackage.json", "csv/datapackage.json")
+# What the overview lists for download: every file at the top of the release (zips, SQLite, Croissant, README,
+# citation...) written before the site, and the two package descriptors. SHA256SUMS comes after the site.
+RELEASE_DOWNLOADS = ("*", "parquet/datapackage.json", "csv/datapackage.json")
 
 
 @dataclass
