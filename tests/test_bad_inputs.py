@@ -525,9 +525,9 @@ def test_corpus_is_large_enough():
 def test_bad_input(case: Case, tmp_path: Path, capsys, monkeypatch):
     if case.posix_only and os.name != "posix":
         pytest.skip("POSIX only")
-    private = tmp_path.with_name(tmp_path.name + "-tmp")  # a temporary folder of our own: other processes share /tmp
-    private.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(private))
+    private_tmp = tmp_path / "tmp"  # leftovers are looked for here, away from other processes' temporary folders
+    private_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private_tmp))
     work = tmp_path / "work"
     path = case.build(work / "pkg")
     before = _snapshot(tmp_path)
