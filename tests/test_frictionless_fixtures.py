@@ -94,7 +94,7 @@ def build_cases(root: Path) -> list[Case]:
         d = _load(path)
         if not isinstance(d, dict) or _is_remote(d.get("profile")):
             continue
-        if isinstance(d.get("resources"), list) and d["resources"]:
+        if isinstance(d.get("resources"), list):
             if all(_local_resource(r) for r in d["resources"]):
                 add(f"package:{rel}", path.parent, d)
         elif "path" in d or "data" in d:

@@ -89,10 +89,6 @@ class Difference:
 _STRICTER = "invalid", "valid"
 # Every case where our verdict differs from frictionless's, with the reason.
 DIFFERENCES: tuple[Difference, ...] = (
-    Difference(("schema:schema-invalid.json+*",), "valid", "invalid",
-               "the schema writes `required: true` beside the field instead of in `constraints`: frictionless rejects the "
-               "field; we ignore the unknown field keyword until the schema guard refuses unknown keywords (issue 13), "
-               "when this entry goes"),
     Difference(("package:ckan.package.json", "package:detailed.package.json", "package:detailed-with-id.package.json", "package:infer/datapackage.json",
                 "package:issue-905/datapackage.json", "package:package.json", "resource:minimal.resource.json",
                 "resource:noschema.resource.json", "resource:resource-init.json", "resource:resource.json", "resource:resource.y*ml"),
