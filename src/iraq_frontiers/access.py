@@ -77,19 +77,25 @@ def _read_arrow(table: str, path: str | os.PathLike | None, verify: bool = True)
     import pyarrow.parquet as pq
 
     from iraq_frontiers.compiler import arrow_schema
-    from iraq_frontiers.package_io import ROW, open_package, read_table, resource_file, resource_format
+    from iraq_frontiers.package_io import ROW, is_inline, open_package, read_table, resource_file, resource_format
     from iraq_frontiers.writers import to_arrow
 
     with open_package(_resolve(path, verify)) as pkg:
         resources = {r.get("name"): r for r in pkg.descriptor.get("resources", []) if isinstance(r, dict)}
         if table not in resources:
+            from iraq_frontiers.metadata import derived_table_names
+
+            if table in derived_table_names():  # a curated package lacks what a release derives: derive it
+                from iraq_frontiers.release import read_tables, with_derived
+
+                return with_derived(read_tables(_resolve(path)))[table]
             raise ValueError(f"no table {table!r}; the tables are: {', '.join(n for n in resources if n)}")
         resource = resources[table]
         schema = resource.get("schema")
         if not isinstance(schema, dict):
             raise ValueError(f"table {table!r} has no inline schema")
-        file = resource_file(pkg, resource)
-        if resource_format(resource, file) == "parquet":
+        file = None if is_inline(resource) else resource_file(pkg, resource)
+        if file is not None and resource_format(resource, file) == "parquet":
             target = arrow_schema(schema)
             data = pq.read_table(file, columns=target.names)
             return data.cast(target)
@@ -145,7 +151,7 @@ def connect(path: str | os.PathLike | None = None, database: str = ":memory:"):
     """A DuckDB connection with every table of the package as a view (Parquet files are read in place)."""
     duckdb = require("duckdb", "duckdb", "connect()")
 
-    from iraq_frontiers.package_io import open_package, resource_file, resource_format
+    from iraq_frontiers.package_io import is_inline, open_package, resource_file, resource_format
 
     con = duckdb.connect(database)
     target = _resolve(path)
@@ -155,8 +161,8 @@ def connect(path: str | os.PathLike | None = None, database: str = ":memory:"):
             if not isinstance(resource, dict) or not isinstance(resource.get("name"), str):
                 continue
             name = resource["name"]
-            file = resource_file(pkg, resource)
-            if resource_format(resource, file) == "parquet" and not is_archive:
+            file = None if is_inline(resource) else resource_file(pkg, resource)
+            if file is not None and resource_format(resource, file) == "parquet" and not is_archive:
                 con.execute(f"CREATE VIEW {_ident(name)} AS SELECT * FROM read_parquet({_sql_string(str(file))})")
             else:  # CSV (typed through the schema) or a zip that is extracted only for this call
                 arrow = _read_arrow(name, target, verify=False)  # verified once above

@@ -147,10 +147,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="validate a data package (descriptor, tables, keys, domain rules)",
                        description="Validate a data package: PATH is a datapackage.json, a folder holding one, or a .zip of one, "
-                       "with CSV or Parquet resources. Checks, in order: the descriptor against the Data Package v2 profile; each "
+                       "with CSV (gzip-compressed too), Parquet or inline-data resources. Checks, in order: the descriptor against the Data Package v2 profile; each "
                        "table against its schema (types, required, vocabularies, ranges, patterns); primary, unique and foreign keys; "
                        "domain rules (dates and their precision, coordinates, figures, evidence spans, event status). Every problem "
-                       "has a stable code (see docs/validation.md).")
+                       "has a stable code; what is supported of Data Package v2 and Table Schema, and what is refused, is one table "
+                       "(both in docs/validation.md).")
     p.add_argument("path", nargs="?", default="datapackage", help="package to validate (default: ./datapackage)")
     p.add_argument("--json", action="store_true", help="print the report as JSON (for programs); no progress display")
     p.add_argument("--quiet", action="store_true", help="no progress display")

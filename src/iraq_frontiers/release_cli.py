@@ -125,9 +125,10 @@ def _cmd_citation_files(args) -> int:
 
 def register(sub) -> None:
     p = sub.add_parser(
-        "build", help="build a versioned release (Parquet + CSV packages, zips, checksums, notes)",
+        "build", help="build a versioned release (Parquet + CSV packages, zips, site, checksums, notes)",
         description="Validate SOURCE and, only if it is valid, build release OUT/<version>/ (the version is the one in "
         "schemas/package.json): parquet/ and csv/ packages each with a self-contained datapackage.json, a zip of each, "
+        "site/ (a static site to open from disk: overview, codebook, events, citation; see `iraq-frontiers site`), "
         "RELEASE_NOTES.md (rows per table, changes since the previous release, changelog) and SHA256SUMS. The previous "
         "release is the newest older version folder in OUT (or --previous); the build is refused when the version bump "
         "is smaller than the changes need (docs/versioning.md). The release is written to a temporary folder and renamed "
