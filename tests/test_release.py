@@ -20,7 +20,7 @@ import pytest
 from _release_helpers import REPO, actor, edge_tables, read_json, write_csv_package
 from iraq_frontiers import release
 from iraq_frontiers.cli import main
-from iraq_frontiers.metadata import package_metadata, table_names, table_schema
+from iraq_frontiers.metadata import package_metadata, release_table_names, table_names, table_schema
 
 VERSION = package_metadata()["version"]
 
@@ -71,7 +71,7 @@ def test_layout_checksums_and_notes(small, tmp_path):
     result = release.build_release(small, tmp_path / "out")
     folder = tmp_path / "out" / VERSION
     assert result.folder == folder and folder.is_dir()
-    names = table_names()
+    names = release_table_names()  # curated and derived tables
     for fmt in ("parquet", "csv"):
         assert sorted(p.name for p in (folder / fmt).iterdir()) == sorted([f"{t}.{fmt}" for t in names] + ["datapackage.json"])
         with zipfile.ZipFile(folder / f"iraq-frontiers-{VERSION}-{fmt}.zip") as zf:
@@ -110,7 +110,8 @@ def test_curated_package_builds_reproducibly(tmp_path):
     assert (tmp_path / "a" / VERSION / "SHA256SUMS").read_bytes() == (tmp_path / "b" / VERSION / "SHA256SUMS").read_bytes()
     from iraq_frontiers.validation import validate
 
-    assert first.rows == validate(REPO / "datapackage").tables
+    assert {t: first.rows[t] for t in table_names()} == validate(REPO / "datapackage").tables
+    assert set(first.rows) == set(release_table_names())  # and the derived tables
 
 
 def test_source_date_epoch_sets_created(small, tmp_path, monkeypatch):
@@ -189,7 +190,7 @@ def test_release_descriptors_self_contained(small, tmp_path):
     for fmt in ("parquet", "csv"):
         d = read_json(folder / fmt / "datapackage.json")
         assert d["version"] == VERSION and d["name"] == package_metadata()["name"]
-        assert [r["name"] for r in d["resources"]] == table_names()
+        assert [r["name"] for r in d["resources"]] == release_table_names()
         for r in d["resources"]:
             assert r["path"] == f"{r['name']}.{fmt}" and r["format"] == fmt
             data = (folder / fmt / r["path"]).read_bytes()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from iraq_frontiers.compiler import field_type
-from iraq_frontiers.metadata import package_metadata, source_schema, table_names, vocabularies
+from iraq_frontiers.metadata import package_metadata, release_table_names, source_schema, vocabularies
 from iraq_frontiers.problems import CODES
 from iraq_frontiers.status import rules_markdown
 
@@ -40,7 +40,7 @@ def data_dictionary() -> str:
     out = [f"# Data dictionary — {meta['title']}", "",
            "Generated from `schemas/` by `iraq-frontiers docs`; do not edit by hand.", "",
            f"Version {meta['version']}. Every table has a primary key; every reference is a declared foreign key.", ""]
-    for table in table_names():
+    for table in release_table_names():
         s = source_schema(table)
         out += [f"## {table}", "", s.get("description", ""), "",
                 f"Primary key: `{', '.join(s['primaryKey'])}`."]

@@ -54,8 +54,18 @@ def vocabularies() -> dict[str, dict[str, Any]]:
 
 
 def table_names() -> list[str]:
-    """Table names in package order (parents before children)."""
+    """The curated tables (datapackage/) in package order (parents before children)."""
     return list(package_metadata()["resources"])
+
+
+def derived_table_names() -> list[str]:
+    """Tables a release builds from the curated ones and schemas/ (never edited; not in datapackage/)."""
+    return list(package_metadata().get("derived", []))
+
+
+def release_table_names() -> list[str]:
+    """Every table of a release: the curated tables, then the derived ones."""
+    return table_names() + derived_table_names()
 
 
 @cache

@@ -138,6 +138,13 @@ def read_tables(source: str | os.PathLike) -> dict[str, Any]:
     return tables
 
 
+def with_derived(tables: dict[str, Any]) -> dict[str, Any]:
+    """The curated tables followed by the derived ones (metadata.derived_table_names), in release order."""
+    from iraq_frontiers.derived import derived_tables
+
+    return {**tables, **derived_tables(tables)}
+
+
 def stale_schemas(source: str | os.PathLike) -> list[str]:
     """Tables whose schema in the source descriptor differs from the one compiled from schemas/."""
     from iraq_frontiers.package_io import open_package
@@ -182,13 +189,13 @@ def write_parquet_package(tables: dict[str, Any], folder: Path, created: str | N
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    for name in table_names():
+    for name in tables:
         table, schema, extra = tables[name], table_schema(name), None
         if name == GEO_TABLE:
             extra = {b"geo": geo_metadata(table)}
             table = table.append_column(GEOMETRY, geometry_column(table))
         write_parquet(table, schema, folder / f"{name}.parquet", extra_metadata=extra)
-    descriptor = build_descriptor("parquet", folder, extra={"created": created} if created else None)
+    descriptor = build_descriptor("parquet", folder, extra={"created": created} if created else None, tables=list(tables))
     for resource in descriptor["resources"]:
         if resource["name"] == GEO_TABLE:
             resource["description"] = (resource.get("description") or "").rstrip() + GEO_NOTE
@@ -202,9 +209,9 @@ def write_csv_package(tables: dict[str, Any], folder: Path, created: str | None 
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    for name in table_names():
+    for name in tables:
         write_csv(tables[name], table_schema(name), folder / f"{name}.csv", name)
-    descriptor = build_descriptor("csv", folder, extra={"created": created} if created else None)
+    descriptor = build_descriptor("csv", folder, extra={"created": created} if created else None, tables=list(tables))
     (folder / "datapackage.json").write_bytes(dumps(descriptor).encode("utf-8"))
     return descriptor
 
@@ -275,7 +282,7 @@ def release_notes(version: str, created: str | None, rows: dict[str, int], files
     if created:
         out += [f"Released {created[:10]}.", ""]
     out += ["## Tables", "", "| table | rows | Parquet bytes | CSV bytes |", "|---|---:|---:|---:|"]
-    for name in table_names():
+    for name in rows:
         out.append(f"| {name} | {rows[name]} | {files.get(f'parquet/{name}.parquet', 0)} | {files.get(f'csv/{name}.csv', 0)} |")
     out.append(f"| **total** | {sum(rows.values())} | | |")
     out += ["", "## Changes since the previous release", ""]
@@ -359,8 +366,8 @@ def build_release(source: str | os.PathLike = "datapackage", out: str | os.PathL
         raise InvalidPackage(f"{source}/datapackage.json is out of date with schemas/ for {', '.join(stale)}: "
                              "run `iraq-frontiers descriptor`")
     say("reading tables")
-    tables = read_tables(source)
-    schemas = {t: table_schema(t) for t in table_names()}
+    tables = with_derived(read_tables(source))
+    schemas = {t: table_schema(t) for t in tables}
 
     prev_path = Path(previous) if previous is not None else find_previous(out, version)
     diff = prev_version = None
@@ -385,12 +392,17 @@ def build_release(source: str | os.PathLike = "datapackage", out: str | os.PathL
         write_parquet_package(tables, tmp / "parquet", created)
         say("writing CSV")
         write_csv_package(tables, tmp / "csv", created)
+        say("validating the built package (derived tables included)")
+        built = validate(tmp / "parquet")
+        if not built.valid:  # a derived table that breaks its own schema is a bug in its derivation
+            raise InvalidPackage(f"the built package is not valid ({len(built.problems)} problem(s)), first: "
+                                 f"{built.problems[0].location()}: {built.problems[0].message}", built)
         say("zipping")
         for fmt in ("parquet", "csv"):
             name = f"iraq-frontiers-{version}-{fmt}"
             write_zip(tmp / fmt, tmp / f"{name}.zip", name, created)
         files = {p.relative_to(tmp).as_posix(): p.stat().st_size for p in sorted(tmp.rglob("*")) if p.is_file()}
-        rows = {t: tables[t].num_rows for t in table_names()}
+        rows = {t: tables[t].num_rows for t in tables}
         notes = release_notes(version, created, rows, files, diff, prev_version, changelog_section(version))
         (tmp / "RELEASE_NOTES.md").write_bytes(notes.encode("utf-8"))
         sums = sha256sums(tmp)
@@ -452,4 +464,4 @@ def _publish(tmp: Path, final: Path, force: bool) -> None:
 
 def build_parquet_data(source: str | os.PathLike, folder: Path) -> dict[str, Any]:
     """The Parquet package of `source` without validation or notes (used by the wheel build hook)."""
-    return write_parquet_package(read_tables(source), Path(folder), release_created())
+    return write_parquet_package(with_derived(read_tables(source)), Path(folder), release_created())
