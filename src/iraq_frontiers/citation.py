@@ -188,12 +188,21 @@ def apa() -> str:
     return text + "\n"
 
 
+def also_cite() -> list[dict[str, str]]:
+    """Works to cite beside the dataset (the imported layers' and gazetteers' own citations): package.json citation.also-cite."""
+    return list(_citation().get("also-cite") or [])
+
+
 def cite(style: str = "apa") -> str:
-    """The dataset's citation: style "apa", "bibtex" or "cff" (the text of CITATION.cff)."""
+    """The dataset's citation: style "apa", "bibtex" or "cff" (the text of CITATION.cff).
+
+    apa and bibtex end with the works the data draws on (UCDP GED, GeoNames), which CC BY 4.0 asks to cite too.
+    """
     if style == "apa":
-        return apa()
+        extra = "".join(f"- {w['apa']} — for {w['for']}\n" for w in also_cite())
+        return apa() + (f"\nThe data draws on these works; please cite them too:\n{extra}" if extra else "")
     if style == "bibtex":
-        return bibtex()
+        return bibtex() + "".join(f"\n{w['bibtex']}\n" for w in also_cite())
     if style == "cff":
         return citation_cff()
     raise ValueError(f"unknown citation style {style!r}; choose one of {', '.join(STYLES)}")

@@ -291,7 +291,13 @@ def diff_table(name: str, old_schema: dict | None, new_schema: dict | None, old_
 
 
 def diff_snapshots(old: Snapshot, new: Snapshot) -> PackageDiff:
+    from iraq_frontiers.metadata import derived_table_names
+
     names = list(new.schemas) + [n for n in old.schemas if n not in new.schemas]
+    # A derived table (events_flat) is a function of the others: held by a release but never by the curated
+    # package, so it is compared only when both sides hold it.
+    derived = set(derived_table_names())
+    names = [n for n in names if n not in derived or (n in old.schemas and n in new.schemas)]
     tables = [
         diff_table(n, old.schemas.get(n), new.schemas.get(n), old.frames.get(n), new.frames.get(n))
         for n in names
