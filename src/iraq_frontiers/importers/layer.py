@@ -52,7 +52,8 @@ def split_records(data: bytes) -> list[bytes]:
     return records
 
 
-def _values(record: bytes) -> list[str]:
+def record_values(record: bytes) -> list[str]:
+    """The cells of one CSV record (split_records)."""
     return next(csv.reader(io.StringIO(record.decode("utf-8"), newline="")), [])
 
 
@@ -72,10 +73,10 @@ def merge_layer(package: Path, table: str, layer_csv: str, layer: str) -> tuple[
     new = split_records(layer_csv.encode("utf-8"))
     if not records or records[0] != new[0]:
         raise LayerError(f"{path}: header differs from the schema's field order: run `iraq-frontiers descriptor` and fix the file first")
-    header = _values(records[0])
+    header = record_values(records[0])
     kept = [records[0]]
     for number, record in enumerate(records[1:], start=2):
-        row = dict(zip(header, _values(record)))
+        row = dict(zip(header, record_values(record)))
         mine = in_layer(table, row, layer)
         origin = row.get("origin")
         if origin and (origin == layer) != mine:

@@ -341,12 +341,14 @@ def build_tables(ok, release: str) -> dict[str, Any]:
         used[cand] = key
         return cand
 
-    def add_loc(lid: str, name: str, kind: str, country: str | None, parent: str | None, lat=None, lon=None, note=""):
+    def add_loc(lid: str, name: str, kind: str, country: str | None, parent: str | None, lat=None, lon=None, note="", point_id=None):
         loc_rows[lid] = {"id": lid, "name": name, "aliases": None, "kind": kind, "country": country, "parent_id": parent,
                          "latitude": lat, "longitude": lon,
                          "coordinate_precision": "none" if lat is None else _coordinate_precision(kind),
                          "geonames_id": None, "wikidata_id": None,
-                         "notes": note or f"Place as named by UCDP GED ({release}); kind inferred from the name."}
+                         "notes": note or f"Place as named by UCDP GED ({release}); kind inferred from the name.",
+                         # the point's gazetteer row: the first GED event coded there
+                         "coordinate_source": None if lat is None else ORIGIN, "coordinate_source_id": None if lat is None else point_id}
 
     country_id: dict[str, str] = {}
     for c in sorted(countries):
@@ -368,12 +370,12 @@ def build_tables(ok, release: str) -> dict[str, Any]:
         parent = adm1_id.get((c, a1)) or country_id.get(c)
         add_loc(lid, a2, "district", _country_iso(c), parent, note=f"Second-order administrative division (UCDP adm_2, {release}).")
 
-    places = (ok.select("country", "adm_1", "adm_2", "where_coordinates", "latitude", "longitude").unique()
+    places = (ok.group_by("country", "adm_1", "adm_2", "where_coordinates", "latitude", "longitude").agg(pl.col("id").min().alias("first_id"))
               .sort("country", "adm_1", "adm_2", "where_coordinates", "latitude", "longitude", nulls_last=True))
     name_coords = places.group_by("where_coordinates").agg(pl.struct("latitude", "longitude").n_unique().alias("n"))
     multi = set(name_coords.filter(pl.col("n") > 1)["where_coordinates"].to_list())
     place_map: list[dict[str, Any]] = []
-    for c, a1, a2, name, lat, lon in places.iter_rows():
+    for c, a1, a2, name, lat, lon, first_id in places.iter_rows():
         c, a1, a2 = c or "", a1 or "", a2 or ""
         label = name or (f"{lat:.5f}, {lon:.5f}" if lat is not None else "unnamed place")
         coords_key = "none" if lat is None else f"{lat:.6f},{lon:.6f}"
@@ -388,7 +390,8 @@ def build_tables(ok, release: str) -> dict[str, Any]:
             lid = admin
             row = loc_rows[lid]
             if lat is not None and row["latitude"] is None:
-                row.update(latitude=lat, longitude=lon, coordinate_precision="representative_point")
+                row.update(latitude=lat, longitude=lon, coordinate_precision="representative_point",
+                           coordinate_source=ORIGIN, coordinate_source_id=first_id)
                 row["notes"] += " Coordinates: the representative point UCDP codes for events placed only at this level."
         else:
             parent = adm2_id.get((c, a1, a2)) or adm1_id.get((c, a1)) or country_id.get(c)
@@ -398,7 +401,8 @@ def build_tables(ok, release: str) -> dict[str, Any]:
                 kind = _place_kind(label, False)
                 add_loc(lid, label, kind, _country_iso(c), parent if parent != lid else None, lat, lon,
                         note=f"Place as named by UCDP GED where_coordinates ({release}); kind inferred from the name; "
-                        "coordinates as UCDP codes them." + (" UCDP uses this name for more than one place; the id carries a hash of the coordinates." if name in multi else ""))
+                        "coordinates as UCDP codes them." + (" UCDP uses this name for more than one place; the id carries a hash of the coordinates." if name in multi else ""),
+                        point_id=first_id)
         place_map.append({"country": c, "adm_1": a1, "adm_2": a2, "where_coordinates": name, "latitude": lat, "longitude": lon, "location_id": lid})
     pm = pl.DataFrame(place_map, schema={"country": pl.String, "adm_1": pl.String, "adm_2": pl.String, "where_coordinates": pl.String,
                                          "latitude": pl.Float64, "longitude": pl.Float64, "location_id": pl.String})
