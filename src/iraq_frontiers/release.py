@@ -276,11 +276,14 @@ def changelog_section(version: str, changelog: Path | None = None) -> str | None
 
 
 def release_notes(version: str, created: str | None, rows: dict[str, int], files: dict[str, int],
-                  diff=None, previous_version: str | None = None, changelog: str | None = None, limit: int = 100) -> str:
+                  diff=None, previous_version: str | None = None, changelog: str | None = None, limit: int = 100,
+                  coverage: str | None = None) -> str:
     meta = package_metadata()
     out = [f"# {meta.get('title', meta['name'])} — {version}", ""]
     if created:
         out += [f"Released {created[:10]}.", ""]
+    if coverage:  # what is in the data (iraq_frontiers.coverage), before the table-by-table counts
+        out += [coverage.rstrip("\n"), ""]
     out += ["## Tables", "", "| table | rows | Parquet bytes | CSV bytes |", "|---|---:|---:|---:|"]
     for name in rows:
         out.append(f"| {name} | {rows[name]} | {files.get(f'parquet/{name}.parquet', 0)} | {files.get(f'csv/{name}.csv', 0)} |")
@@ -403,7 +406,10 @@ def build_release(source: str | os.PathLike = "datapackage", out: str | os.PathL
             write_zip(tmp / fmt, tmp / f"{name}.zip", name, created)
         files = {p.relative_to(tmp).as_posix(): p.stat().st_size for p in sorted(tmp.rglob("*")) if p.is_file()}
         rows = {t: tables[t].num_rows for t in tables}
-        notes = release_notes(version, created, rows, files, diff, prev_version, changelog_section(version))
+        from iraq_frontiers.coverage import coverage_markdown
+
+        notes = release_notes(version, created, rows, files, diff, prev_version, changelog_section(version),
+                              coverage=coverage_markdown(tables, heading_level=2))
         (tmp / "RELEASE_NOTES.md").write_bytes(notes.encode("utf-8"))
         sums = sha256sums(tmp)
         (tmp / "SHA256SUMS").write_bytes(sums.encode("utf-8"))

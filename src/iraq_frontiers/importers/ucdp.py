@@ -399,6 +399,8 @@ def build_tables(ok, release: str) -> dict[str, Any]:
             lid = new_id(base, f"place:{c}:{a1}:{a2}:{label}:{coords_key}")
             if lid not in loc_rows:
                 kind = _place_kind(label, False)
+                if kind in ("governorate", "district"):  # e.g. "Eastern Deir ez Zor Governorate": a part of a unit, not one
+                    kind = "region"
                 add_loc(lid, label, kind, _country_iso(c), parent if parent != lid else None, lat, lon,
                         note=f"Place as named by UCDP GED where_coordinates ({release}); kind inferred from the name; "
                         "coordinates as UCDP codes them." + (" UCDP uses this name for more than one place; the id carries a hash of the coordinates." if name in multi else ""),
