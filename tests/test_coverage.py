@@ -43,3 +43,4 @@ def test_readme_and_release_notes_carry_it():
     assert readme.index("## The data") < start < end and "### Coverage" in readme[start:end]
     notes = release_notes("9.9.9", None, {"events": 1}, {}, coverage=coverage_markdown(read_tables(REPO / "datapackage"), heading_level=2))
     assert re.search(r"^## Coverage$", notes, re.M) and notes.index("## Coverage") < notes.index("## Tables")
+    assert "## Sources and attribution" in notes and "Sundberg and Melander (2013)" in notes  # CC BY 4.0 attribution

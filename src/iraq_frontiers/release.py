@@ -319,6 +319,9 @@ def release_notes(version: str, created: str | None, rows: dict[str, int], files
                     out.append(f"  - `{_key(c['key'])}`: {', '.join(c['fields'])}")
                 if len(t.changed) > limit:
                     out.append(f"  - … and {len(t.changed) - limit} more (`iraq-frontiers diff` lists all)")
+    sources = [x for x in meta.get("sources", []) if x.get("description")]
+    if sources:  # CC BY 4.0 asks for attribution: the package's sources, as in the descriptor
+        out += ["", "## Sources and attribution", ""] + [f"- **{x['title']}**: {x['description']}" for x in sources]
     if changelog:
         out += ["", "## Changelog", "", changelog]
     out += ["", "## Files", "",
