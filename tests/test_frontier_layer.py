@@ -102,3 +102,18 @@ def test_merge_layer_keeps_other_rows_and_refuses_a_mislabelled_row(tmp_path):
         merge_layer(tmp_path, "events", "id,origin,notes\n", "ucdp-ged")
     with pytest.raises(LayerError, match="header"):
         merge_layer(tmp_path, "events", "id,notes\n", "ucdp-ged")
+
+
+def test_a_refused_import_changes_no_file(tmp_path):
+    """A table the layer cannot be merged into (here the last one has a stale header) stops the import before any write."""
+    src = _ged_file()
+    pkg = tmp_path / "datapackage"
+    shutil.copytree(PACKAGE, pkg)
+    for table in CORE_TABLES:  # strip the layer so that an import would change the files
+        merge_layer(pkg, table, split_records((pkg / f"{table}.csv").read_bytes())[0].decode("utf-8"), "ucdp-ged")
+    last = pkg / f"{CORE_TABLES[-1]}.csv"
+    last.write_bytes(last.read_bytes().replace(b",notes\n", b",remarks\n", 1))
+    before = {p.name: p.read_bytes() for p in pkg.glob("*.csv")}
+    with pytest.raises(LayerError, match="header"):
+        import_ged_into(src, pkg, frontier=True)
+    assert {p.name: p.read_bytes() for p in pkg.glob("*.csv")} == before

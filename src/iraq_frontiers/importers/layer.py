@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -63,11 +64,9 @@ def in_layer(table: str, row: dict[str, str], layer: str) -> bool:
     return bool(NAMESPACE[layer].match(key))
 
 
-def merge_layer(package: Path, table: str, layer_csv: str, layer: str) -> tuple[int, int]:
-    """Replace the `layer` rows of package/<table>.csv by the records of `layer_csv` (header + rows).
-
-    Returns (rows kept, rows written). The header of layer_csv must equal the file's.
-    """
+def merged(package: Path, table: str, layer_csv: str, layer: str) -> tuple[bytes, int, int]:
+    """package/<table>.csv with its `layer` rows replaced by the records of `layer_csv` (header + rows):
+    (new bytes, rows kept, rows from the layer). Nothing is written. The headers must agree."""
     path = Path(package) / f"{table}.csv"
     records = split_records(path.read_bytes())
     new = split_records(layer_csv.encode("utf-8"))
@@ -84,8 +83,21 @@ def merge_layer(package: Path, table: str, layer_csv: str, layer: str) -> tuple[
                              f"disagrees with the id's namespace ({'in' if mine else 'not in'} the {layer} layer)")
         if not mine:
             kept.append(record if record.endswith(b"\n") else record + b"\n")
-    path.write_bytes(b"".join(kept + new[1:]))
-    return len(kept) - 1, len(new) - 1
+    return b"".join(kept + new[1:]), len(kept) - 1, len(new) - 1
+
+
+def merge_layer(package: Path, table: str, layer_csv: str, layer: str) -> tuple[int, int]:
+    """Replace the `layer` rows of package/<table>.csv by the records of `layer_csv`; (rows kept, rows written)."""
+    data, kept, written = merged(package, table, layer_csv, layer)
+    replace_file(Path(package) / f"{table}.csv", data)
+    return kept, written
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Write data to path atomically (a temporary sibling renamed over it)."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
 
 
 def layer_csv(frame: Any, table: str) -> str:

@@ -721,7 +721,7 @@ def import_ged(path: str | Path, out_dir: str | Path, release: str | None = None
 def import_ged_into(path: str | Path, package: str | Path, release: str | None = None, frontier: bool = True) -> ImportResult:
     """Import a GED CSV as the `ucdp-ged` layer of an existing package (datapackage/): its ucdp-ged
     rows are replaced, every other row keeps its bytes (importers.layer). Writes no report file."""
-    from iraq_frontiers.importers.layer import layer_csv, merge_layer
+    from iraq_frontiers.importers.layer import layer_csv, merged, replace_file
 
     t0 = time.perf_counter()
     package = Path(package)
@@ -729,9 +729,10 @@ def import_ged_into(path: str | Path, package: str | Path, release: str | None =
     if missing:
         raise UcdpImportError(f"{package}: not a package folder with the core tables (missing {', '.join(m + '.csv' for m in missing)})")
     release, raw, tables, rejected, warnings, outside = _convert(path, release, frontier)
-    texts = {name: layer_csv(frame, name) for name, frame in tables.items()}  # all written before any file is touched
-    for name in CORE_TABLES:
-        merge_layer(package, name, texts[name], ORIGIN)
+    # every table merged (and every refusal raised) before any file is touched; then each file replaced atomically
+    new = {name: merged(package, name, layer_csv(tables[name], name), ORIGIN)[0] for name in CORE_TABLES}
+    for name, data in new.items():
+        replace_file(package / f"{name}.csv", data)
     return _result(raw, tables, rejected, warnings, outside, t0, package, release)
 
 
