@@ -10,6 +10,12 @@ from __future__ import annotations
 from typing import Any, Callable
 
 
+def _dictionary(tables: dict[str, Any]):
+    from iraq_frontiers.dictionary import dictionary_table
+
+    return dictionary_table()  # compiled from schemas/, not from the data
+
+
 def _events_flat(tables: dict[str, Any]):
     from iraq_frontiers.events_flat import derive
 
@@ -17,6 +23,7 @@ def _events_flat(tables: dict[str, Any]):
 
 
 DERIVE: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "dictionary": _dictionary,
     "events_flat": _events_flat,
 }
 

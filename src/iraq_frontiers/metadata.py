@@ -22,6 +22,14 @@ def schemas_dir() -> Path:
     raise FileNotFoundError("iraq-frontiers schemas not found (expected _data/schemas or ../../schemas)")
 
 
+def bundled_file(name: str) -> Path:
+    """A file the wheel bundles in _data/ and a source checkout has at its root (e.g. LICENSE-DATA, CHANGELOG.md)."""
+    for candidate in (_HERE / "_data" / name, _HERE.parents[1] / name):
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(f"iraq-frontiers: {name} not found (expected in the installed package's _data/ or the source checkout)")
+
+
 def repo_root() -> Path | None:
     """The source checkout holding this package, or None when installed from a wheel."""
     root = _HERE.parents[1]
