@@ -504,9 +504,12 @@ def build_release(source: str | os.PathLike = "datapackage", out: str | os.PathL
         write_extra_formats(tables, tmp, version, section.date)
         rows = {t: tables[t].num_rows for t in tables}
         extras = frozenset(p.name for p in tmp.iterdir())
+        from iraq_frontiers.coverage import coverage_markdown
+
+        coverage = coverage_markdown(tables, heading_level=2)  # heads the notes and every README
 
         def documents(layout: str) -> dict[str, bytes]:
-            return release_documents(version, section.date, section.body, rows, layout, extras)
+            return release_documents(version, section.date, section.body, rows, layout, extras, coverage)
 
         say("zipping")
         for fmt in ("parquet", "csv"):
@@ -520,10 +523,7 @@ def build_release(source: str | os.PathLike = "datapackage", out: str | os.PathL
         write_site(tables, tmp / "site", meta={**package_metadata(), **({"created": created} if created else {})},
                    release_dir=tmp, diff=diff, progress=say)
         files = {p.relative_to(tmp).as_posix(): p.stat().st_size for p in sorted(tmp.rglob("*")) if p.is_file()}
-        from iraq_frontiers.coverage import coverage_markdown
-
-        notes = release_notes(version, created, rows, files, diff, prev_version, section.body,
-                              coverage=coverage_markdown(tables, heading_level=2))
+        notes = release_notes(version, created, rows, files, diff, prev_version, section.body, coverage=coverage)
         (tmp / "RELEASE_NOTES.md").write_bytes(notes.encode("utf-8"))
         sums = sha256sums(tmp)
         (tmp / "SHA256SUMS").write_bytes(sums.encode("utf-8"))
