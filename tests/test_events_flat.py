@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from iraq_frontiers.derived import DERIVE, derived_tables
+from iraq_frontiers.derived import BUILDERS as DERIVE, derived_tables
 from iraq_frontiers.metadata import derived_table_names, table_schema
 from iraq_frontiers.release import read_tables
 from test_ucdp_import import external_dir

@@ -11,6 +11,10 @@ way. Any other package (a release folder, a zip, a datapackage.json) can be give
     con.sql("select type, count(*) from events group by all").show()
     flat = ifr.load("events_flat")                   # one row per event (derived; see docs/events-flat.md)
 
+The base install (`pip install iraq-frontiers`) needs only pyarrow: `load(t, backend="arrow")`.
+pandas, polars and DuckDB are used when installed; when not, the error names the extra to install
+(`iraq-frontiers[pandas]`, `[polars]`, `[duckdb]`).
+
 `load` returns exactly the schema's fields, in schema order. In Parquet, `locations` also has a
 GeoParquet `geometry` column (WKB points): read it with geopandas.read_parquet, or in DuckDB.
 """
@@ -19,6 +23,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+
+from iraq_frontiers.extras import require
 
 _HERE = Path(__file__).resolve().parent
 BACKENDS = ("pandas", "polars", "arrow")
@@ -72,7 +78,7 @@ def _read_arrow(table: str, path: str | os.PathLike | None, verify: bool = True)
     import pyarrow.parquet as pq
 
     from iraq_frontiers.compiler import arrow_schema
-    from iraq_frontiers.package_io import ROW, open_package, read_table, resource_file, resource_format
+    from iraq_frontiers.package_io import ROW, is_inline, open_package, read_table, resource_file, resource_format
     from iraq_frontiers.writers import to_arrow
 
     with open_package(_resolve(path, verify)) as pkg:
@@ -80,16 +86,23 @@ def _read_arrow(table: str, path: str | os.PathLike | None, verify: bool = True)
         if table not in resources and table in _missing_derived(resources):
             return _derive(table, path, resources)
         if table not in resources:
+            from iraq_frontiers.metadata import derived_table_names
+
+            if table in derived_table_names():  # a curated package lacks what a release derives: derive it
+                from iraq_frontiers.release import read_tables, with_derived
+
+                return with_derived(read_tables(_resolve(path)))[table]
             raise ValueError(f"no table {table!r}; the tables are: {', '.join(n for n in resources if n)}")
         resource = resources[table]
         schema = resource.get("schema")
         if not isinstance(schema, dict):
             raise ValueError(f"table {table!r} has no inline schema")
-        file = resource_file(pkg, resource)
-        if resource_format(resource, file) == "parquet":
+        file = None if is_inline(resource) else resource_file(pkg, resource)
+        if file is not None and resource_format(resource, file) == "parquet":
             target = arrow_schema(schema)
             data = pq.read_table(file, columns=target.names)
             return data.cast(target)
+        require("polars", "polars", "reading a CSV package")
         data, problems = read_table(pkg, resource)
         if problems:
             first = problems[0]
@@ -115,8 +128,9 @@ def _derive(table: str, path, resources):
 
 
 def _to_pandas(table):
-    import pandas as pd
     import pyarrow as pa
+
+    pd = require("pandas", "pandas", 'load() as a pandas DataFrame (the default; backend="arrow" needs only pyarrow)')
 
     mapping = {pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype(), pa.bool_(): pd.BooleanDtype(),
                pa.string(): pd.StringDtype()}
@@ -141,9 +155,7 @@ def load(table: str, backend: str = "pandas", path: str | os.PathLike | None = N
     if backend == "arrow":
         return data
     if backend == "polars":
-        import polars as pl
-
-        return pl.from_arrow(data)
+        return require("polars", "polars", 'load(backend="polars")').from_arrow(data)
     return _to_pandas(data)
 
 
@@ -157,9 +169,9 @@ def _ident(name: str) -> str:
 
 def connect(path: str | os.PathLike | None = None, database: str = ":memory:"):
     """A DuckDB connection with every table of the package as a view (Parquet files are read in place)."""
-    import duckdb
+    duckdb = require("duckdb", "duckdb", "connect()")
 
-    from iraq_frontiers.package_io import open_package, resource_file, resource_format
+    from iraq_frontiers.package_io import is_inline, open_package, resource_file, resource_format
 
     con = duckdb.connect(database)
     target = _resolve(path)
@@ -169,8 +181,8 @@ def connect(path: str | os.PathLike | None = None, database: str = ":memory:"):
             if not isinstance(resource, dict) or not isinstance(resource.get("name"), str):
                 continue
             name = resource["name"]
-            file = resource_file(pkg, resource)
-            if resource_format(resource, file) == "parquet" and not is_archive:
+            file = None if is_inline(resource) else resource_file(pkg, resource)
+            if file is not None and resource_format(resource, file) == "parquet" and not is_archive:
                 con.execute(f"CREATE VIEW {_ident(name)} AS SELECT * FROM read_parquet({_sql_string(str(file))})")
             else:  # CSV (typed through the schema) or a zip that is extracted only for this call
                 arrow = _read_arrow(name, target, verify=False)  # verified once above

@@ -1,6 +1,6 @@
 """The `dictionary` table: one row per field of every table, compiled from schemas/ (the codebook as data).
 
-Built into every release beside the curated tables (see metadata.derived_table_names), so
+Built into every release beside the curated tables (iraq_frontiers.derived), so
 `load("dictionary")`, DuckDB and any Parquet or CSV reader see the codebook like any other table.
 """
 from __future__ import annotations
