@@ -8,7 +8,7 @@ from typing import Any
 
 from iraq_frontiers.compiler import field_type
 from iraq_frontiers.descriptor import build_descriptor, dumps
-from iraq_frontiers.metadata import table_names, table_schema, vocabularies
+from iraq_frontiers.metadata import release_table_names, table_names, table_schema, vocabularies
 from iraq_frontiers.writers import to_arrow, write_csv
 
 REPO = Path(__file__).resolve().parents[1]
@@ -70,7 +70,7 @@ def edge_rows(table: str) -> list[dict[str, Any]]:
 
 
 def edge_tables() -> dict[str, Any]:
-    return {t: to_arrow(edge_rows(t), table_schema(t)) for t in table_names()}
+    return {t: to_arrow(edge_rows(t), table_schema(t)) for t in release_table_names()}  # derived tables too: every reader
 
 
 def read_json(path: Path) -> Any:

@@ -43,8 +43,9 @@ ITEMS_FIELDS = [
 ]
 HEADER = "id,name,count,ratio,flag,day,tags"
 ROWS = ["it-1,Alpha,3,0.5,true,2024-01-31,a|b", "it-2,بغداد,0,1.25,false,2023-12-01,"]
-LOC_HEADER = "id,name,aliases,kind,country,parent_id,latitude,longitude,coordinate_precision,geonames_id,wikidata_id,notes"
-LOC_ROWS = ["loc-iraq,Iraq,العراق,country,IQ,,,,none,,Q796,", "loc-mosul,Mosul,الموصل,city,IQ,loc-iraq,36.335,43.11889,settlement,99072,Q83883,"]
+LOC_HEADER = ("id,name,aliases,kind,country,parent_id,latitude,longitude,coordinate_precision,geonames_id,wikidata_id,notes,"
+              "coordinate_source,coordinate_source_id")
+LOC_ROWS = ["loc-iraq,Iraq,العراق,country,IQ,,,,none,,Q796,,,", "loc-mosul,Mosul,الموصل,city,IQ,loc-iraq,36.335,43.11889,settlement,99072,Q83883,,geonames,99072"]
 
 
 def items_csv(*rows: str, header: str = HEADER) -> bytes:

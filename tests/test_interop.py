@@ -18,7 +18,7 @@ import pytest
 
 from _release_helpers import REPO, edge_tables, read_json
 from iraq_frontiers import release
-from iraq_frontiers.metadata import package_metadata, table_names, table_schema
+from iraq_frontiers.metadata import package_metadata, release_table_names, table_schema
 
 VERSION = package_metadata()["version"]
 HEAVY = ("pandas", "polars", "pyarrow", "duckdb", "pandera", "frictionless")
@@ -99,7 +99,7 @@ def _rows_duckdb(path):
 
 
 @pytest.mark.parametrize("which", ["curated", "edge"])
-@pytest.mark.parametrize("table", table_names())
+@pytest.mark.parametrize("table", release_table_names())
 def test_parquet_reads_the_same_everywhere(which, table, request):
     folder = request.getfixturevalue(which)
     path = folder / "parquet" / f"{table}.parquet"
@@ -194,7 +194,7 @@ def test_load_backends_agree(curated):
 
     from iraq_frontiers.access import load
 
-    for table in table_names():
+    for table in release_table_names():
         arrow_pq = load(table, backend="arrow", path=curated / "parquet")
         arrow_csv = load(table, backend="arrow", path=curated / "csv")
         assert isinstance(arrow_pq, pa.Table) and arrow_pq.equals(arrow_csv)
@@ -211,7 +211,7 @@ def test_pandas_load_matches_compiled_pandera_schema(curated):
     from iraq_frontiers.access import load
     from iraq_frontiers.compiler import pandera_pandas_schema
 
-    for table in table_names():
+    for table in release_table_names():
         frame = load(table, path=curated / "parquet")
         pandera_pandas_schema(table_schema(table), name=table).validate(frame)
         ints = [f["name"] for f in table_schema(table)["fields"] if f["type"] == "integer"]
@@ -233,8 +233,8 @@ def test_connect_has_every_table_as_view(curated):
     for target in (curated / "parquet", curated / "csv", curated / f"iraq-frontiers-{VERSION}-parquet.zip"):
         con = connect(target)
         views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
-        assert set(table_names()) <= views
-        for table in table_names():
+        assert set(release_table_names()) <= views
+        for table in release_table_names():
             n = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
             assert n == pq.read_metadata(curated / "parquet" / f"{table}.parquet").num_rows
 
@@ -333,6 +333,11 @@ for t in json.loads(sys.argv[1]):
 con = ifr.connect()
 out["duckdb"] = {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in out["rows"]}
 out["cite"] = {s: ifr.cite(s) for s in ("apa", "bibtex", "cff")}
+flat = ifr.load("events_flat", backend="arrow").to_pylist()
+out["flat"] = {"rows": len(flat), "events": ifr.load("events", backend="arrow").num_rows,
+               "distinct": len({r["event_id"] for r in flat}), "null_origin": sum(r["origin"] is None for r in flat),
+               "analysis_ready": sum(1 for r in flat if (r["fatalities_best"] or 0) > 0 and r["latitude"] is not None
+                                     and r["longitude"] is not None and r["date_precision"] == "day")}
 print(json.dumps(out))
 """
 
@@ -398,6 +403,9 @@ def test_wheel_installs_and_works_offline(curated, tmp_path):
     for t in table_names():
         n = pq.read_metadata(curated / "parquet" / f"{t}.parquet").num_rows
         assert got["rows"][t] == [n, n, n] and got["duckdb"][t] == n
+    flat = got["flat"]  # an analyst's day one: one row per event, each in a layer, 1,000+ mappable dated deadly events
+    assert flat["rows"] == flat["distinct"] == flat["events"] and flat["null_origin"] == 0
+    assert flat["analysis_ready"] >= 1000, flat
     assert f"(Version {VERSION})" in got["cite"]["apa"] and got["cite"]["bibtex"].startswith("@misc{")
     assert f'version: "{VERSION}"' in got["cite"]["cff"]
 

@@ -83,3 +83,17 @@ def test_link_events_sorts_and_uses_the_window(tmp_path):
 def test_read_curated_package():
     events = read_curated(Path(__file__).resolve().parents[1] / "datapackage")
     assert events and all(e.id.startswith("evt-") for e in events)
+
+
+def test_names_in_other_scripts_give_no_empty_key():
+    from iraq_frontiers.linking import _actor_keys
+
+    keys = _actor_keys({"name": "Islamic State", "aliases": "داعش|IS", "kind": "armed_group"})
+    assert keys == {"name:islamic state", "name:is"}  # the Arabic alias folds to nothing and is left out
+
+
+def test_read_curated_skips_imported_layers_and_area_points():
+    ours = read_curated(Path(__file__).resolve().parents[1] / "datapackage")
+    assert ours and all(not e.id.startswith("evt-ucdp-") for e in ours)
+    jalawla = next(e for e in ours if e.id == "evt-iranian-f4-bombing-run-jalawla-sadiya")
+    assert jalawla.lat is None  # only a district's representative point up its chain: not a position to measure from

@@ -162,6 +162,8 @@ def test_al_tanf_strike_page_shows_claims_from_both_documents_and_their_links(si
 
 def test_status_explanation_marks_the_rule_row_that_gives_the_stored_status(site, tables):
     for ev in tables["events"].to_pylist():
+        if ev.get("origin", "curated") != "curated" and not (site / "events" / f"{ev['id']}.html").exists():
+            continue  # imported single-claim events have no page of their own (shown in the event list)
         doc = page(site, f"events/{ev['id']}.html")
         applied = [e for e in doc.find("tr") if e["attrs"].get("class") == "applied"]
         assert len(applied) == 1, ev["id"]
@@ -205,7 +207,7 @@ def test_charts_have_text_alternatives_and_the_map_one_mark_per_mappable_event(s
     map_fig = doc.by_id("map")
     marks = [e for e in doc.elements if e["tag"] == "path" and e["attrs"].get("aria-roledescription") == "circle"]
     caption = text_of(doc.by_id("map-caption"))
-    mappable = int(re.match(r"(\d+) of", caption).group(1))
+    mappable = int(re.match(r"([\d,]+) of", caption).group(1).replace(",", ""))  # "2,612 of 2,651"
     assert len(marks) == mappable > 0 and map_fig
 
 

@@ -9,6 +9,7 @@ way. Any other package (a release folder, a zip, a datapackage.json) can be give
     events = ifr.load("events", backend="polars")    # or "arrow"
     con = ifr.connect()                              # DuckDB: every table is a view
     con.sql("select type, count(*) from events group by all").show()
+    flat = ifr.load("events_flat")                   # one row per event (derived; see docs/events-flat.md)
 
 The base install (`pip install iraq-frontiers`) needs only pyarrow: `load(t, backend="arrow")`.
 pandas, polars and DuckDB are used when installed; when not, the error names the extra to install
@@ -82,6 +83,8 @@ def _read_arrow(table: str, path: str | os.PathLike | None, verify: bool = True)
 
     with open_package(_resolve(path, verify)) as pkg:
         resources = {r.get("name"): r for r in pkg.descriptor.get("resources", []) if isinstance(r, dict)}
+        if table not in resources and table in _missing_derived(resources):
+            return _derive(table, path, resources)
         if table not in resources:
             from iraq_frontiers.metadata import derived_table_names
 
@@ -105,6 +108,23 @@ def _read_arrow(table: str, path: str | os.PathLike | None, verify: bool = True)
             first = problems[0]
             raise ValueError(f"{first.location()}: {first.message} (run `iraq-frontiers validate`)")
         return to_arrow(data.frame.drop(ROW), schema)
+
+
+def _missing_derived(resources) -> list[str]:
+    """Derived tables (e.g. events_flat) a package does not hold: the curated datapackage/ never does."""
+    from iraq_frontiers.metadata import derived_table_names, table_names
+
+    if not set(table_names()) <= set(resources):
+        return []  # not a package of this dataset's schema: nothing to derive from
+    return [t for t in derived_table_names() if t not in resources]
+
+
+def _derive(table: str, path, resources):
+    """A derived table built on the fly from the package's curated tables (as a release build does)."""
+    from iraq_frontiers.derived import derive_table
+    from iraq_frontiers.metadata import table_names
+
+    return derive_table(table, {t: _read_arrow(t, path) for t in table_names()})
 
 
 def _to_pandas(table):
@@ -172,4 +192,8 @@ def connect(path: str | os.PathLike | None = None, database: str = ":memory:"):
                 arrow = _read_arrow(name, target, verify=False)  # verified once above
                 con.register(f"__arrow_{name}", arrow)
                 con.execute(f"CREATE VIEW {_ident(name)} AS SELECT * FROM {_ident('__arrow_' + name)}")
+        resources = {r.get("name"): r for r in pkg.descriptor.get("resources", []) if isinstance(r, dict)}
+        for name in _missing_derived(resources):  # e.g. events_flat over the curated CSV package
+            con.register(f"__arrow_{name}", _derive(name, target, resources))
+            con.execute(f"CREATE VIEW {_ident(name)} AS SELECT * FROM {_ident('__arrow_' + name)}")
     return con

@@ -229,13 +229,22 @@ def apa(meta: dict[str, Any] | None = None) -> str:
     return text + "\n"
 
 
+def also_cite(meta: dict[str, Any] | None = None) -> list[dict[str, str]]:
+    """Works to cite beside the dataset (the imported layers' and gazetteers' own citations): package.json citation.also-cite."""
+    return list(((meta or _meta()).get("citation") or {}).get("also-cite") or [])
+
+
 def cite(style: str = "apa", meta: dict[str, Any] | None = None) -> str:
-    """The dataset's citation: style "apa", "bibtex" or "cff" (the text of CITATION.cff), in any letter case."""
+    """The dataset's citation: style "apa", "bibtex" or "cff" (the text of CITATION.cff), in any letter case.
+
+    apa and bibtex end with the works the data draws on (UCDP GED, GeoNames), which CC BY 4.0 asks to cite too.
+    """
     key = str(style).lower()
     if key == "apa":
-        return apa(meta)
+        extra = "".join(f"- {w['apa']} — for {w['for']}\n" for w in also_cite(meta))
+        return apa(meta) + (f"\nThe data draws on these works; please cite them too:\n{extra}" if extra else "")
     if key == "bibtex":
-        return bibtex(meta)
+        return bibtex(meta) + "".join(f"\n{w['bibtex']}\n" for w in also_cite(meta))
     if key == "cff":
         return citation_cff(meta)
     raise ValueError(f"unknown citation style {style!r}; choose one of {', '.join(STYLES)}")

@@ -16,8 +16,19 @@ def _dictionary(tables: dict[str, Any]):
     return dictionary_table()
 
 
+def _events_flat(tables: dict[str, Any]):
+    from iraq_frontiers.events_flat import derive
+
+    return derive(tables)
+
+
 # table name -> function of the curated tables (Arrow) giving the derived table (Arrow, typed by its schema)
-BUILDERS: dict[str, Callable[[dict[str, Any]], Any]] = {"dictionary": _dictionary}
+BUILDERS: dict[str, Callable[[dict[str, Any]], Any]] = {"dictionary": _dictionary, "events_flat": _events_flat}
+
+
+def derive_table(name: str, tables: dict[str, Any]):
+    """One derived table from the curated `tables` (e.g. events_flat for load() on datapackage/)."""
+    return BUILDERS[name](tables)
 
 
 def derived_tables(tables: dict[str, Any]) -> dict[str, Any]:

@@ -100,9 +100,17 @@ def with_support(validation_md: str) -> str:
 
 
 def generated_files(docs_dir: Path) -> dict[Path, str]:
-    """Each generated doc file and the text it should have."""
+    """Each generated doc file and the text it should have (the README's coverage block when the
+    package beside docs_dir is there)."""
     validation = docs_dir / "validation.md"
-    return {
+    files = {
         docs_dir / "data-dictionary.md": data_dictionary(),
         validation: with_support(with_codes(validation.read_text(encoding="utf-8"))),
     }
+    readme, package = docs_dir.parent / "README.md", docs_dir.parent / "datapackage"
+    if readme.is_file() and (package / "datapackage.json").is_file():
+        from iraq_frontiers.coverage import coverage_markdown, with_coverage
+        from iraq_frontiers.release import read_tables
+
+        files[readme] = with_coverage(readme.read_text(encoding="utf-8"), coverage_markdown(read_tables(package)))
+    return files

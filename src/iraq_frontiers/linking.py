@@ -8,7 +8,8 @@ The rule (docs/ucdp.md#linking), applied to every pair of a curated event and a 
    date_start..date_end), overlap after widening ours by TIME_SLACK_DAYS on each side (a report
    dated the day after). Events without dates are never linked.
 3. Place: the great-circle distance between our event's location (or its nearest ancestor with
-   coordinates) and the UCDP point is at most MAX_KM (25 km).
+   coordinates) and the UCDP point is at most MAX_KM (25 km). A representative point (an admin
+   unit's) is not a position: an event placed only at governorate level or wider is not linked.
 4. Actors, role by role: if our event names perpetrators, one of them must be one of the GED
    event's actors (side A, side B, or a member of a multi-group side), and likewise for its
    targets (target or victim); if it names neither but names participants, one participant must
@@ -182,12 +183,13 @@ def _actor_keys(actor: dict[str, str]) -> set[str]:
     if actor.get("kind") in STATE_KINDS and actor.get("country"):
         keys.add("state:" + actor["country"])
     for name in [actor.get("name") or ""] + (actor.get("aliases") or "").split("|"):
-        if name.strip():
+        if norm_name(name):  # a name in another script folds to nothing: it cannot be compared with UCDP's Latin names
             keys.add("name:" + norm_name(name))
     return keys
 
 
 def read_curated(package: str | Path) -> list[OurEvent]:
+    """The curated events (origin curated; not withdrawn, false or denied) with their place and actor keys."""
     pkg = Path(package)
     for table in ("events", "locations", "actors", "event_actors"):
         if not (pkg / f"{table}.csv").is_file():
@@ -205,15 +207,16 @@ def read_curated(package: str | Path) -> list[OurEvent]:
         while lid and lid in locs and lid not in seen:
             seen.add(lid)
             row = locs[lid]
-            if row.get("latitude") and row.get("longitude"):
+            # a representative point stands for an area (a governorate's is a town in it): not a position to measure from
+            if row.get("latitude") and row.get("longitude") and row.get("coordinate_precision") != "representative_point":
                 return float(row["latitude"]), float(row["longitude"]), own
             lid, own = row.get("parent_id") or "", False
         return None, None, False
 
     out = []
     for r in _read_csv(pkg / "events.csv"):
-        if r.get("status") in ("withdrawn", "false", "denied"):
-            continue
+        if r.get("status") in ("withdrawn", "false", "denied") or r.get("origin", "curated") != "curated":
+            continue  # imported layers (the UCDP layer itself) are not linked to UCDP
         lat, lon, own = coords(r.get("location_id") or "")
         groups = tuple(sorted((g, frozenset(k)) for g, k in roles.get(r["id"], {}).items()))
         out.append(OurEvent(r["id"], r["type"],

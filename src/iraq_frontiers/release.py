@@ -358,11 +358,14 @@ def release_section(version: str, changelog: Path | None) -> ChangelogSection:
 
 
 def release_notes(version: str, created: str | None, rows: dict[str, int], files: dict[str, int],
-                  diff=None, previous_version: str | None = None, changelog: str | None = None, limit: int = 100) -> str:
+                  diff=None, previous_version: str | None = None, changelog: str | None = None, limit: int = 100,
+                  coverage: str | None = None) -> str:
     meta = package_metadata()
     out = [f"# {meta.get('title', meta['name'])} — {version}", ""]
     if created:
         out += [f"Released {created[:10]}.", ""]
+    if coverage:  # what is in the data (iraq_frontiers.coverage), before the table-by-table counts
+        out += [coverage.rstrip("\n"), ""]
     out += ["## Tables", "", "| table | rows | Parquet bytes | CSV bytes |", "|---|---:|---:|---:|"]
     for name in rows:
         out.append(f"| {name} | {rows[name]} | {files.get(f'parquet/{name}.parquet', 0)} | {files.get(f'csv/{name}.csv', 0)} |")
@@ -398,6 +401,9 @@ def release_notes(version: str, created: str | None, rows: dict[str, int], files
                     out.append(f"  - `{_key(c['key'])}`: {', '.join(c['fields'])}")
                 if len(t.changed) > limit:
                     out.append(f"  - … and {len(t.changed) - limit} more (`iraq-frontiers diff` lists all)")
+    sources = [x for x in meta.get("sources", []) if x.get("description")]
+    if sources:  # CC BY 4.0 asks for attribution: the package's sources, as in the descriptor
+        out += ["", "## Sources and attribution", ""] + [f"- **{x['title']}**: {x['description']}" for x in sources]
     if changelog:
         out += ["", "## Changelog", "", changelog]
     out += ["", "## Files", "",
@@ -490,13 +496,21 @@ def build_release(source: str | os.PathLike = "datapackage", out: str | os.PathL
         write_parquet_package(tables, tmp / "parquet", created)
         say("writing CSV")
         write_csv_package(tables, tmp / "csv", created)
+        say("validating the built package (derived tables included)")
+        built = validate(tmp / "parquet")
+        if not built.valid:  # a derived table that breaks its own schema is a bug in its derivation
+            raise InvalidPackage(f"the built package is not valid ({len(built.problems)} problem(s)), first: "
+                                 f"{built.problems[0].location()}: {built.problems[0].message}", built)
         say("writing SQLite and Croissant")
         write_extra_formats(tables, tmp, version, section.date)
         rows = {t: tables[t].num_rows for t in tables}
         extras = frozenset(p.name for p in tmp.iterdir())
+        from iraq_frontiers.coverage import coverage_markdown
+
+        coverage = coverage_markdown(tables, heading_level=2)  # heads the notes and every README
 
         def documents(layout: str) -> dict[str, bytes]:
-            return release_documents(version, section.date, section.body, rows, layout, extras)
+            return release_documents(version, section.date, section.body, rows, layout, extras, coverage)
 
         say("zipping")
         for fmt in ("parquet", "csv"):
@@ -510,7 +524,7 @@ def build_release(source: str | os.PathLike = "datapackage", out: str | os.PathL
         write_site(tables, tmp / "site", meta={**package_metadata(), **({"created": created} if created else {})},
                    release_dir=tmp, diff=diff, progress=say)
         files = {p.relative_to(tmp).as_posix(): p.stat().st_size for p in sorted(tmp.rglob("*")) if p.is_file()}
-        notes = release_notes(version, created, rows, files, diff, prev_version, section.body)
+        notes = release_notes(version, created, rows, files, diff, prev_version, section.body, coverage=coverage)
         (tmp / "RELEASE_NOTES.md").write_bytes(notes.encode("utf-8"))
         sums = sha256sums(tmp)
         (tmp / "SHA256SUMS").write_bytes(sums.encode("utf-8"))

@@ -42,7 +42,7 @@ def _summary(table: str) -> str:
 
 
 def readme(version: str, released: str | None, rows: dict[str, int], layout: str = "release",
-           extras: frozenset[str] = frozenset()) -> str:
+           extras: frozenset[str] = frozenset(), coverage: str | None = None) -> str:
     """README.md of a release (layout "release") or of a format's zip (layout "parquet" or "csv").
 
     extras: names of optional release files present (the SQLite database, Croissant description).
@@ -64,7 +64,10 @@ def readme(version: str, released: str | None, rows: dict[str, int], layout: str
                        "with its Data Package descriptor `datapackage.json` at the top level.",
             "csv": "This zip is the CSV form of the release (UTF-8, header row, empty cell = missing), with its Data "
                    "Package descriptor `datapackage.json` at the top level."}[layout]
-    out += ["", what, "", "## Tables", "", "| table | rows | what it holds |", "|---|---:|---|"]
+    out += ["", what, ""]
+    if coverage:  # what is in the data (iraq_frontiers.coverage)
+        out += [coverage.rstrip("\n"), ""]
+    out += ["## Tables", "", "| table | rows | what it holds |", "|---|---:|---|"]
     for name in rows:
         out.append(f"| `{name}` | {rows[name]} | {_summary(name)} |")
     out += [f"| **total** | {sum(rows.values())} | {len(rows)} tables |", ""]
@@ -133,7 +136,7 @@ def changelog_text(version: str, released: str | None, body: str) -> str:
 
 
 def release_documents(version: str, released: str | None, changelog_body: str, rows: dict[str, int],
-                      layout: str = "release", extras: frozenset[str] = frozenset()) -> dict[str, bytes]:
+                      layout: str = "release", extras: frozenset[str] = frozenset(), coverage: str | None = None) -> dict[str, bytes]:
     """File name -> bytes of the documents for a release folder or a zip (see the module docstring)."""
     from iraq_frontiers.citation import citation_cff, with_release_date
     from iraq_frontiers.docs import data_dictionary
@@ -141,7 +144,7 @@ def release_documents(version: str, released: str | None, changelog_body: str, r
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {LAYOUTS}")
     texts: dict[str, Any] = {
-        "README.md": readme(version, released, rows, layout, extras),
+        "README.md": readme(version, released, rows, layout, extras, coverage),
         "LICENSE-DATA": bundled_file("LICENSE-DATA").read_text(encoding="utf-8"),
         "CITATION.cff": citation_cff(with_release_date(released) if released else None),
         "CODEBOOK.md": data_dictionary(),

@@ -9,15 +9,22 @@ from iraq_frontiers.cli import EXIT_INPUT, EXIT_INVALID, EXIT_OK, positive_int
 
 
 def _cmd_import_ucdp(args) -> int:
-    from iraq_frontiers.importers.ucdp import UcdpImportError, import_ged
+    from iraq_frontiers.importers.layer import LayerError
+    from iraq_frontiers.importers.ucdp import UcdpImportError, import_ged, import_ged_into
 
-    out = Path(args.out)
-    if out.exists() and any(out.iterdir()) and not args.force:
+    if (args.out is None) == (args.into is None):
+        print("iraq-frontiers import ucdp-ged: give exactly one of --out (a new package) or --into (an existing package)", file=sys.stderr)
+        return EXIT_INPUT
+    out = Path(args.out or args.into)
+    if args.out and out.exists() and any(out.iterdir()) and not args.force:
         print(f"{out} exists and is not empty; use --force to write into it", file=sys.stderr)
         return EXIT_INPUT
     try:
-        result = import_ged(args.file, out, release=args.release, report_path=args.report)
-    except UcdpImportError as exc:
+        if args.into:
+            result = import_ged_into(args.file, out, release=args.release, frontier=args.frontier)
+        else:
+            result = import_ged(args.file, out, release=args.release, report_path=args.report, frontier=args.frontier)
+    except (UcdpImportError, LayerError) as exc:
         print(f"iraq-frontiers import ucdp-ged: {exc}", file=sys.stderr)
         return EXIT_INPUT
     status = EXIT_OK
@@ -34,14 +41,18 @@ def _cmd_import_ucdp(args) -> int:
         return status
     print(f"read {result.rows_read} GED rows from {args.file}; wrote {result.events_written} events to {out} "
           f"in {result.seconds:.1f} s ({', '.join(f'{k} {v}' for k, v in result.tables.items() if v)})")
+    if result.outside_frontier:
+        print(f"{result.outside_frontier} importable row(s) left out by the frontier rule (docs/frontier.md)")
     print(f"best-estimate deaths: {result.best_deaths_read} read, {result.best_deaths_written} written")
     for issue in result.rejected[: args.limit]:
         print(f"  rejected row {issue.row} (id {issue.ucdp_id or '?'}): {'; '.join(issue.reasons)}")
     if len(result.rejected) > args.limit:
         print(f"  ... and {len(result.rejected) - args.limit} more rejected rows (see the report)")
     if result.warnings:
-        print(f"{len(result.warnings)} row(s) imported with a change (see the report)")
-    print(f"report: {args.report or out / 'import-report.json'}")
+        where = "see the report" if not args.into else "listed with --json"
+        print(f"{len(result.warnings)} row(s) imported with a change ({where})")
+    if not args.into:
+        print(f"report: {args.report or out / 'import-report.json'}")
     if args.validate:
         print(report.format_text(limit=args.limit))
     return status
@@ -78,9 +89,13 @@ def register(sub) -> None:
                         description="Read a UCDP GED CSV (plain, .gz, or a .zip holding one .csv; the columns of GED 19.1 and later) and write "
                         "a package in the iraq-frontiers schema to --out: events, actors (multi-group sides split into member actors), "
                         "locations, sources (one per cited source), claims (one per cited source of each event). Rows that cannot be "
-                        "mapped are listed with the reason in the import report (OUT/import-report.json). See docs/ucdp.md.")
+                        "mapped are listed with the reason in the import report (OUT/import-report.json). With --into PACKAGE --frontier it "
+                        "refreshes the release's UCDP frontier layer in place. See docs/ucdp.md and docs/frontier.md.")
     q.add_argument("file", help="the GED CSV file")
-    q.add_argument("--out", required=True, help="folder to write the package into")
+    q.add_argument("--out", help="folder to write a new package into")
+    q.add_argument("--into", metavar="PACKAGE", help="an existing package folder (e.g. datapackage/) whose ucdp-ged rows are replaced by "
+                   "this import; every other row keeps its exact bytes (docs/frontier.md)")
+    q.add_argument("--frontier", action="store_true", help="keep only the frontier events (the rule in docs/frontier.md)")
     q.add_argument("--release", help="label of the GED release (default: from the file name), used in ids and notes")
     q.add_argument("--report", help="where to write the JSON import report (default: OUT/import-report.json)")
     q.add_argument("--force", action="store_true", help="write into --out even if it is not empty")

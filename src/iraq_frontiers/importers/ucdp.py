@@ -67,6 +67,12 @@ COUNTRY_ISO = {
     "Georgia": "GE", "Afghanistan": "AF", "Pakistan": "PK", "Libya": "LY", "Palestine": "PS", "Cyprus": "CY",
 }
 CIVILIANS_ID = 1  # UCDP's actor id of "Civilians" (side B of one-sided violence)
+UCDP_ACTOR = {  # the claimant of every imported claim: UCDP codes the event from the sources it cites
+    "id": "act-ucdp-program", "name": "Uppsala Conflict Data Program (UCDP)", "kind": "research_organisation", "country": "SE",
+    "aliases": "UCDP", "description": "The research programme at Uppsala University that codes the UCDP GED events; the claimant of "
+    "every imported UCDP claim (its coding of what the cited source reported).", "wikidata_id": None, "external_ids": None,
+    "notes": "Added by the UCDP GED importer as the claimant of the imported claims.",
+}
 DATASET_CITATION = (
     "Sundberg, Ralph and Erik Melander (2013) Introducing the UCDP Georeferenced Event Dataset, Journal of "
     "Peace Research 50(4): 523-532; Hoegbladh, Stina (2019) UCDP GED Codebook version 19.1, Department of "
@@ -100,10 +106,11 @@ class ImportResult:
     seconds: float = 0.0
     out_dir: str = ""
     release: str = ""
+    outside_frontier: int = 0  # importable rows left out by the frontier rule (importers.frontier)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        d["accounted_for"] = self.events_written + len(self.rejected) == self.rows_read
+        d["accounted_for"] = self.events_written + len(self.rejected) + self.outside_frontier == self.rows_read
         return d
 
 
@@ -306,6 +313,16 @@ def _government_iso(side: str) -> str | None:
     return _country_iso(m.group(1)) if m else None
 
 
+def _optional_id(frame, col: str):
+    """An optional GED id column as integers (null where absent, empty or not a positive integer)."""
+    import polars as pl
+
+    if col not in frame.columns:
+        return pl.lit(None, pl.Int64)
+    value = pl.col(col).cast(pl.Float64, strict=False).cast(pl.Int64, strict=False)
+    return pl.when(value >= 1).then(value).otherwise(None)
+
+
 def _place_kind(name: str, is_country: bool) -> str:
     if is_country:
         return "country"
@@ -364,12 +381,14 @@ def build_tables(ok, release: str) -> dict[str, Any]:
         used[cand] = key
         return cand
 
-    def add_loc(lid: str, name: str, kind: str, country: str | None, parent: str | None, lat=None, lon=None, note=""):
+    def add_loc(lid: str, name: str, kind: str, country: str | None, parent: str | None, lat=None, lon=None, note="", point_id=None):
         loc_rows[lid] = {"id": lid, "name": name, "aliases": None, "kind": kind, "country": country, "parent_id": parent,
                          "latitude": lat, "longitude": lon,
                          "coordinate_precision": "none" if lat is None else _coordinate_precision(kind),
                          "geonames_id": None, "wikidata_id": None,
-                         "notes": note or f"Place as named by UCDP GED ({release}); kind inferred from the name."}
+                         "notes": note or f"Place as named by UCDP GED ({release}); kind inferred from the name.",
+                         # the point's gazetteer row: the first GED event coded there
+                         "coordinate_source": None if lat is None else ORIGIN, "coordinate_source_id": None if lat is None else point_id}
 
     country_id: dict[str, str] = {}
     for c in sorted(countries):
@@ -391,12 +410,12 @@ def build_tables(ok, release: str) -> dict[str, Any]:
         parent = adm1_id.get((c, a1)) or country_id.get(c)
         add_loc(lid, a2, "district", _country_iso(c), parent, note=f"Second-order administrative division (UCDP adm_2, {release}).")
 
-    places = (ok.select("country", "adm_1", "adm_2", "where_coordinates", "latitude", "longitude").unique()
+    places = (ok.group_by("country", "adm_1", "adm_2", "where_coordinates", "latitude", "longitude").agg(pl.col("id").min().alias("first_id"))
               .sort("country", "adm_1", "adm_2", "where_coordinates", "latitude", "longitude", nulls_last=True))
     name_coords = places.group_by("where_coordinates").agg(pl.struct("latitude", "longitude").n_unique().alias("n"))
     multi = set(name_coords.filter(pl.col("n") > 1)["where_coordinates"].to_list())
     place_map: list[dict[str, Any]] = []
-    for c, a1, a2, name, lat, lon in places.iter_rows():
+    for c, a1, a2, name, lat, lon, first_id in places.iter_rows():
         c, a1, a2 = c or "", a1 or "", a2 or ""
         label = name or (f"{lat:.5f}, {lon:.5f}" if lat is not None else "unnamed place")
         coords_key = "none" if lat is None else f"{lat:.6f},{lon:.6f}"
@@ -411,7 +430,8 @@ def build_tables(ok, release: str) -> dict[str, Any]:
             lid = admin
             row = loc_rows[lid]
             if lat is not None and row["latitude"] is None:
-                row.update(latitude=lat, longitude=lon, coordinate_precision="representative_point")
+                row.update(latitude=lat, longitude=lon, coordinate_precision="representative_point",
+                           coordinate_source=ORIGIN, coordinate_source_id=first_id)
                 row["notes"] += " Coordinates: the representative point UCDP codes for events placed only at this level."
         else:
             parent = adm2_id.get((c, a1, a2)) or adm1_id.get((c, a1)) or country_id.get(c)
@@ -419,9 +439,12 @@ def build_tables(ok, release: str) -> dict[str, Any]:
             lid = new_id(base, f"place:{c}:{a1}:{a2}:{label}:{coords_key}")
             if lid not in loc_rows:
                 kind = _place_kind(label, False)
+                if kind in ("governorate", "district"):  # e.g. "Eastern Deir ez Zor Governorate": a part of a unit, not one
+                    kind = "region"
                 add_loc(lid, label, kind, _country_iso(c), parent if parent != lid else None, lat, lon,
                         note=f"Place as named by UCDP GED where_coordinates ({release}); kind inferred from the name; "
-                        "coordinates as UCDP codes them." + (" UCDP uses this name for more than one place; the id carries a hash of the coordinates." if name in multi else ""))
+                        "coordinates as UCDP codes them." + (" UCDP uses this name for more than one place; the id carries a hash of the coordinates." if name in multi else ""),
+                        point_id=first_id)
         place_map.append({"country": c, "adm_1": a1, "adm_2": a2, "where_coordinates": name, "latitude": lat, "longitude": lon, "location_id": lid})
     pm = pl.DataFrame(place_map, schema={"country": pl.String, "adm_1": pl.String, "adm_2": pl.String, "where_coordinates": pl.String,
                                          "latitude": pl.Float64, "longitude": pl.Float64, "location_id": pl.String})
@@ -438,7 +461,7 @@ def build_tables(ok, release: str) -> dict[str, Any]:
     for aid, name in sides.iter_rows():
         side_name.setdefault(aid, name)  # one name per id (GED names are stable per id within a release)
     single_by_name = {name: aid for aid, name in side_name.items() if ", " not in name}
-    actor_rows: dict[str, dict[str, Any]] = {}
+    actor_rows: dict[str, dict[str, Any]] = {UCDP_ACTOR["id"]: dict(UCDP_ACTOR)}
     members: dict[int, list[str]] = {}
     for aid, name in sorted(side_name.items()):
         aid_s = f"act-ucdp-{aid}"
@@ -527,9 +550,9 @@ def build_tables(ok, release: str) -> dict[str, Any]:
     claims = cl.join(ev.select("id", "event_id", "side_a", "side_b", "where_coordinates", "date_start", "date_end", "best", "type_of_violence"), on="id").select(
         pl.format("clm-ucdp-{}-{}", pl.col("id"), pl.col("seq")).alias("id"),
         "source_id",
-        pl.lit(None, pl.String).alias("claimant_id"),
+        pl.lit(UCDP_ACTOR["id"]).alias("claimant_id"),
         pl.when(pl.col("entry").is_null()).then(pl.lit("UCDP GED coders (no source cited in the record)"))
-        .otherwise(pl.lit("the cited source, as coded by UCDP GED")).alias("claimant_description"),
+        .otherwise(pl.lit("UCDP GED coders, coding what the cited source reported")).alias("claimant_description"),
         pl.lit(False).alias("anonymous"),
         pl.lit(None, pl.String).alias("relayed_via_id"),
         "event_id",
@@ -572,7 +595,7 @@ def build_tables(ok, release: str) -> dict[str, Any]:
         .then(pl.format(" UCDP gives low {} and high {}, which do not bracket best {}; widened here to {}-{}.",
                         pl.col("ucdp_low"), pl.col("ucdp_high"), pl.col("best"), pl.col("low"), pl.col("high")))
         .otherwise(pl.lit("")),
-        opt("conflict_new_id", "conflict_new_id"), opt("conflict_name", "conflict"), opt("dyad_new_id", "dyad_new_id"), opt("dyad_name", "dyad"),
+        opt("conflict_name", "conflict"), opt("dyad_name", "dyad"),  # the ids are fields (ucdp_conflict_id, ucdp_dyad_id)
         opt("event_clarity", "event_clarity (1 high, 2 low)"), opt("active_year", "active_year"), opt("priogrid_gid", "priogrid_gid"),
         opt("source_original", "source_original"), opt("where_description", "where_description"), opt("code_status", "code_status"),
         opt("relid", "relid"),
@@ -597,6 +620,8 @@ def build_tables(ok, release: str) -> dict[str, Any]:
         pl.col("high").alias("fatalities_high"),
         pl.col("deaths_civilians").alias("fatalities_civilians"),
         notes.alias("notes"),
+        _optional_id(ev, "conflict_new_id").alias("ucdp_conflict_id"),
+        _optional_id(ev, "dyad_new_id").alias("ucdp_dyad_id"),
     )
 
     # ---------------- event_actors and actor_relations
@@ -626,7 +651,7 @@ def build_tables(ok, release: str) -> dict[str, Any]:
             cid = f"clm-ucdp-actor-{aid}-{slug(m.removeprefix('act-ucdp-'), 40)}"
             rel_rows.append({"subject_id": m, "relation": "part_of", "object_id": coalition, "claim_id": cid,
                              "notes": "From the UCDP side name, which lists the groups that make up the side."})
-            rel_claims.append({"id": cid, "source_id": dataset_source_id, "claimant_id": None,
+            rel_claims.append({"id": cid, "source_id": dataset_source_id, "claimant_id": UCDP_ACTOR["id"],
                                "claimant_description": "UCDP GED coders", "anonymous": False, "relayed_via_id": None, "event_id": None,
                                "about_actor_id": m, "about_location_id": None, "stance": "describes",
                                "statement": f"UCDP GED codes {actor_rows[m]['name']} as one of the groups making up the side '{actor_rows[coalition]['name']}' (UCDP actor {aid}).",
@@ -691,30 +716,82 @@ def default_release(path: str | Path) -> str:
     return slug(name, 60)
 
 
-def import_ged(path: str | Path, out_dir: str | Path, release: str | None = None, report_path: str | Path | None = None) -> ImportResult:
-    """Import a GED CSV into a package in out_dir; returns counts, rejected rows and warnings."""
-    t0 = time.perf_counter()
+def _convert(path: str | Path, release: str | None, frontier: bool):
+    """Read and check a GED file: (release, raw frame, importable rows, rejected, warnings, rows outside the frontier)."""
     release = release or default_release(path)
     raw = read_ged(path)
     ok, rejected, warnings = normalise(raw)
+    outside = 0
+    if frontier:
+        from iraq_frontiers.importers.frontier import frontier_rows
+
+        kept = frontier_rows(ok)
+        outside, ok = ok.height - kept.height, kept
+        ids = {str(i) for i in ok["id_raw"].to_list()}
+        warnings = [w for w in warnings if w.ucdp_id in ids]  # changes to rows left out do not concern the layer
+    return release, raw, ok, rejected, warnings, outside
+
+
+def _result(raw, tables, rejected, warnings, outside, t0: float, out: Path, release: str) -> ImportResult:
+    """The import's account (tables None: nothing was built)."""
+    events = tables["events"] if tables else None
+    return ImportResult(
+        rows_read=raw.height, events_written=events.height if events is not None else 0, rejected=rejected, warnings=warnings,
+        tables={k: v.height for k, v in tables.items()} if tables else {},
+        best_deaths_read=int(raw.select(_as_int("best").sum()).item() or 0),  # exact: non-integers are rejected rows, not truncated
+        best_deaths_written=int(events["fatalities_best"].sum() or 0) if events is not None else 0,
+        seconds=round(time.perf_counter() - t0, 3), out_dir=str(out), release=release, outside_frontier=outside,
+    )
+
+
+def _nothing_to_import(path, raw, frontier: bool, where: str) -> UcdpImportError:
+    if raw.height == 0:
+        why = "it has a header but no rows"
+    elif frontier:
+        why = "no importable row is a frontier event (docs/frontier.md)"
+    else:
+        why = f"all {raw.height} rows were rejected (reasons in {where})"
+    return UcdpImportError(f"{path}: nothing to import: {why}; nothing was written")
+
+
+def import_ged(path: str | Path, out_dir: str | Path, release: str | None = None, report_path: str | Path | None = None,
+               frontier: bool = False) -> ImportResult:
+    """Import a GED CSV into a new package in out_dir; returns counts, rejected rows and warnings.
+
+    frontier: keep only the events of the frontier rule (importers.frontier).
+    """
+    t0 = time.perf_counter()
+    release, raw, ok, rejected, warnings, outside = _convert(path, release, frontier)
     out = Path(out_dir)
-    best_read = int(raw.select(_as_int("best").sum()).item() or 0)  # exact: non-integers are rejected rows, not truncated
     target = Path(report_path) if report_path else out / "import-report.json"
     if ok.height == 0:  # nothing to build: say why, and keep the report of rejected rows
-        result = ImportResult(rows_read=raw.height, events_written=0, rejected=rejected, warnings=warnings, tables={},
-                              best_deaths_read=best_read, best_deaths_written=0, seconds=round(time.perf_counter() - t0, 3),
-                              out_dir=str(out), release=release)
+        result = _result(raw, None, rejected, warnings, outside, t0, out, release)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        why = "it has a header but no rows" if raw.height == 0 else f"all {raw.height} rows were rejected (reasons in {target})"
-        raise UcdpImportError(f"{path}: nothing to import: {why}; no package was written")
+        raise _nothing_to_import(path, raw, frontier, str(target))
     tables = build_tables(ok, release)
     write_package(tables, out, release, Path(path).name)
-    result = ImportResult(
-        rows_read=raw.height, events_written=tables["events"].height, rejected=rejected, warnings=warnings,
-        tables={k: v.height for k, v in tables.items()}, best_deaths_read=best_read,
-        best_deaths_written=int(tables["events"]["fatalities_best"].sum() or 0),
-        seconds=round(time.perf_counter() - t0, 3), out_dir=str(out), release=release,
-    )
+    result = _result(raw, tables, rejected, warnings, outside, t0, out, release)
     target.write_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return result
+
+
+def import_ged_into(path: str | Path, package: str | Path, release: str | None = None, frontier: bool = True) -> ImportResult:
+    """Import a GED CSV as the `ucdp-ged` layer of an existing package (datapackage/): its ucdp-ged
+    rows are replaced, every other row keeps its bytes (importers.layer). Writes no report file."""
+    from iraq_frontiers.importers.layer import layer_csv, merged, replace_file
+
+    t0 = time.perf_counter()
+    package = Path(package)
+    missing = [t for t in CORE_TABLES if not (package / f"{t}.csv").is_file()]
+    if missing:
+        raise UcdpImportError(f"{package}: not a package folder with the core tables (missing {', '.join(m + '.csv' for m in missing)})")
+    release, raw, ok, rejected, warnings, outside = _convert(path, release, frontier)
+    if ok.height == 0:  # an empty layer would delete the committed one: refuse
+        raise _nothing_to_import(path, raw, frontier, "the --json report")
+    tables = build_tables(ok, release)
+    # every table merged (and every refusal raised) before any file is touched; then each file replaced atomically
+    new = {name: merged(package, name, layer_csv(tables[name], name), ORIGIN)[0] for name in CORE_TABLES}
+    for name, data in new.items():
+        replace_file(package / f"{name}.csv", data)
+    return _result(raw, tables, rejected, warnings, outside, t0, package, release)

@@ -155,7 +155,7 @@ def build_model(tables: dict[str, Any]) -> SiteData:
     sources = _index(rows(tables, "sources"))
     claims_rows = rows(tables, "claims")
     claims = _index(claims_rows)
-    flat = _index(rows(tables, "events_flat")) if "events_flat" in tables else {}
+    flat = _index(rows(tables, "events_flat"), key="event_id") if "events_flat" in tables else {}
     country_names = {r["country"]: r["name"] for r in locations.values() if r.get("kind") == "country" and r.get("country")}
     effects = stance_effects()
     quantities: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -192,7 +192,7 @@ def build_model(tables: dict[str, Any]) -> SiteData:
         place = chain[0] if chain else None
         lat = lon = coord_from = None
         if r["id"] in flat and flat[r["id"]].get("latitude") is not None:
-            lat, lon, coord_from = flat[r["id"]]["latitude"], flat[r["id"]]["longitude"], "events_flat"
+            lat, lon, coord_from = flat[r["id"]]["latitude"], flat[r["id"]]["longitude"], flat[r["id"]]["coordinates_from"]
         elif place and place.get("latitude") is not None and place.get("longitude") is not None:
             lat, lon, coord_from = place["latitude"], place["longitude"], place["id"]
         event_claims = sorted(by_event.get(r["id"], []), key=lambda c: c["id"])

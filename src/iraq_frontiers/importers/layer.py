@@ -1,0 +1,117 @@
+"""Put an imported layer into the curated package's CSV files, beside the curated rows.
+
+The curated rows of datapackage/*.csv are edited by people and reviewed as text diffs, so an
+import must leave them byte for byte as they are. `merge_layer` therefore works on the raw CSV
+records: every record that is not in the layer keeps its exact bytes and its place; the layer's
+records are dropped and the newly imported ones appended after the rest, in the importer's
+(deterministic) order, written by the package's CSV writer.
+
+Which rows belong to a layer is read from the ids: every id the UCDP importer makes carries the
+namespace `<prefix>-ucdp-` (evt-ucdp-<GED id>, clm-ucdp-…, src-ucdp-…, act-ucdp-…, loc-ucdp-…), and
+link tables belong to the layer of the row they hang from (LAYER_KEY). Where a table has an
+`origin` field it must agree with the namespace (checked, so a mislabelled row is an error, not a
+silent deletion).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+# table -> the column whose id decides the row's layer
+LAYER_KEY = {
+    "sources": "id", "actors": "id", "locations": "id", "events": "id", "claims": "id",
+    "claim_quantities": "claim_id", "event_actors": "event_id", "actor_relations": "claim_id", "claim_links": "claim_id",
+}
+NAMESPACE = {"ucdp-ged": re.compile(r"^[a-z]+-ucdp-")}
+
+
+class LayerError(Exception):
+    """The package cannot take the layer (a row's origin disagrees with its id's namespace)."""
+
+
+def split_records(data: bytes) -> list[bytes]:
+    """The CSV records of `data` (RFC 4180, LF or CRLF), each with its line end, header first.
+
+    A line break inside a quoted cell stays inside its record.
+    """
+    records, start, quoted = [], 0, False
+    i, n = 0, len(data)
+    while i < n:
+        c = data[i]
+        if c == 0x22:  # a doubled quote inside a quoted cell toggles twice: net unchanged
+            quoted = not quoted
+        elif c == 0x0A and not quoted:
+            records.append(data[start:i + 1])
+            start = i + 1
+        i += 1
+    if start < n:
+        records.append(data[start:])
+    return records
+
+
+def record_values(record: bytes) -> list[str]:
+    """The cells of one CSV record (split_records)."""
+    return next(csv.reader(io.StringIO(record.decode("utf-8"), newline="")), [])
+
+
+def in_layer(table: str, row: dict[str, str], layer: str) -> bool:
+    """Whether a row (CSV text values by field name) belongs to `layer`."""
+    key = row.get(LAYER_KEY[table]) or ""
+    return bool(NAMESPACE[layer].match(key))
+
+
+def merged(package: Path, table: str, layer_csv: str, layer: str) -> tuple[bytes, int, int]:
+    """package/<table>.csv with its `layer` rows replaced by the records of `layer_csv` (header + rows):
+    (new bytes, rows kept, rows from the layer). Nothing is written. The headers must agree."""
+    path = Path(package) / f"{table}.csv"
+    records = split_records(path.read_bytes())
+    new = split_records(layer_csv.encode("utf-8"))
+    if not records or records[0] != new[0]:
+        raise LayerError(f"{path}: header differs from the schema's field order: run `iraq-frontiers descriptor` and fix the file first")
+    header = record_values(records[0])
+    kept = [records[0]]
+    for number, record in enumerate(records[1:], start=2):
+        row = dict(zip(header, record_values(record)))
+        mine = in_layer(table, row, layer)
+        origin = row.get("origin")
+        if origin and (origin == layer) != mine:
+            raise LayerError(f"{path} row {number} ({LAYER_KEY[table]} {row.get(LAYER_KEY[table])!r}): origin {origin!r} "
+                             f"disagrees with the id's namespace ({'in' if mine else 'not in'} the {layer} layer)")
+        if not mine:
+            kept.append(record if record.endswith(b"\n") else record + b"\n")
+    return b"".join(kept + new[1:]), len(kept) - 1, len(new) - 1
+
+
+def merge_layer(package: Path, table: str, layer_csv: str, layer: str) -> tuple[int, int]:
+    """Replace the `layer` rows of package/<table>.csv by the records of `layer_csv`; (rows kept, rows written)."""
+    data, kept, written = merged(package, table, layer_csv, layer)
+    replace_file(Path(package) / f"{table}.csv", data)
+    return kept, written
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Write data to path atomically (a temporary sibling renamed over it)."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def layer_csv(frame: Any, table: str) -> str:
+    """The CSV text (header + rows) of an importer's frame, written as the package writes CSV."""
+    from iraq_frontiers.metadata import table_schema
+    from iraq_frontiers.writers import csv_text, to_arrow
+
+
+    import polars as pl
+
+    from iraq_frontiers.compiler import field_type, list_delimiter
+
+    schema = table_schema(table)
+    for f in schema["fields"]:  # the importer writes list fields as delimited text
+        if field_type(f) == "list" and frame.schema[f["name"]] in (pl.String, pl.Null):
+            frame = frame.with_columns(pl.col(f["name"]).cast(pl.String).str.split(list_delimiter(f)))
+    return csv_text(to_arrow(frame, schema), schema, table)

@@ -1,0 +1,112 @@
+"""events_flat: one row per event, every value traced to the table it comes from."""
+from __future__ import annotations
+
+import gzip
+import csv
+from pathlib import Path
+
+import pytest
+
+from iraq_frontiers.derived import BUILDERS as DERIVE, derived_tables
+from iraq_frontiers.metadata import derived_table_names, table_schema
+from iraq_frontiers.release import read_tables
+from test_ucdp_import import external_dir
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def tables():
+    return read_tables(REPO / "datapackage")
+
+
+@pytest.fixture(scope="module")
+def flat(tables):
+    return {r["event_id"]: r for r in derived_tables(tables)["events_flat"].to_pylist()}
+
+
+def test_registry_matches_the_package_metadata():
+    assert set(derived_table_names()) == set(DERIVE)
+    assert table_schema("events_flat")["primaryKey"] == ["event_id"]
+
+
+def test_one_row_per_event_in_events_order(tables, flat):
+    events = tables["events"].to_pylist()
+    assert list(flat) == [e["id"] for e in events]
+    for e in events:
+        r = flat[e["id"]]
+        assert r["origin"] is not None and r["origin"] == e["origin"]
+        for f in ("date_start", "date_end", "date_precision", "type", "status", "summary", "fatalities_low",
+                  "fatalities_best", "fatalities_high", "fatalities_civilians", "location_id", "ucdp_conflict_id", "ucdp_dyad_id"):
+            assert r[f] == e[f], (e["id"], f)
+
+
+def test_places_walk_up_to_their_admin_units(tables, flat):
+    locations = {r["id"]: r for r in tables["locations"].to_pylist()}
+
+    def ancestors(lid):
+        while lid:
+            yield locations[lid]
+            lid = locations[lid]["parent_id"]
+
+    for r in flat.values():
+        chain = list(ancestors(r["location_id"]))
+        ids = [loc["id"] for loc in chain]
+        for level, kind in (("admin1", "governorate"), ("admin2", "district")):
+            if r[f"{level}_id"] is None:
+                assert kind not in {loc["kind"] for loc in chain}, (r["event_id"], level)
+            else:
+                assert r[f"{level}_id"] in ids and locations[r[f"{level}_id"]]["kind"] == kind
+                assert r[f"{level}_name"] == locations[r[f"{level}_id"]]["name"]
+        if r["latitude"] is not None:
+            source = locations[r["coordinates_from"]]
+            assert r["coordinates_from"] in ids and (source["latitude"], source["longitude"]) == (r["latitude"], r["longitude"])
+            assert r["coordinate_precision"] == source["coordinate_precision"]
+        else:
+            assert all(loc["latitude"] is None for loc in chain) and r["coordinate_precision"] == "none"
+    # a curated fact: Abu Kamal lies in Abu Kamal District, Deir ez-Zor Governorate, Syria
+    abu_kamal = [r for r in flat.values() if r["location_id"] == "loc-abu-kamal"]
+    assert abu_kamal and all((r["country"], r["admin1_id"], r["admin2_id"]) ==
+                             ("SY", "loc-deir-ez-zor-governorate", "loc-abu-kamal-district") for r in abu_kamal)
+
+
+def test_actors_claims_and_contested(tables, flat):
+    links = {}
+    for r in tables["event_actors"].to_pylist():
+        links.setdefault(r["event_id"], []).append(r)
+    claims = {}
+    for c in tables["claims"].to_pylist():
+        if c["event_id"]:
+            claims.setdefault(c["event_id"], []).append(c)
+    for eid, r in flat.items():
+        named = [x for x in (r["actor1_id"], r["actor2_id"]) if x] + (r["associated_actor_ids"] or [])
+        assert sorted(named) == sorted({x["actor_id"] for x in links.get(eid, [])}), eid  # every actor exactly once
+        assert r["n_claims"] == len(claims.get(eid, []))
+        assert 1 <= r["n_origins"] <= r["n_outlets"] <= r["n_claims"] or r["n_claims"] == 0
+    ucdp = [r for r in flat.values() if r["origin"] == "ucdp-ged"]
+    assert ucdp and all(r["actor1_id"] and r["actor2_id"] for r in ucdp)  # both UCDP sides
+    event_of = {c["id"]: c["event_id"] for c in tables["claims"].to_pylist()}
+    if "contested" not in tables["events"].column_names:
+        expected = {event_of[c] for link in tables["claim_links"].to_pylist() if link["relation"] in ("contradicts", "disputes")
+                    for c in (link["claim_id"], link["other_claim_id"]) if event_of.get(c)}
+        assert expected and {e for e, r in flat.items() if r["contested"]} == expected
+
+
+def test_ucdp_type_of_violence_is_ucdps_own(flat):
+    folder = external_dir()
+    if folder is None:
+        pytest.skip("UCDP GED Syria extract not found (set IRAQ_FRONTIERS_EXTERNAL or provide ../shared/external)")
+    with gzip.open(folder / "ged_syria_652_1601_1911.csv.gz", "rt", encoding="utf-8", newline="") as fh:
+        raw = {f"evt-ucdp-{r['id']}": int(r["type_of_violence"]) for r in csv.DictReader(fh)}
+    ucdp = [r for r in flat.values() if r["origin"] == "ucdp-ged"]
+    assert ucdp and all(r["ucdp_type_of_violence"] == raw[r["event_id"]] for r in ucdp)
+
+
+def test_load_and_connect_derive_it_from_the_curated_package(flat):
+    import iraq_frontiers as ifr
+
+    arrow = ifr.load("events_flat", backend="arrow", path=REPO / "datapackage")
+    assert arrow.column_names == [f["name"] for f in table_schema("events_flat")["fields"]]
+    assert arrow.num_rows == len(flat)
+    con = ifr.connect(REPO / "datapackage")
+    assert con.execute("SELECT count(*), count(DISTINCT event_id) FROM events_flat").fetchone() == (len(flat), len(flat))
