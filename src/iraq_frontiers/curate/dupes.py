@@ -18,7 +18,7 @@ STOP = frozenset("""a an and are as at be by for from has have in into is it its
 was were with which who near not no more most other some such than then there these they those under up
 us u s also been being per had his her one two three al el
 district governorate province region area""".split())
-THRESHOLD = {"locations": 0.5, "events": 0.5}
+THRESHOLD = {"locations": 0.33, "events": 0.5}
 
 
 def _stem(word: str) -> str:
@@ -69,13 +69,12 @@ def _compatible(a: str, b: str) -> bool:
 
 
 def _actor_sets(tables: dict[str, list[dict]]) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
-    """Actors of each event and of each location (the events there), widened one step along part_of
-    and leads so that a unit and its force, or a coalition and its leader, count as one party."""
+    """Actors of each event and of each location (the events there), each with what it is part of or
+    leads, so that a unit and its force, or a leader and the coalition, count as one party."""
     kin: dict[str, set[str]] = {}
     for r in tables.get("actor_relations", []):
         if r["relation"] in ("part_of", "leads"):
             kin.setdefault(r["subject_id"], set()).add(r["object_id"])
-            kin.setdefault(r["object_id"], set()).add(r["subject_id"])
     by_event: dict[str, set[str]] = {}
     for r in tables.get("event_actors", []):
         by_event.setdefault(r["event_id"], set()).update({r["actor_id"], *kin.get(r["actor_id"], ())})
@@ -101,7 +100,9 @@ def _ancestors(rows: list[dict]) -> dict[str, set[str]]:
 def _suspect(table: str, a: dict, b: dict, bag_a, bag_b, party_a: set, party_b: set, threshold: float) -> Suspect | None:
     by_words = _jaccard(bag_a, bag_b)
     shared_parties = party_a & party_b
-    by_parties = len(shared_parties) / len(party_a | party_b) if len(shared_parties) >= 3 else 0.0
+    # parties count only when both rows have several (two sea areas where one navy drilled are not one place)
+    enough = len(shared_parties) >= 2 and min(len(party_a), len(party_b)) >= 3
+    by_parties = len(shared_parties) / len(party_a | party_b) if enough else 0.0
     score = max(by_words, by_parties)
     if score < threshold:
         return None
