@@ -157,3 +157,21 @@ def test_curated_rows_go_before_imported_rows(tmp_path):
     assert lines[-1] == imported.strip() and lines[-2].startswith("src-new,curated,")
     with open(path, encoding="utf-8", newline="") as fh:
         assert [r["id"] for r in csv.DictReader(fh)][-2:] == ["src-new", "src-ucdp-x"]
+
+
+def test_review_page_renders_in_a_headless_browser(tmp_path):
+    """The review page of the curated package, opened in headless Chromium: every claim is shown, spans highlighted."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    seeds = ROOT.parent / "shared" / "seeds"
+    if chromium is None or not seeds.is_dir():
+        pytest.skip("needs Debian's chromium (/usr/bin/chromium) and the seed articles in ../shared/seeds")
+    page = tmp_path / "review.html"
+    out = run("review", "--data", str(ROOT / "datapackage"), "--sources", str(seeds), "--out", str(page), cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                          "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
+                          "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120).stdout
+    claims = [c for c in read_rows(ROOT / "datapackage", "claims") if c["origin"] == "curated"]
+    assert dom.count('class="claim"') == len(claims)
+    assert dom.count("<mark>") == len(claims)  # every curated claim has its evidence highlighted
+    assert 'class="kind">legitimacy</span>' in dom

@@ -97,38 +97,38 @@ def _ancestors(rows: list[dict]) -> dict[str, set[str]]:
     return out
 
 
-def _suspect(table: str, a: dict, b: dict, bag_a, bag_b, party_a: set, party_b: set, threshold: float) -> Suspect | None:
-    by_words = _jaccard(bag_a, bag_b)
-    shared_parties = party_a & party_b
-    # parties count only when both rows have several (two sea areas where one navy drilled are not one place)
-    enough = len(shared_parties) >= 2 and min(len(party_a), len(party_b)) >= 3
-    by_parties = len(shared_parties) / len(party_a | party_b) if enough else 0.0
-    score = max(by_words, by_parties)
-    if score < threshold:
-        return None
-    shared = tuple(sorted(bag_a & bag_b)) if by_words >= by_parties else tuple(sorted(shared_parties))
-    return Suspect(table, a["id"], b["id"], score, shared)
+def _scan(table: str, rows: list[dict], bags: dict, parties: dict, comparable) -> list[Suspect]:
+    """Score every comparable pair of rows by shared words or shared parties, whichever is higher."""
+    out = []
+    for a, b in combinations(rows, 2):
+        if not comparable(a, b) or _declared_distinct(a, b):
+            continue
+        bag_a, bag_b = bags[a["id"]], bags[b["id"]]
+        party_a, party_b = parties.get(a["id"], set()), parties.get(b["id"], set())
+        shared_parties = party_a & party_b
+        # parties count only when both rows have several (two sea areas where one navy drilled are not one place)
+        enough = len(shared_parties) >= 2 and min(len(party_a), len(party_b)) >= 3
+        by_parties = len(shared_parties) / len(party_a | party_b) if enough else 0.0
+        by_words = _jaccard(bag_a, bag_b)
+        score = max(by_words, by_parties)
+        if score >= THRESHOLD[table]:
+            shared = bag_a & bag_b if by_words >= by_parties else shared_parties
+            out.append(Suspect(table, a["id"], b["id"], score, tuple(sorted(shared))))
+    return out
 
 
 def location_suspects(tables: dict[str, list[dict]]) -> list[Suspect]:
+    """Pairs of places of one kind and country, neither inside the other."""
     rows = tables.get("locations", [])
     _, parties = _actor_sets(tables)
     up = _ancestors(rows)
     bags = {r["id"]: words(r["name"], (r.get("aliases") or "").replace("|", " ")) for r in rows}
-    out = []
-    for a, b in combinations(rows, 2):
-        if (a["kind"] != b["kind"] or a.get("country") != b.get("country") or a["id"] in up[b["id"]]
-                or b["id"] in up[a["id"]] or _declared_distinct(a, b)):
-            continue
-        found = _suspect("locations", a, b, bags[a["id"]], bags[b["id"]], parties.get(a["id"], set()),
-                         parties.get(b["id"], set()), THRESHOLD["locations"])
-        if found:
-            out.append(found)
-    return out
+    return _scan("locations", rows, bags, parties, lambda a, b: (
+        a["kind"] == b["kind"] and a.get("country") == b.get("country") and a["id"] not in up[b["id"]] and b["id"] not in up[a["id"]]))
 
 
 def event_suspects(tables: dict[str, list[dict]]) -> list[Suspect]:
-    """Pairs of events told by different documents (a second telling is where a duplicate arises)."""
+    """Pairs of events of compatible types and dates told by different documents (where a duplicate arises)."""
     rows = tables.get("events", [])
     parties, _ = _actor_sets(tables)
     sources: dict[str, set[str]] = {}
@@ -136,16 +136,8 @@ def event_suspects(tables: dict[str, list[dict]]) -> list[Suspect]:
         if c.get("event_id"):
             sources.setdefault(c["event_id"], set()).add(c["source_id"])
     bags = {r["id"]: words(r["summary"]) for r in rows}
-    out = []
-    for a, b in combinations(rows, 2):
-        if (not _compatible(a["type"], b["type"]) or not _dates_overlap(a, b) or _declared_distinct(a, b)
-                or sources.get(a["id"], set()) & sources.get(b["id"], set())):
-            continue
-        found = _suspect("events", a, b, bags[a["id"]], bags[b["id"]], parties.get(a["id"], set()),
-                         parties.get(b["id"], set()), THRESHOLD["events"])
-        if found:
-            out.append(found)
-    return out
+    return _scan("events", rows, bags, parties, lambda a, b: (
+        _compatible(a["type"], b["type"]) and _dates_overlap(a, b) and not sources.get(a["id"], set()) & sources.get(b["id"], set())))
 
 
 def suspects(tables: dict[str, list[dict]]) -> list[Suspect]:

@@ -26,18 +26,13 @@ def table_path(data_dir: Path, table: str) -> Path:
 
 def _records(text: str) -> list[tuple[str, list[str]]]:
     """(raw text, cells) of each CSV record, the header included; raw texts concatenate to `text`."""
-    lines = text.splitlines(keepends=True)
     out: list[tuple[str, list[str]]] = []
     pending = ""
-    for line in lines:
+    for line in text.splitlines(keepends=True):
         pending += line
-        try:
-            cells = next(csv.reader(io.StringIO(pending), strict=True))
-        except (csv.Error, StopIteration):
+        if pending.count('"') % 2:  # a quoted cell is still open: the record goes on to the next line
             continue
-        if pending.count('"') % 2:  # a quoted cell still open: the record goes on
-            continue
-        out.append((pending, cells))
+        out.append((pending, next(csv.reader(io.StringIO(pending)))))
         pending = ""
     if pending:
         raise StoreError("the file ends inside a quoted cell")
