@@ -66,15 +66,18 @@ CONTESTING_KINDS = frozenset({"factual", "partial", "legitimacy", "framing"})
 
 
 def derive_contested(links: Iterable[tuple[str, str | None]]) -> bool:
-    """Whether an event is contested, given the (relation, kind) of every link touching one of its claims."""
-    return any(relation == CONTESTING_RELATION and kind in CONTESTING_KINDS for relation, kind in links)
+    """Whether an event is contested, given the (relation, kind) of every link touching one of its claims.
+
+    A disagreement whose kind is missing still contests (the missing kind is reported on its own, as link-kind).
+    """
+    return any(relation == CONTESTING_RELATION and (kind is None or kind in CONTESTING_KINDS) for relation, kind in links)
 
 
 def contested_sql(claims: str, claim_links: str) -> str:
     """SQL: the ids of contested events (column event_id), from the claims and claim_links relations named."""
     kinds = ", ".join(f"'{k}'" for k in sorted(CONTESTING_KINDS))
     ends = " UNION ALL ".join(
-        f"SELECT l.{end} AS claim_id FROM {claim_links} l WHERE l.relation = '{CONTESTING_RELATION}' AND l.kind IN ({kinds})"
+        f"SELECT l.{end} AS claim_id FROM {claim_links} l WHERE l.relation = '{CONTESTING_RELATION}' AND (l.kind IS NULL OR l.kind IN ({kinds}))"
         for end in ("claim_id", "other_claim_id"))
     return f"SELECT DISTINCT c.event_id FROM {claims} c JOIN ({ends}) x ON x.claim_id = c.id WHERE c.event_id IS NOT NULL"
 
