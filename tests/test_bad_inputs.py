@@ -280,6 +280,14 @@ def _parquet_dup_columns(d: Path) -> Path:
     return parquet_package(d, t)
 
 
+def _invalid_utf8(values: list[bytes]):
+    """An Arrow string array holding the bytes as given (some writers do not validate UTF-8)."""
+    import pyarrow as pa
+
+    b = pa.array(values, pa.binary())
+    return pa.Array.from_buffers(pa.string(), len(b), b.buffers())
+
+
 def _many_columns(n: int):
     header = HEADER + "," + ",".join(f"extra{i}" for i in range(n))
     return items_csv(*(r + "," * n for r in ROWS), header=header)
@@ -356,6 +364,9 @@ CASES: list[Case] = [
     Case("parquet-nan-number", lambda d: parquet_package(d, items_table(ratio=__import__("pyarrow").array([float("nan"), 1.0]))), 1, "type-error", table="items", row=1, field="ratio"),
     Case("parquet-duplicate-columns", _parquet_dup_columns, 1, "duplicate-column", table="items", field="name"),
     Case("parquet-control-character", lambda d: parquet_package(d, items_table(name=__import__("pyarrow").array(["Al\x00pha", "Beta"]))), 1, "control-character", table="items", row=1, field="name"),
+    Case("parquet-invalid-utf8-string", lambda d: parquet_package(d, items_table(name=_invalid_utf8([b"Alpha", b"Be\xfft\xc3a"]))), 1, "type-error", table="items", row=2, field="name"),
+    Case("parquet-invalid-utf8-key", lambda d: parquet_package(d, items_table(id=_invalid_utf8([b"it-1", b"it-\xff2"]))), 1, "type-error", table="items", row=2, field="id"),
+    Case("parquet-invalid-utf8-list-item", lambda d: parquet_package(d, items_table(tags=__import__("pyarrow").ListArray.from_arrays([0, 1, 1], _invalid_utf8([b"\xc0\xaf"])))), 1, "type-error", table="items", row=1, field="tags"),
     Case("parquet-truncated-footer", _parquet_truncated, 2, "resource-unreadable", table="items"),
     Case("parquet-that-is-csv", lambda d: parquet_package(d, raw=items_csv(*ROWS)), 2, "resource-unreadable", table="items"),
     Case("parquet-empty-file", lambda d: parquet_package(d, raw=b""), 2, "resource-unreadable", table="items"),
@@ -372,7 +383,7 @@ CASES: list[Case] = [
     desc_case("path-file-url", lambda d: d["resources"][0].update(path="file:///etc/passwd"), 2, "remote-refused", table="items"),
     desc_case("path-s3-url", lambda d: d["resources"][0].update(path="s3://bucket/items.csv"), 2, "remote-refused", table="items"),
     desc_case("path-list-multi", lambda d: d["resources"][0].update(path=["items.csv", "items.csv"]), 2, "resource-unreadable", table="items"),
-    desc_case("inline-data", lambda d: (d["resources"][0].pop("path"), d["resources"][0].update(data=[{"id": "it-1"}])), 2, "resource-unreadable", table="items"),
+    desc_case("inline-data-missing-columns", lambda d: (d["resources"][0].pop("path"), d["resources"][0].update(data=[{"id": "it-1"}])), 1, "missing-column", table="items"),
     desc_case("format-unsupported", lambda d: d["resources"][0].update(format="xlsx"), 2, "resource-unreadable", table="items"),
     Case("symlink-out-of-package", _symlink_out, 2, "path-unsafe", table="items", posix_only=True),
     Case("symlink-to-device", _symlink_dev_zero, 2, "path-unsafe", table="items", posix_only=True),
@@ -400,7 +411,9 @@ CASES: list[Case] = [
     desc_case("resource-not-an-object", lambda d: d["resources"].append("items.csv"), 1, "descriptor-invalid"),
     desc_case("duplicate-resource-names", lambda d: d["resources"].append(dict(d["resources"][0], path="locations.csv")), 1, "descriptor-invalid", table="items"),
     desc_case("resource-without-schema", lambda d: d["resources"][0].pop("schema"), 1, "schema-unsupported", table="items"),
-    desc_case("schema-is-a-path", lambda d: d["resources"][0].update(schema="items.schema.json"), 1, "schema-unsupported", table="items"),
+    desc_case("schema-file-missing", lambda d: d["resources"][0].update(schema="items.schema.json"), 2, "resource-unreadable", table="items"),
+    desc_case("schema-path-outside", lambda d: d["resources"][0].update(schema="../items.schema.json"), 2, "path-unsafe", table="items"),
+    desc_case("schema-path-url", lambda d: d["resources"][0].update(schema="https://example.org/s.json"), 2, "remote-refused", table="items"),
     desc_case("fields-not-a-list", lambda d: d["resources"][0]["schema"].update(fields={"id": "string"}), 1, "schema-unsupported", table="items"),
     desc_case("field-without-name", lambda d: d["resources"][0]["schema"]["fields"].append({"type": "string"}), 1, "schema-unsupported", table="items"),
     desc_case("field-name-not-string", lambda d: d["resources"][0]["schema"]["fields"].append({"name": 7, "type": "string"}), 1, "schema-unsupported", table="items"),
@@ -418,6 +431,16 @@ CASES: list[Case] = [
     desc_case("primary-key-not-names", lambda d: d["resources"][0]["schema"].update(primaryKey=[{"a": 1}]), 1, "schema-unsupported", table="items"),
     desc_case("foreign-keys-not-list", lambda d: d["resources"][0]["schema"].update(foreignKeys={"fields": "id"}), 1, "schema-unsupported", table="items"),
     desc_case("foreign-key-unhashable-target", lambda d: d["resources"][0]["schema"].update(foreignKeys=[{"fields": "id", "reference": {"resource": ["x"], "fields": "id"}}]), 1, "schema-unsupported", table="items"),
+    desc_case("constraint-exclusive-minimum", field_edit("count", constraints={"exclusiveMinimum": 0}), 1, "schema-unsupported", table="items", field="count"),
+    desc_case("constraint-unknown-keyword", field_edit("name", constraints={"maxLen": 3}), 1, "schema-unsupported", table="items", field="name"),
+    desc_case("field-missing-values", field_edit("count", missingValues=["", "NA"]), 1, "schema-unsupported", table="items", field="count"),
+    desc_case("string-format-unchecked", field_edit("name", format="hostname"), 1, "schema-unsupported", table="items", field="name"),
+    desc_case("number-group-char", field_edit("ratio", groupChar=","), 1, "schema-unsupported", table="items", field="ratio"),
+    desc_case("number-bare-number-false", field_edit("count", bareNumber=False), 1, "schema-unsupported", table="items", field="count"),
+    desc_case("list-item-type-integer", field_edit("tags", type="list", itemType="integer", delimiter="|"), 1, "schema-unsupported", table="items", field="tags"),
+    desc_case("schema-unknown-keyword", lambda d: d["resources"][0]["schema"].update(rowConstraints=["count < 5"]), 1, "schema-unsupported", table="items"),
+    desc_case("schema-fields-match-subset", lambda d: d["resources"][0]["schema"].update(fieldsMatch="subset"), 1, "schema-unsupported", table="items"),
+    desc_case("field-annotations-accepted", field_edit("name", title="Name", example="Alpha", rdfType="https://schema.org/name"), 0, None),
     desc_case("missing-values-unsupported", lambda d: d["resources"][0]["schema"].update(missingValues=["", "NA"]), 1, "schema-unsupported", table="items"),
     desc_case("dialect-no-header", lambda d: d["resources"][0].update(dialect={"header": False}), 1, "schema-unsupported", table="items"),
     desc_case("dialect-bad-delimiter", lambda d: d["resources"][0].update(dialect={"delimiter": ",,"}), 2, "resource-unreadable", table="items"),

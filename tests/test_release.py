@@ -20,7 +20,8 @@ import pytest
 from _release_helpers import REPO, actor, edge_tables, read_json, write_csv_package
 from iraq_frontiers import release
 from iraq_frontiers.cli import main
-from iraq_frontiers.metadata import package_metadata, table_names, table_schema
+from iraq_frontiers.metadata import package_metadata, release_table_names, table_names, table_schema
+from iraq_frontiers.release_docs import DOCUMENTS
 
 VERSION = package_metadata()["version"]
 
@@ -37,16 +38,24 @@ def _no_source_date_epoch(monkeypatch):
 
 
 @pytest.fixture
-def set_version(monkeypatch):
-    """Pretend schemas/package.json says another version (for the bump rule)."""
+def set_version(monkeypatch, tmp_path):
+    """Pretend schemas/package.json says another version (for the bump rule), with a CHANGELOG section for it;
+    the descriptors of `packages` are regenerated to carry it."""
     import iraq_frontiers.descriptor as descriptor
 
     base = package_metadata()
+    changelog = tmp_path / "CHANGELOG.md"
+    changelog.write_text("# Changelog\n\n## [Unreleased]\n", encoding="utf-8")
+    monkeypatch.setattr(release, "default_changelog", lambda source=None: changelog)
 
-    def _set(version: str) -> None:
+    def _set(version: str, *packages: Path) -> None:
         meta = {**base, "version": version}
         monkeypatch.setattr(release, "package_metadata", lambda: meta)
         monkeypatch.setattr(descriptor, "package_metadata", lambda: meta)
+        with changelog.open("a", encoding="utf-8") as fh:
+            fh.write(f"\n## [{version}] - {base['citation']['date-released']}\n\n### Data\n- Release {version}.\n")
+        for folder in packages:
+            (folder / "datapackage.json").write_text(descriptor.dumps(descriptor.build_descriptor("csv")), encoding="utf-8")
 
     return _set
 
@@ -71,12 +80,14 @@ def test_layout_checksums_and_notes(small, tmp_path):
     result = release.build_release(small, tmp_path / "out")
     folder = tmp_path / "out" / VERSION
     assert result.folder == folder and folder.is_dir()
-    names = table_names()
+    names = release_table_names()  # curated and derived tables
     for fmt in ("parquet", "csv"):
         assert sorted(p.name for p in (folder / fmt).iterdir()) == sorted([f"{t}.{fmt}" for t in names] + ["datapackage.json"])
         with zipfile.ZipFile(folder / f"iraq-frontiers-{VERSION}-{fmt}.zip") as zf:
-            members = {Path(n).name: zf.read(n) for n in zf.namelist()}
-        assert members == {p.name: p.read_bytes() for p in (folder / fmt).iterdir()}
+            members = {n: zf.read(n) for n in zf.namelist()}
+        package = {p.name: p.read_bytes() for p in (folder / fmt).iterdir()}
+        assert set(members) == set(package) | set(DOCUMENTS)  # the package at the top level, with the documents
+        assert {n: members[n] for n in package} == package
     # SHA256SUMS covers every other file, with correct hashes (sha256sum -c format).
     sums = (folder / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
     listed = {}
@@ -110,7 +121,8 @@ def test_curated_package_builds_reproducibly(tmp_path):
     assert (tmp_path / "a" / VERSION / "SHA256SUMS").read_bytes() == (tmp_path / "b" / VERSION / "SHA256SUMS").read_bytes()
     from iraq_frontiers.validation import validate
 
-    assert first.rows == validate(REPO / "datapackage").tables
+    assert {t: first.rows[t] for t in table_names()} == validate(REPO / "datapackage").tables
+    assert set(first.rows) == set(release_table_names())  # and the derived tables
 
 
 def test_source_date_epoch_sets_created(small, tmp_path, monkeypatch):
@@ -163,6 +175,52 @@ def test_existing_release_needs_force(small, tmp_path, capsys):
     assert _leftovers(out) == []
 
 
+def test_a_version_is_one_content(small, tmp_path, capsys):
+    """--force rebuilds identical bytes only: other data under an existing version is refused, the release untouched."""
+    out = tmp_path / "out"
+    assert main(["build", str(small), "--out", str(out), "--quiet"]) == 0
+    before = _files(out / VERSION)
+    changed = write_csv_package(tmp_path / "changed", {"actors": [actor("act-a"), actor("act-z")]})
+    capsys.readouterr()
+    assert main(["build", str(changed), "--out", str(out), "--force"]) == 1
+    err = capsys.readouterr().err
+    assert "one content" in err and "parquet/actors.parquet" in err and "Traceback" not in err
+    assert _files(out / VERSION) == before and _leftovers(out) == []
+    # the same data again is accepted (a reproducible rebuild), and repairs a damaged copy
+    (out / VERSION / "csv" / "actors.csv").write_bytes(b"damaged")
+    assert main(["build", str(small), "--out", str(out), "--force", "--quiet"]) == 0
+    assert _files(out / VERSION) == before
+
+
+def test_release_needs_dated_changelog_section(small, tmp_path, capsys):
+    changelog = tmp_path / "CHANGELOG.md"
+    changelog.write_text("# Changelog\n\n## [Unreleased]\n\n### Data\n- Something.\n", encoding="utf-8")
+    args = ["build", str(small), "--out", str(tmp_path / "out"), "--changelog", str(changelog)]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert f"## [{VERSION}]" in err and "Unreleased" in err
+    changelog.write_text(f"# Changelog\n\n## [{VERSION}]\n\n### Data\n- Something.\n", encoding="utf-8")
+    assert main(args) == 1 and "no release date" in capsys.readouterr().err
+    changelog.write_text(f"# Changelog\n\n## [{VERSION}] - 1999-01-01\n\n### Data\n- Something.\n", encoding="utf-8")
+    assert main(args) == 1 and "date-released" in capsys.readouterr().err
+    released = package_metadata()["citation"]["date-released"]
+    changelog.write_text(f"# Changelog\n\n## [{VERSION}] - {released}\n\n### Data\n- Something.\n", encoding="utf-8")
+    assert main(args + ["--quiet"]) == 0
+    assert "- Something." in (tmp_path / "out" / VERSION / "RELEASE_NOTES.md").read_text(encoding="utf-8")
+
+
+def test_foreign_metadata_refused(tmp_path):
+    """A package whose descriptor names another dataset (a synthetic one) is not released under this name."""
+    from iraq_frontiers.synth import synthesize
+
+    synthesize(tmp_path / "syn", events=20, fmt="csv")
+    descriptor = read_json(tmp_path / "syn" / "datapackage.json")
+    assert descriptor["name"] != package_metadata()["name"] and "ynthetic" in descriptor["title"]
+    assert descriptor["description"] != package_metadata()["description"]
+    with pytest.raises(release.InvalidPackage, match="name, title, description"):
+        release.build_release(tmp_path / "syn", tmp_path / "out")
+
+
 def test_failed_build_leaves_nothing(small, tmp_path, monkeypatch):
     out = tmp_path / "out"
 
@@ -189,14 +247,15 @@ def test_release_descriptors_self_contained(small, tmp_path):
     for fmt in ("parquet", "csv"):
         d = read_json(folder / fmt / "datapackage.json")
         assert d["version"] == VERSION and d["name"] == package_metadata()["name"]
-        assert [r["name"] for r in d["resources"]] == table_names()
+        assert [r["name"] for r in d["resources"]] == release_table_names()
         for r in d["resources"]:
             assert r["path"] == f"{r['name']}.{fmt}" and r["format"] == fmt
             data = (folder / fmt / r["path"]).read_bytes()
             assert r["bytes"] == len(data)
             assert r["hash"] == "sha256:" + hashlib.sha256(data).hexdigest()
             assert isinstance(r["schema"], dict) and r["schema"] == table_schema(r["name"])
-        assert "created" not in d  # deterministic: no build time unless SOURCE_DATE_EPOCH / a release date
+        # deterministic: the release date of the CHANGELOG section, never the build time
+        assert d["created"] == f"{package_metadata()['citation']['date-released']}T00:00:00Z"
 
 
 # --- Parquet ----------------------------------------------------------------------------------
@@ -322,13 +381,13 @@ def test_bump_rule_enforced(tmp_path, set_version, capsys):
     release.build_release(write_csv_package(tmp_path / "v1", {"actors": base}), out)
 
     added = write_csv_package(tmp_path / "added", {"actors": base + [actor("act-c")]})
-    set_version("1.0.1")
+    set_version("1.0.1", added)
     with pytest.raises(release.BumpTooSmall, match="minor"):
         release.build_release(added, out)
     assert main(["build", str(added), "--out", str(out)]) == 1
     assert "minor" in capsys.readouterr().err
     assert not (out / "1.0.1").exists()
-    set_version("1.1.0")
+    set_version("1.1.0", added)
     result = release.build_release(added, out)
     assert result.previous == "1.0.0" and result.required_bump == "minor"
     notes = (out / "1.1.0" / "RELEASE_NOTES.md").read_text(encoding="utf-8")
@@ -338,23 +397,23 @@ def test_bump_rule_enforced(tmp_path, set_version, capsys):
     set_version("1.1.0")
     with pytest.raises(release.ReleaseExists):
         release.build_release(changed, out)
-    set_version("1.1.1")  # previous is now 1.1.0: a value change needs a patch
+    set_version("1.1.1", changed)  # previous is now 1.1.0: a value change needs a patch
     result = release.build_release(changed, out)
     assert result.previous == "1.1.0" and result.required_bump == "patch"
     assert "`act-a`: description" in (out / "1.1.1" / "RELEASE_NOTES.md").read_text(encoding="utf-8")
 
     removed = write_csv_package(tmp_path / "removed", {"actors": [actor("act-a", description="Corrected.")]})
-    set_version("1.2.0")
+    set_version("1.2.0", removed)
     with pytest.raises(release.BumpTooSmall, match="major"):
         release.build_release(removed, out)
-    set_version("2.0.0")
+    set_version("2.0.0", removed)
     assert release.build_release(removed, out).required_bump == "major"
 
 
 def test_explicit_previous_and_identical(small, tmp_path, set_version):
-    set_version("0.9.0")
+    set_version("0.9.0", small)
     first = release.build_release(small, tmp_path / "one")
-    set_version("0.9.1")
+    set_version("0.9.1", small)
     result = release.build_release(small, tmp_path / "two", previous=first.folder / "iraq-frontiers-0.9.0-parquet.zip")
     assert result.previous == "0.9.0" and result.required_bump is None
     assert "No differences" in (result.folder / "RELEASE_NOTES.md").read_text(encoding="utf-8")

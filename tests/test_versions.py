@@ -198,25 +198,75 @@ def test_citation_files_check_cli(tmp_path, capsys):
     assert main(["citation-files", "--dir", str(tmp_path), "--check"]) == 1
 
 
-def test_cite_styles(monkeypatch):
+def test_cite_styles(capsys):
     meta = package_metadata()
     version = meta["version"]
     bib = citation.cite("bibtex")
     assert bib.startswith("@misc{") and f"version = {{{version}}}" in bib and meta["title"] in bib
     assert bib.count("{") == bib.count("}")
+    year = str(meta["citation"]["date-released"])[:4]
     apa = citation.cite("apa")
-    assert f"(Version {version}) [Data set]" in apa and "(n.d.)" in apa
+    assert f"(Version {version}) [Data set]" in apa and f"({year})" in apa
+    assert f"year = {{{year}}}" in bib and "month = " in bib
     assert yaml.safe_load(citation.cite("cff"))["version"] == version
+    assert citation.cite("APA") == apa and citation.cite("BibTeX") == bib
     with pytest.raises(ValueError):
         citation.cite("mla")
-    # A release date and a DOI flow into every style.
-    dated = {**meta, "citation": {**meta.get("citation", {}), "date-released": "2026-03-04", "doi": "10.5281/zenodo.1"}}
-    monkeypatch.setattr(citation, "package_metadata", lambda: dated)
-    assert "(2026)" in citation.cite("apa") and "https://doi.org/10.5281/zenodo.1" in citation.cite("apa")
-    assert "year = {2026}" in citation.cite("bibtex")
+    assert main(["cite", "--style", "BIBTEX"]) == 0 and capsys.readouterr().out == bib
+
+
+RICH = {"contributors": [
+    {"title": "Ada Lovelace", "givenName": "Ada Augusta", "familyName": "Lovelace", "organization": "Analytical Society",
+     "path": "https://orcid.org/0000-0002-1825-0097", "roles": ["creator", "DataCurator"]},
+    {"title": "Kurdish Border Monitor", "roles": ["creator"]},
+    {"title": "Grace Hopper", "givenName": "Grace", "familyName": "Hopper", "roles": ["creator", "Editor"]},
+    {"title": "Open Data Fund", "roles": ["Sponsor"]},
+], "citation": {"message": "Cite this.", "repository": "https://example.org/repo", "date-released": "2026-03-04",
+                "doi": "10.5281/zenodo.1234"}}
+
+
+def test_every_citation_format_agrees_with_package_json(monkeypatch):
+    """Authors (persons and groups, in order), DataCite roles, the release date and a DOI flow from package.json
+    into CFF, Zenodo, APA, BibTeX and the descriptor."""
+    import iraq_frontiers.descriptor as descriptor
+
+    meta = {**package_metadata(), **RICH}
+    monkeypatch.setattr(citation, "package_metadata", lambda: meta)
+    monkeypatch.setattr(descriptor, "package_metadata", lambda: meta)
+    creators = [c for c in meta["contributors"] if "creator" in c["roles"]]
+    doi = meta["citation"]["doi"]
+
     cff = yaml.safe_load(citation.cite("cff"))
-    assert str(cff["date-released"]) == "2026-03-04" and cff["doi"] == "10.5281/zenodo.1"
-    assert citation.zenodo_metadata()["publication_date"] == "2026-03-04"
+    got = [(a.get("family-names"), a.get("given-names"), a.get("name")) for a in cff["authors"]]
+    assert got == [(c.get("familyName"), c.get("givenName"), None if c.get("familyName") else c["title"]) for c in creators]
+    assert cff["authors"][0]["orcid"] == creators[0]["path"] and cff["authors"][0]["affiliation"] == creators[0]["organization"]
+    assert str(cff["date-released"]) == "2026-03-04" and cff["doi"] == doi and cff["message"] == "Cite this."
+
+    zen = citation.zenodo_metadata()
+    assert [c["name"] for c in zen["creators"]] == ["Lovelace, Ada Augusta", "Kurdish Border Monitor", "Hopper, Grace"]
+    assert zen["creators"][0]["orcid"] == "0000-0002-1825-0097"
+    assert sorted((c["name"], c["type"]) for c in zen["contributors"]) == [
+        ("Hopper, Grace", "Editor"), ("Lovelace, Ada Augusta", "DataCurator"), ("Open Data Fund", "Sponsor")]
+    assert zen["publication_date"] == "2026-03-04" and zen["doi"] == doi
+
+    apa = citation.cite("apa")
+    assert apa.startswith("Lovelace, A. A., Kurdish Border Monitor, & Hopper, G. (2026). ")
+    assert apa.rstrip().endswith(f"https://doi.org/{doi}")
+
+    bib = citation.cite("bibtex")
+    fields = dict(re.findall(r"^  (\w+) = (.*?),?$", bib, flags=re.M))
+    assert fields["author"] == "{Lovelace, Ada Augusta and {Kurdish Border Monitor} and Hopper, Grace}"
+    assert fields["year"] == "{2026}" and fields["month"] == "mar" and fields["doi"] == "{" + doi + "}"
+    assert fields["url"] == "{https://doi.org/" + doi + "}"
+
+    built = descriptor.build_descriptor("csv")
+    assert built["id"] == f"https://doi.org/{doi}" and built["contributors"] == meta["contributors"]
+    # no DOI: no id, and the repository is the URL
+    undated = {**meta, "citation": {**meta["citation"], "doi": None, "date-released": None}}
+    monkeypatch.setattr(citation, "package_metadata", lambda: undated)
+    monkeypatch.setattr(descriptor, "package_metadata", lambda: undated)
+    assert "id" not in descriptor.build_descriptor("csv") and "(n.d.)" in citation.cite("apa")
+    assert "doi" not in citation.cite("bibtex") and "year" not in citation.cite("bibtex")
 
 
 def test_readme_and_changelog():

@@ -47,10 +47,13 @@ def datapackage_path() -> Path:
                             "(iraq_frontiers/_data/parquet) nor a source checkout's datapackage/")
 
 
-def _resolve(path: str | os.PathLike | None) -> Path:
-    if path is None:
-        return datapackage_path()
-    p = Path(path)
+def _resolve(path: str | os.PathLike | None, verify: bool = True) -> Path:
+    """The package to read; a release folder or zip is verified first (iraq_frontiers.verify)."""
+    from iraq_frontiers.verify import release_package
+
+    p = datapackage_path() if path is None else Path(path)
+    if verify:
+        p = release_package(p)
     if p.is_dir() and (p / "datapackage.json").is_file():
         return p / "datapackage.json"
     return p
@@ -64,14 +67,14 @@ def tables(path: str | os.PathLike | None = None) -> list[str]:
         return [r["name"] for r in pkg.descriptor.get("resources", []) if isinstance(r, dict) and "name" in r]
 
 
-def _read_arrow(table: str, path: str | os.PathLike | None):
+def _read_arrow(table: str, path: str | os.PathLike | None, verify: bool = True):
     import pyarrow.parquet as pq
 
     from iraq_frontiers.compiler import arrow_schema
     from iraq_frontiers.package_io import ROW, open_package, read_table, resource_file, resource_format
     from iraq_frontiers.writers import to_arrow
 
-    with open_package(_resolve(path)) as pkg:
+    with open_package(_resolve(path, verify)) as pkg:
         resources = {r.get("name"): r for r in pkg.descriptor.get("resources", []) if isinstance(r, dict)}
         if table not in resources:
             raise ValueError(f"no table {table!r}; the tables are: {', '.join(n for n in resources if n)}")
@@ -150,7 +153,7 @@ def connect(path: str | os.PathLike | None = None, database: str = ":memory:"):
             if resource_format(resource, file) == "parquet" and not is_archive:
                 con.execute(f"CREATE VIEW {_ident(name)} AS SELECT * FROM read_parquet({_sql_string(str(file))})")
             else:  # CSV (typed through the schema) or a zip that is extracted only for this call
-                arrow = _read_arrow(name, target)
+                arrow = _read_arrow(name, target, verify=False)  # verified once above
                 con.register(f"__arrow_{name}", arrow)
                 con.execute(f"CREATE VIEW {_ident(name)} AS SELECT * FROM {_ident('__arrow_' + name)}")
     return con

@@ -1,8 +1,11 @@
 """How to cite the dataset: BibTeX, APA, CITATION.cff and .zenodo.json, all from schemas/package.json.
 
 The one source is schemas/package.json: name, version, title, description, homepage, keywords,
-licences, contributors (those with the role "creator" are the authors) and its `citation` block
-(message, repository, date-released, doi). CITATION.cff and .zenodo.json at the repository root
+licences, contributors (those with the role "creator" are the authors, in order; other roles are
+DataCite contributor types, e.g. "DataCurator") and its `citation` block (message, repository,
+date-released, doi). A DOI, once set, appears in every format (and as the descriptor's `id`).
+Every function takes an optional `meta` (default: schemas/package.json); the build passes the
+metadata with the release date of the version's CHANGELOG section. CITATION.cff and .zenodo.json at the repository root
 are generated (`iraq-frontiers citation-files`) and checked by the tests; never edit them by hand.
 
     >>> import iraq_frontiers
@@ -21,65 +24,90 @@ CFF_HEADER = "# Generated from schemas/package.json by `iraq-frontiers citation-
 ZENODO_LICENSES = {"CC-BY-4.0": "cc-by-4.0", "CC0-1.0": "cc-zero", "MIT": "mit"}
 
 
-def _meta() -> dict[str, Any]:
-    return package_metadata()
+# Data Package v2 recommends DataCite's contributorType for `roles`; "creator" marks the authors.
+DATACITE_ROLES = ("ContactPerson", "DataCollector", "DataCurator", "DataManager", "Distributor", "Editor",
+                  "HostingInstitution", "Producer", "ProjectLeader", "ProjectManager", "ProjectMember",
+                  "RegistrationAgency", "RegistrationAuthority", "RelatedPerson", "Researcher", "ResearchGroup",
+                  "RightsHolder", "Sponsor", "Supervisor", "WorkPackageLeader", "Other")
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
-def _citation() -> dict[str, Any]:
-    return _meta().get("citation") or {}
+def _meta(meta: dict[str, Any] | None = None) -> dict[str, Any]:
+    return meta if meta is not None else package_metadata()
 
 
-def authors() -> list[dict[str, str]]:
-    """The dataset's authors: contributors with the role "creator" (all contributors when none has it).
+def _citation(meta: dict[str, Any] | None = None) -> dict[str, Any]:
+    return _meta(meta).get("citation") or {}
 
-    Each is {"name": ...} for an organisation or group, or {"family": ..., "given": ...} for a person.
-    """
-    people = _meta().get("contributors") or []
+
+def with_release_date(released: str, meta: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The package metadata with citation.date-released set (the build sets it from the CHANGELOG section)."""
+    meta = _meta(meta)
+    return {**meta, "citation": {**(meta.get("citation") or {}), "date-released": released}}
+
+
+def _person(c: dict[str, Any]) -> dict[str, str]:
+    """{"family", "given"[, "affiliation"]} for a person, {"name"} for an organisation or group."""
+    if c.get("familyName"):
+        person = {"family": c["familyName"], "given": c.get("givenName", "")}
+        if c.get("organization"):
+            person["affiliation"] = c["organization"]
+        if c.get("path"):
+            person["orcid" if "orcid.org" in c["path"] else "url"] = c["path"]
+        return person
+    return {"name": c.get("title") or c.get("organization") or "Unknown"}
+
+
+def authors(meta: dict[str, Any] | None = None) -> list[dict[str, str]]:
+    """The dataset's authors, in order: contributors with the role "creator" (all contributors when none has it)."""
+    people = _meta(meta).get("contributors") or []
     creators = [c for c in people if "creator" in (c.get("roles") or [])] or people
+    return [_person(c) for c in creators]
+
+
+def other_contributors(meta: dict[str, Any] | None = None) -> list[tuple[dict[str, str], str]]:
+    """(contributor, DataCite contributorType) for each DataCite role a contributor has besides "creator"."""
     out = []
-    for c in creators:
-        if c.get("familyName"):
-            person = {"family": c["familyName"], "given": c.get("givenName", "")}
-            if c.get("organization"):
-                person["affiliation"] = c["organization"]
-            out.append(person)
-        else:
-            out.append({"name": c.get("title") or c.get("organization") or "Unknown"})
+    for c in _meta(meta).get("contributors") or []:
+        for role in c.get("roles") or []:
+            if role in DATACITE_ROLES:
+                out.append((_person(c), role))
     return out
 
 
-def _license() -> str | None:
-    licenses = _meta().get("licenses") or []
+def _license(meta: dict[str, Any] | None = None) -> str | None:
+    licenses = _meta(meta).get("licenses") or []
     return licenses[0].get("name") if licenses else None
 
 
-def _url() -> str | None:
-    doi = _citation().get("doi")
+def _url(meta: dict[str, Any] | None = None) -> str | None:
+    doi = _citation(meta).get("doi")
     if doi:
         return f"https://doi.org/{doi}"
-    return _citation().get("repository") or _meta().get("homepage")
+    return _citation(meta).get("repository") or _meta(meta).get("homepage")
 
 
-def _year() -> str | None:
-    released = _citation().get("date-released")
-    return str(released)[:4] if released else None
+def _date(meta: dict[str, Any] | None = None) -> str | None:
+    released = _citation(meta).get("date-released")
+    return str(released) if released else None
 
 
 def _yaml(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid YAML double-quoted scalar
 
 
-def citation_cff() -> str:
+def citation_cff(meta: dict[str, Any] | None = None) -> str:
     """The text of CITATION.cff (Citation File Format 1.2.0, type dataset)."""
-    meta, cit = _meta(), _citation()
+    meta = _meta(meta)
+    cit = _citation(meta)
     lines = [CFF_HEADER.rstrip("\n"), "cff-version: 1.2.0", f"message: {_yaml(cit.get('message', 'If you use this dataset, please cite it as below.'))}",
              "type: dataset", f"title: {_yaml(meta['title'])}", f"version: {_yaml(meta['version'])}"]
-    if cit.get("date-released"):
-        lines.append(f"date-released: {cit['date-released']}")
+    if _date(meta):
+        lines.append(f"date-released: {_date(meta)}")
     if cit.get("doi"):
         lines.append(f"doi: {_yaml(cit['doi'])}")
     lines.append("authors:")
-    for a in authors():
+    for a in authors(meta):
         if "name" in a:
             lines.append(f"  - name: {_yaml(a['name'])}")
         else:
@@ -88,10 +116,12 @@ def citation_cff() -> str:
                 lines.append(f"    given-names: {_yaml(a['given'])}")
             if a.get("affiliation"):
                 lines.append(f"    affiliation: {_yaml(a['affiliation'])}")
+            if a.get("orcid"):
+                lines.append(f"    orcid: {_yaml(a['orcid'])}")
     if meta.get("description"):
         lines.append(f"abstract: {_yaml(meta['description'])}")
-    if _license():
-        lines.append(f"license: {_yaml(_license())}")
+    if _license(meta):
+        lines.append(f"license: {_yaml(_license(meta))}")
     if meta.get("homepage"):
         lines.append(f"url: {_yaml(meta['homepage'])}")
     if cit.get("repository"):
@@ -102,33 +132,39 @@ def citation_cff() -> str:
     return "\n".join(lines) + "\n"
 
 
-def zenodo_metadata() -> dict[str, Any]:
-    """The .zenodo.json deposit metadata (Zenodo's legacy upload format)."""
-    meta, cit = _meta(), _citation()
-    creators = []
-    for a in authors():
-        if "name" in a:
-            creators.append({"name": a["name"]})
-        else:
-            c = {"name": f"{a['family']}, {a['given']}".rstrip(", ")}
-            if a.get("affiliation"):
-                c["affiliation"] = a["affiliation"]
-            creators.append(c)
+def _zenodo_person(a: dict[str, str]) -> dict[str, str]:
+    if "name" in a:
+        return {"name": a["name"]}
+    c = {"name": f"{a['family']}, {a['given']}".rstrip(", ")}
+    if a.get("affiliation"):
+        c["affiliation"] = a["affiliation"]
+    if a.get("orcid"):
+        c["orcid"] = a["orcid"].rstrip("/").rsplit("/", 1)[-1]
+    return c
+
+
+def zenodo_metadata(meta: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The .zenodo.json deposit metadata (Zenodo's legacy upload format; contributors typed by DataCite role)."""
+    meta = _meta(meta)
+    cit = _citation(meta)
     out: dict[str, Any] = {
         "title": meta["title"],
         "version": meta["version"],
         "upload_type": "dataset",
         "description": meta.get("description", ""),
-        "creators": creators,
+        "creators": [_zenodo_person(a) for a in authors(meta)],
         "access_right": "open",
     }
-    lic = _license()
+    contributors = [{**_zenodo_person(a), "type": role} for a, role in other_contributors(meta)]
+    if contributors:
+        out["contributors"] = contributors
+    lic = _license(meta)
     if lic:
         out["license"] = ZENODO_LICENSES.get(lic, lic.lower())
     if meta.get("keywords"):
         out["keywords"] = list(meta["keywords"])
-    if cit.get("date-released"):
-        out["publication_date"] = str(cit["date-released"])
+    if _date(meta):
+        out["publication_date"] = _date(meta)
     if cit.get("doi"):
         out["doi"] = cit["doi"]
     related = [u for u in (cit.get("repository"), meta.get("homepage")) if u]
@@ -137,8 +173,8 @@ def zenodo_metadata() -> dict[str, Any]:
     return out
 
 
-def zenodo_json() -> str:
-    return json.dumps(zenodo_metadata(), indent=2, ensure_ascii=False) + "\n"
+def zenodo_json(meta: dict[str, Any] | None = None) -> str:
+    return json.dumps(zenodo_metadata(meta), indent=2, ensure_ascii=False) + "\n"
 
 
 def _bibtex_escape(text: str) -> str:
@@ -147,22 +183,26 @@ def _bibtex_escape(text: str) -> str:
     return text
 
 
-def bibtex() -> str:
-    meta, cit = _meta(), _citation()
-    names = []
-    for a in authors():
-        names.append("{" + a["name"] + "}" if "name" in a else f"{a['family']}, {a['given']}".rstrip(", "))
+def bibtex(meta: dict[str, Any] | None = None) -> str:
+    """A BibTeX @misc entry (biblatex reads it as well): authors, title, year, month, version, DOI, URL."""
+    meta = _meta(meta)
+    cit = _citation(meta)
+    names = ["{" + _bibtex_escape(a["name"]) + "}" if "name" in a else _bibtex_escape(f"{a['family']}, {a['given']}".rstrip(", "))
+             for a in authors(meta)]
     key = f"{meta['name'].replace('-', '_')}_{meta['version'].replace('.', '_').replace('-', '_')}"
-    fields = [("author", " and ".join(names)), ("title", "{" + _bibtex_escape(meta["title"]) + "}")]
-    if _year():
-        fields.append(("year", _year()))
-    fields.append(("version", meta["version"]))
-    fields.append(("note", f"Data set, version {meta['version']}"))
+    fields = [("author", "{" + " and ".join(names) + "}"), ("title", "{{" + _bibtex_escape(meta["title"]) + "}}")]
+    date = _date(meta)
+    if date:
+        fields.append(("year", "{" + date[:4] + "}"))
+        if len(date) >= 7:
+            fields.append(("month", MONTHS[int(date[5:7]) - 1]))  # a month macro, unquoted
+    fields.append(("version", "{" + meta["version"] + "}"))
+    fields.append(("note", "{" + f"Data set, version {meta['version']}" + "}"))
     if cit.get("doi"):
-        fields.append(("doi", cit["doi"]))
-    if _url():
-        fields.append(("url", _url()))
-    body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields)
+        fields.append(("doi", "{" + cit["doi"] + "}"))
+    if _url(meta):
+        fields.append(("url", "{" + _url(meta) + "}"))
+    body = ",\n".join(f"  {k} = {v}" for k, v in fields)
     return f"@misc{{{key},\n{body}\n}}\n"
 
 
@@ -173,29 +213,31 @@ def _apa_author(a: dict[str, str]) -> str:
     return f"{a['family']}, {initials}".rstrip(", ")
 
 
-def apa() -> str:
-    meta = _meta()
-    names = [_apa_author(a) for a in authors()]
+def apa(meta: dict[str, Any] | None = None) -> str:
+    """APA 7 reference for a data set: Authors. (Year). Title (Version v) [Data set]. URL (the DOI when set)."""
+    meta = _meta(meta)
+    names = [_apa_author(a) for a in authors(meta)]
     if len(names) > 1:
         who = ", ".join(names[:-1]) + ", & " + names[-1]
     else:
         who = names[0] if names else "Anonymous"
-    year = _year() or "n.d."
-    url = _url()
+    year = (_date(meta) or "n.d.")[:4]
+    url = _url(meta)
     text = f"{who}{'' if who.endswith('.') else '.'} ({year}). {meta['title']} (Version {meta['version']}) [Data set]."
     if url:
         text += f" {url}"
     return text + "\n"
 
 
-def cite(style: str = "apa") -> str:
-    """The dataset's citation: style "apa", "bibtex" or "cff" (the text of CITATION.cff)."""
-    if style == "apa":
-        return apa()
-    if style == "bibtex":
-        return bibtex()
-    if style == "cff":
-        return citation_cff()
+def cite(style: str = "apa", meta: dict[str, Any] | None = None) -> str:
+    """The dataset's citation: style "apa", "bibtex" or "cff" (the text of CITATION.cff), in any letter case."""
+    key = str(style).lower()
+    if key == "apa":
+        return apa(meta)
+    if key == "bibtex":
+        return bibtex(meta)
+    if key == "cff":
+        return citation_cff(meta)
     raise ValueError(f"unknown citation style {style!r}; choose one of {', '.join(STYLES)}")
 
 

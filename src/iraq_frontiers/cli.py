@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+from iraq_frontiers.terminal import CLEAR_LINE, control, escaped_output
+
 EXIT_OK, EXIT_INVALID, EXIT_INPUT = 0, 1, 2
 
 
@@ -28,10 +30,17 @@ def progress_printer(enabled: bool):
     start = time.monotonic()
 
     def say(msg: str) -> None:
-        sys.stderr.write(f"\r\033[K[{time.monotonic() - start:6.1f}s] {msg}")
+        control(CLEAR_LINE)
+        sys.stderr.write(f"[{time.monotonic() - start:6.1f}s] {msg}")  # escaped: names in msg come from input
         sys.stderr.flush()
 
     return say
+
+
+def clear_progress(say) -> None:
+    """Clear the progress line, if one is shown."""
+    if say:
+        control(CLEAR_LINE)
 
 
 def _cmd_validate(args) -> int:
@@ -39,8 +48,7 @@ def _cmd_validate(args) -> int:
 
     say = progress_printer(not args.json and not args.quiet)
     report = validate(args.path, progress=say)
-    if say:
-        sys.stderr.write("\r\033[K")
+    clear_progress(say)
     if args.json:
         print(report.to_json())
     else:
@@ -129,10 +137,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Modules that add subcommands through a `register(subparsers)` function (imported when the CLI starts).
 COMMAND_MODULES: list[str] = ["iraq_frontiers.synth_cli", "iraq_frontiers.release_cli", "iraq_frontiers.importers.cli",
-                              "iraq_frontiers.curate.cli"]
+                              "iraq_frontiers.site.cli", "iraq_frontiers.curate.cli"]
 
 
 def main(argv: list[str] | None = None) -> int:
+    with escaped_output():  # nothing from input reaches the terminal raw (iraq_frontiers.terminal)
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.version:

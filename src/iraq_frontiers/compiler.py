@@ -22,6 +22,19 @@ TYPE_MAP: dict[str, tuple[str, str, str]] = {
 }
 
 
+# Table Schema string formats the toolkit enforces, as whole-value patterns (linear-time regex, no
+# look-around): a value that does not match is a `format` problem. Other formats are refused by
+# schema_guard.format_defects. Each is at least as strict as the common validators (an e-mail
+# address without quoted local parts or IP literals; a URI with a scheme and no spaces; a UUID in
+# its hyphenated form; standard, padded base64).
+STRING_FORMATS: dict[str, str] = {
+    "email": r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}",
+    "uri": r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*",
+    "uuid": r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}",
+    "binary": r"([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?",
+}
+
+
 class UnsupportedType(ValueError):
     """A field uses a Table Schema type the toolkit does not support."""
 
@@ -45,6 +58,17 @@ def field_type(field: dict[str, Any]) -> str:
     if ftype == "string" and field.get("listDelimiter"):
         return "list"
     return ftype
+
+
+def primary_key(table_schema: dict[str, Any]) -> list[str]:
+    """The schema's primary key as a list of field names (empty when it has none)."""
+    pk = table_schema.get("primaryKey") or []
+    return [pk] if isinstance(pk, str) else list(pk)
+
+
+def is_required(field: dict[str, Any], table_schema: dict[str, Any]) -> bool:
+    """`required: true`, or part of the primary key: Table Schema makes every primary-key field required."""
+    return bool(field.get("constraints", {}).get("required")) or field.get("name") in primary_key(table_schema)
 
 
 def list_delimiter(field: dict[str, Any]) -> str:
@@ -80,8 +104,7 @@ def arrow_schema(table_schema: dict[str, Any]):
     fields = []
     for field in table_schema["fields"]:
         meta = {"description": field["description"]} if field.get("description") else None
-        required = bool(field.get("constraints", {}).get("required"))
-        fields.append(pa.field(field["name"], arrow_type(field), nullable=not required, metadata=meta))
+        fields.append(pa.field(field["name"], arrow_type(field), nullable=not is_required(field, table_schema), metadata=meta))
     return pa.schema(fields)
 
 
@@ -97,7 +120,7 @@ def polars_dtype(field: dict[str, Any]):
 
 
 def constraint_checks(field: dict[str, Any]) -> list[ConstraintCheck]:
-    """The value checks a field's constraints call for, in a fixed order (required excluded)."""
+    """The value checks a field's constraints and string format call for, in a fixed order (required excluded)."""
     c = field.get("constraints", {})
     checks: list[ConstraintCheck] = []
     if field_type(field) == "list" and set(c) - {"required"}:
@@ -114,6 +137,8 @@ def constraint_checks(field: dict[str, Any]) -> list[ConstraintCheck]:
         checks.append(ConstraintCheck("min-length", c["minLength"]))
     if "maxLength" in c:
         checks.append(ConstraintCheck("max-length", c["maxLength"]))
+    if field_type(field) == "string" and field.get("format") in STRING_FORMATS:
+        checks.append(ConstraintCheck("format", field["format"]))
     return checks
 
 
@@ -136,11 +161,15 @@ def _pandera_check(check: ConstraintCheck, backend):
         return Check.str_length(min_value=check.argument)
     if check.code == "max-length":
         return Check.str_length(max_value=check.argument)
+    if check.code == "format":
+        return Check.str_matches(_anchored(STRING_FORMATS[check.argument]))
     raise AssertionError(check.code)
 
 
 def pandera_polars_schema(table_schema: dict[str, Any], name: str | None = None):
-    """A pandera.polars DataFrameSchema for frames whose columns already have the schema's types."""
+    """A pandera.polars DataFrameSchema for frames whose columns already have the schema's types.
+
+    Primary-key fields are not nullable even without `required: true` (Table Schema)."""
     import pandera.polars as pa
 
     columns = {}
@@ -149,7 +178,7 @@ def pandera_polars_schema(table_schema: dict[str, Any], name: str | None = None)
         columns[field["name"]] = pa.Column(
             polars_dtype(field),
             checks=checks,
-            nullable=not field.get("constraints", {}).get("required", False),
+            nullable=not is_required(field, table_schema),
             required=True,
         )
     return pa.DataFrameSchema(columns, name=name, strict=False)
@@ -170,7 +199,7 @@ def pandera_pandas_schema(table_schema: dict[str, Any], name: str | None = None)
         columns[field["name"]] = pa.Column(
             dtype,
             checks=checks,
-            nullable=not field.get("constraints", {}).get("required", False),
+            nullable=not is_required(field, table_schema),
             coerce=dtype is not None,
             required=True,
         )

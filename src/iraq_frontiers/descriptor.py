@@ -17,7 +17,7 @@ FORMATS = {
     "csv": {"format": "csv", "mediatype": "text/csv", "encoding": "utf-8"},
     "parquet": {"format": "parquet", "mediatype": "application/vnd.apache.parquet"},
 }
-_PACKAGE_KEYS = ("name", "version", "title", "description", "homepage", "keywords", "licenses", "contributors", "sources")
+PACKAGE_KEYS = ("name", "version", "title", "description", "homepage", "keywords", "licenses", "contributors", "sources")
 
 
 def resource_descriptor(table: str, fmt: str = "csv", data_file: Path | None = None) -> dict[str, Any]:
@@ -40,15 +40,20 @@ def resource_descriptor(table: str, fmt: str = "csv", data_file: Path | None = N
     return resource
 
 
-def build_descriptor(fmt: str = "csv", data_dir: Path | None = None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The whole package descriptor. With data_dir, each resource records its file's bytes and hash."""
+def build_descriptor(fmt: str = "csv", data_dir: Path | None = None, extra: dict[str, Any] | None = None,
+                     tables: list[str] | None = None) -> dict[str, Any]:
+    """The whole package descriptor (of the curated tables, or of `tables`, e.g. a release's with the derived
+    ones). With data_dir, each resource records its file's bytes and hash."""
     meta = package_metadata()
     descriptor: dict[str, Any] = {"$schema": PROFILE_URL}
-    descriptor.update({key: meta[key] for key in _PACKAGE_KEYS if key in meta})
+    doi = (meta.get("citation") or {}).get("doi")
+    if doi:  # Data Package v2: `id` is a globally unique identifier, a DOI by preference
+        descriptor["id"] = f"https://doi.org/{doi}"
+    descriptor.update({key: meta[key] for key in PACKAGE_KEYS if key in meta})
     if extra:
         descriptor.update(extra)
     descriptor["resources"] = [
-        resource_descriptor(t, fmt, None if data_dir is None else Path(data_dir) / f"{t}.{fmt}") for t in table_names()
+        resource_descriptor(t, fmt, None if data_dir is None else Path(data_dir) / f"{t}.{fmt}") for t in (tables or table_names())
     ]
     return descriptor
 

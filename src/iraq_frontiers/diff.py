@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from iraq_frontiers.compiler import field_type
+from iraq_frontiers.terminal import escape
 from iraq_frontiers.versioning import LEVELS
 
 
@@ -26,30 +27,49 @@ class Snapshot:
     version: str | None
     schemas: dict[str, dict[str, Any]]
     frames: dict[str, Any]  # table -> polars.DataFrame (schema columns only)
-    read_problems: int = 0  # values that could not be read as their type (treated as empty)
 
 
 def read_snapshot(path: str | os.PathLike) -> Snapshot:
-    """Read every table of a package. Raises package_io.InputError when it cannot be read."""
-    from iraq_frontiers.package_io import ROW, open_package, read_table
+    """Read every table of a package exactly. Raises package_io.InputError when it cannot be read,
+    and UnreadableCells when a schema cannot be followed or a value cannot be read as its type (a
+    diff would show such a cell as changed to empty)."""
+    from iraq_frontiers.package_io import ROW, InputError, open_package, read_table
+    from iraq_frontiers.problems import ProblemList
+    from iraq_frontiers.schema_guard import check_resources, first_resources
 
     schemas: dict[str, dict[str, Any]] = {}
     frames: dict[str, Any] = {}
-    problems = 0
+    problems = ProblemList()
     with open_package(path) as pkg:
-        resources = pkg.descriptor.get("resources")
-        for resource in resources if isinstance(resources, list) else []:
-            if not isinstance(resource, dict) or not isinstance(resource.get("schema"), dict):
+        guard, refused = check_resources(pkg.descriptor)
+        problems.extend(guard)
+        for resource in first_resources(pkg.descriptor):
+            if not isinstance(resource.get("schema"), dict):
                 continue
             name = resource.get("name")
-            if not isinstance(name, str) or not isinstance(resource["schema"].get("fields"), list):
+            if not isinstance(name, str) or name in refused or not isinstance(resource["schema"].get("fields"), list):
                 continue
-            data, found = read_table(pkg, resource)
-            problems += len(found)
+            try:
+                data, found = read_table(pkg, resource)
+            except InputError as exc:
+                problems.append(exc.problem)
+                continue
+            problems.extend(found)
             schemas[name] = resource["schema"]
             frames[name] = data.frame.drop(ROW)
         version = pkg.descriptor.get("version")
-    return Snapshot(str(path), version if isinstance(version, str) else None, schemas, frames, problems)
+    if problems.total:
+        raise UnreadableCells(str(path), problems)
+    return Snapshot(str(path), version if isinstance(version, str) else None, schemas, frames)
+
+
+class UnreadableCells(Exception):
+    """A package whose schemas or values cannot be read exactly: nothing is compared."""
+
+    def __init__(self, label: str, problems):
+        self.label = label
+        self.problems = problems
+        super().__init__(f"{label}: {problems.total} problem(s) reading the package; fix them (see `iraq-frontiers validate`) before comparing")
 
 
 def snapshot_from_arrow(label: str, version: str | None, tables: dict[str, Any], schemas: dict[str, dict[str, Any]]) -> Snapshot:
@@ -161,19 +181,19 @@ class PackageDiff:
         }
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+        return escape(json.dumps(self.to_dict(), indent=2, ensure_ascii=False))
 
     def format_text(self, limit: int = 50) -> str:
         """A report for people; at most `limit` rows listed per kind of change and table."""
         head = f"{self.old} ({self.old_version or '?'}) -> {self.new} ({self.new_version or '?'})"
         if self.identical:
-            return f"{head}: no differences"
+            return escape(f"{head}: no differences", newlines=True)
         lines = [head, f"required version bump: {self.required_bump or 'none'}"]
         for t in self.tables:
             if t.status == "same":
                 continue
             lines.extend(_table_text(t, limit))
-        return "\n".join(lines)
+        return "\n".join(escape(line, newlines=True) for line in lines)
 
 
 def _key_text(key: dict[str, Any]) -> str:
@@ -186,7 +206,7 @@ def _short(value: Any, n: int = 60) -> str:
 
 
 def _table_text(t: TableDiff, limit: int) -> list[str]:
-    lines = [f"\n{t.table}: {t.status} (rows {t.rows_old} -> {t.rows_new}; bump {t.required_bump or 'none'})"]
+    lines = ["", f"{t.table}: {t.status} (rows {t.rows_old} -> {t.rows_new}; bump {t.required_bump or 'none'})"]  # our own blank line
     if t.fields_added:
         lines.append(f"  fields added: {', '.join(t.fields_added)}")
     if t.fields_removed:
@@ -291,7 +311,13 @@ def diff_table(name: str, old_schema: dict | None, new_schema: dict | None, old_
 
 
 def diff_snapshots(old: Snapshot, new: Snapshot) -> PackageDiff:
+    from iraq_frontiers.metadata import derived_table_names
+
     names = list(new.schemas) + [n for n in old.schemas if n not in new.schemas]
+    # A derived table (events_flat) is a function of the others: held by a release but never by the curated
+    # package, so it is compared only when both sides hold it.
+    derived = set(derived_table_names())
+    names = [n for n in names if n not in derived or (n in old.schemas and n in new.schemas)]
     tables = [
         diff_table(n, old.schemas.get(n), new.schemas.get(n), old.frames.get(n), new.frames.get(n))
         for n in names

@@ -200,6 +200,8 @@ def check_domain(t: Tables) -> list[Problem]:
         where = rule.where.format(**names)
         data = t.tables[rule.table]
         for row, key, value in t.rows(rule.table, rule.value, where, extra):
+            if any(data.reported(f, row) for f in rule.needs):
+                continue  # a cell the reader already reported (and read as empty) raises no follow-on problem
             problems.append(Problem(rule.code, rule.message, table=rule.table, field=rule.field, row=row, key=key, value=value, file=data.file))
     if status_hits:
         problems += _check_status(t)

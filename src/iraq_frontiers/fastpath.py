@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from iraq_frontiers.compiler import TYPE_MAP, _anchored, arrow_type, constraint_checks, field_type
+from iraq_frontiers.compiler import STRING_FORMATS, TYPE_MAP, _anchored, arrow_type, constraint_checks, field_type, is_required, primary_key
 from iraq_frontiers.table_checks import constraint_message
 from iraq_frontiers.problems import Problem
 
@@ -63,6 +63,9 @@ class ParquetTable:
     unusable: set[str] = field(default_factory=set)
     frame: Any = None  # no frame: the data stays in the file
 
+    def reported(self, fname: str | None, row: int | None) -> bool:
+        return False  # a table with cells the reader reports never takes the fast path
+
     def lazy(self, with_row: bool = True):
         """The table as a polars LazyFrame over the file, typed, with a 1-based ROW column (unless with_row is False)."""
         import polars as pl
@@ -81,9 +84,10 @@ class ParquetTable:
         """True for a row whose cells the reference reader reports or changes (see package_io)."""
         import polars as pl
 
-        parts = []
+        parts, empty = [], []
         for fname, ftype, _ in self.typed:
             c = pl.col(fname)
+            empty.append(c.is_null() | (c == "") if ftype == "string" else c.is_null())
             if ftype == "number":
                 parts.append(c.is_nan() | c.is_infinite())
             elif ftype == "string":
@@ -97,6 +101,8 @@ class ParquetTable:
                     parts.append(c.list.eval(pl.element().str.len_bytes() > self.max_cell).list.any())
                 if self.control is not None:
                     parts.append(c.list.eval(pl.element().str.contains(self.control)).list.any())
+        if empty:
+            parts.append(pl.all_horizontal(empty))  # a blank row (every cell empty)
         return pl.any_horizontal(parts) if parts else pl.lit(False)
 
 
@@ -192,6 +198,10 @@ def _failing(check, col, ftype: str):
         except Exception as exc:  # noqa: BLE001 - the reference engine reports the bad pattern
             raise Unsupported(str(exc)) from None
         return ~col.str.contains(pattern)
+    if code == "format":
+        if ftype != "string" or arg not in STRING_FORMATS:
+            raise Unsupported("format")
+        return ~col.str.contains(_anchored(STRING_FORMATS[arg]))
     if code in ("min-length", "max-length"):
         if ftype != "string" or not isinstance(arg, int) or isinstance(arg, bool):
             raise Unsupported(code)
@@ -221,14 +231,13 @@ def plan_table_checks(data, schema: dict[str, Any]) -> TableChecks:
 
     columns = data.columns if data.frame is None else data.frame.columns
     fields = [f for f in schema.get("fields", []) if f["name"] not in data.unusable and f["name"] in columns]
-    pk = schema.get("primaryKey") or []
-    pk = [pk] if isinstance(pk, str) else list(pk)
+    pk = primary_key(schema)
     keyable = [k for k in pk if k in columns and k not in data.unusable]
     checks: list[tuple[str, str, Any, Any]] = []
     for f in fields:
         ftype = field_type(f)
         col = pl.col(f["name"])
-        if f.get("constraints", {}).get("required", False):
+        if is_required(f, schema):
             checks.append((f["name"], "required", None, col.is_null()))
         try:
             compiled = constraint_checks(f)

@@ -22,6 +22,14 @@ def schemas_dir() -> Path:
     raise FileNotFoundError("iraq-frontiers schemas not found (expected _data/schemas or ../../schemas)")
 
 
+def bundled_file(name: str) -> Path:
+    """A file the wheel bundles in _data/ and a source checkout has at its root (e.g. LICENSE-DATA, CHANGELOG.md)."""
+    for candidate in (_HERE / "_data" / name, _HERE.parents[1] / name):
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(f"iraq-frontiers: {name} not found (expected in the installed package's _data/ or the source checkout)")
+
+
 def repo_root() -> Path | None:
     """The source checkout holding this package, or None when installed from a wheel."""
     root = _HERE.parents[1]
@@ -54,8 +62,18 @@ def vocabularies() -> dict[str, dict[str, Any]]:
 
 
 def table_names() -> list[str]:
-    """Table names in package order (parents before children)."""
+    """The curated tables (datapackage/) in package order (parents before children)."""
     return list(package_metadata()["resources"])
+
+
+def derived_table_names() -> list[str]:
+    """Tables a release builds from the curated ones and schemas/ (never edited; not in datapackage/)."""
+    return list(package_metadata().get("derived", []))
+
+
+def release_table_names() -> list[str]:
+    """Every table of a release: the curated tables, then the derived ones."""
+    return table_names() + derived_table_names()
 
 
 @cache

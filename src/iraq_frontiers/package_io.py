@@ -71,6 +71,7 @@ class OpenedPackage:
     base_dir: Path
     label: str  # how the package is named in messages
     descriptor_name: str = "datapackage.json"  # the descriptor's file name (problems about resource paths name it)
+    schema_problems: list[Problem] = field(default_factory=list)  # schema files that could not be read (see resolve_schema_files)
 
 
 @dataclass
@@ -81,6 +82,12 @@ class TableData:
     frame: Any  # polars.DataFrame, typed per schema, with a ROW column
     file: str
     unusable: set[str] = field(default_factory=set)  # fields missing or of the wrong type: skip their checks
+    # Cells the reader already reported (type-error, cell-too-large) and read as empty: {field: rows}.
+    # Later checks say nothing more about them (one bad cell, one problem).
+    bad_cells: dict[str, set[int]] = field(default_factory=dict)
+
+    def reported(self, fname: str | None, row: int | None) -> bool:
+        return row is not None and row in self.bad_cells.get(fname, ())
 
 
 def clip(value: Any, n: int = MAX_VALUE_CHARS) -> Any:
@@ -137,39 +144,40 @@ def _regular_file(path: Path, what: str, code: str, **where) -> None:
         raise InputError(Problem(code, f"{what} is not a regular file (a FIFO, device or socket is never read)", **where))
 
 
-def load_descriptor(path: Path) -> dict[str, Any]:
-    label = str(path)
-    _regular_file(path, "descriptor", "descriptor-unreadable", file=label)
+def load_descriptor(path: Path, what: str = "descriptor", label: str | None = None) -> dict[str, Any]:
+    """A JSON object from a file, strictly parsed and bounded (`what` and `label` name the file in messages)."""
+    label = label or str(path)
+    _regular_file(path, what, "descriptor-unreadable", file=label)
     size = path.stat().st_size
     if size > MAX_DESCRIPTOR_BYTES:
-        raise InputError(Problem("descriptor-unreadable", f"descriptor is {size} bytes; the limit is {MAX_DESCRIPTOR_BYTES}", file=label))
+        raise InputError(Problem("descriptor-unreadable", f"{what} is {size} bytes; the limit is {MAX_DESCRIPTOR_BYTES}", file=label))
     try:
         with path.open("rb") as fh:
             data = fh.read(MAX_DESCRIPTOR_BYTES + 1)
     except OSError as exc:
-        raise InputError(Problem("descriptor-unreadable", f"cannot read descriptor: {exc.strerror or exc}", file=label)) from None
+        raise InputError(Problem("descriptor-unreadable", f"cannot read {what}: {exc.strerror or exc}", file=label)) from None
     if len(data) > MAX_DESCRIPTOR_BYTES:
-        raise InputError(Problem("descriptor-unreadable", f"descriptor is larger than the limit of {MAX_DESCRIPTOR_BYTES} bytes", file=label))
+        raise InputError(Problem("descriptor-unreadable", f"{what} is larger than the limit of {MAX_DESCRIPTOR_BYTES} bytes", file=label))
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise InputError(Problem("descriptor-unreadable", "descriptor is UTF-16 encoded; save it as UTF-8", file=label))
+        raise InputError(Problem("descriptor-unreadable", f"{what} is UTF-16 encoded; save it as UTF-8", file=label))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(Problem("descriptor-unreadable", f"descriptor is not UTF-8 text (byte offset {exc.start})", file=label)) from None
+        raise InputError(Problem("descriptor-unreadable", f"{what} is not UTF-8 text (byte offset {exc.start})", file=label)) from None
     try:
         descriptor = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
-        raise InputError(Problem("descriptor-unreadable", f"descriptor is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", file=label)) from None
+        raise InputError(Problem("descriptor-unreadable", f"{what} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", file=label)) from None
     except RecursionError:
-        raise InputError(Problem("descriptor-unreadable", f"descriptor JSON is nested deeper than {MAX_JSON_DEPTH} levels", file=label)) from None
+        raise InputError(Problem("descriptor-unreadable", f"{what} JSON is nested deeper than {MAX_JSON_DEPTH} levels", file=label)) from None
     except _DuplicateKey as exc:
-        raise InputError(Problem("descriptor-unreadable", f"descriptor JSON has the key {clip(str(exc))!r} twice in one object (ambiguous)", file=label)) from None
+        raise InputError(Problem("descriptor-unreadable", f"{what} JSON has the key {clip(str(exc))!r} twice in one object (ambiguous)", file=label)) from None
     except ValueError as exc:  # NaN/Infinity constants; integers with thousands of digits
-        raise InputError(Problem("descriptor-unreadable", f"descriptor is not valid JSON: {clip(str(exc))}", file=label)) from None
+        raise InputError(Problem("descriptor-unreadable", f"{what} is not valid JSON: {clip(str(exc))}", file=label)) from None
     if not isinstance(descriptor, dict):
-        raise InputError(Problem("descriptor-unreadable", f"descriptor must be a JSON object, not {type(descriptor).__name__}", file=label))
+        raise InputError(Problem("descriptor-unreadable", f"{what} must be a JSON object, not {type(descriptor).__name__}", file=label))
     if _json_depth(descriptor) > MAX_JSON_DEPTH:
-        raise InputError(Problem("descriptor-unreadable", f"descriptor JSON is nested deeper than {MAX_JSON_DEPTH} levels", file=label))
+        raise InputError(Problem("descriptor-unreadable", f"{what} JSON is nested deeper than {MAX_JSON_DEPTH} levels", file=label))
     return descriptor
 
 
@@ -271,10 +279,17 @@ def open_package(path: str | os.PathLike) -> Iterator[OpenedPackage]:
             else:
                 descriptor_path = path
         descriptor = load_descriptor(descriptor_path)
-        yield OpenedPackage(descriptor, descriptor_path.parent, str(path), descriptor_path.name)
+        pkg = OpenedPackage(descriptor, descriptor_path.parent, str(path), descriptor_path.name)
+        pkg.schema_problems = resolve_schema_files(pkg)
+        yield pkg
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def is_inline(resource: dict[str, Any]) -> bool:
+    """Whether the resource's table is inline `data` in the descriptor (no path)."""
+    return "data" in resource and not resource.get("path")
 
 
 def resource_file(pkg: OpenedPackage, resource: dict[str, Any]) -> Path:
@@ -287,34 +302,115 @@ def resource_file(pkg: OpenedPackage, resource: dict[str, Any]) -> Path:
             raise InputError(Problem("resource-unreadable", "multi-file resources are not supported", table=name, file=desc, value=clip(str(rpath))))
         rpath = rpath[0]
     if not isinstance(rpath, str) or not rpath:
-        if "data" in resource:
-            raise InputError(Problem("resource-unreadable", "inline data is not supported; put the table in a file", table=name, file=desc))
-        raise InputError(Problem("resource-unreadable", "resource has no path", table=name, file=desc))
+        raise InputError(Problem("resource-unreadable", "resource has no path (and no inline data)", table=name, file=desc))
+    return package_file(pkg, rpath, "resource", name)
+
+
+def package_file(pkg: OpenedPackage, rpath: str, what: str, name: str) -> Path:
+    """A file named by the descriptor (`what`: resource, schema), refusing URLs, non-files and paths leaving the package folder."""
+    desc = pkg.descriptor_name
     shown = clip(rpath)
     if _URI_SCHEME.match(rpath) and not re.match(r"^[A-Za-z]:[\\/]", rpath):
-        raise InputError(Problem("remote-refused", f"resource path {shown!r} is a URL; remote data is never fetched, only files inside the package are read", table=name, file=desc, value=shown))
+        raise InputError(Problem("remote-refused", f"{what} path {shown!r} is a URL; remote data is never fetched, only files inside the package are read", table=name, file=desc, value=shown))
     if "\x00" in rpath or "\\" in rpath or re.match(r"^[A-Za-z]:", rpath):
-        raise InputError(Problem("path-unsafe", f"resource path {shown!r} has a NUL, a backslash or a drive letter; use a relative POSIX path", table=name, file=desc, value=shown))
+        raise InputError(Problem("path-unsafe", f"{what} path {shown!r} has a NUL, a backslash or a drive letter; use a relative POSIX path", table=name, file=desc, value=shown))
     if os.path.isabs(rpath) or rpath.startswith("/") or ".." in Path(rpath).parts:
-        raise InputError(Problem("path-unsafe", f"resource path {shown!r} must be relative and inside the package folder", table=name, file=desc, value=shown))
+        raise InputError(Problem("path-unsafe", f"{what} path {shown!r} must be relative and inside the package folder", table=name, file=desc, value=shown))
     root = pkg.base_dir.resolve()
     try:
         target = (pkg.base_dir / rpath).resolve()
     except (OSError, RuntimeError) as exc:  # symlink loop
-        raise InputError(Problem("path-unsafe", f"resource path {shown!r} cannot be resolved: {exc}", table=name, file=desc, value=shown)) from None
+        raise InputError(Problem("path-unsafe", f"{what} path {shown!r} cannot be resolved: {exc}", table=name, file=desc, value=shown)) from None
     if not target.is_relative_to(root):
-        raise InputError(Problem("path-unsafe", f"resource path {shown!r} leads outside the package folder (symlink?)", table=name, file=desc, value=shown))
+        raise InputError(Problem("path-unsafe", f"{what} path {shown!r} leads outside the package folder (symlink?)", table=name, file=desc, value=shown))
     if not target.exists():
-        raise InputError(Problem("resource-unreadable", f"resource file {shown!r} does not exist", table=name, file=shown))
-    _regular_file(target, f"resource path {shown!r}", "resource-unreadable", table=name, file=shown)
+        raise InputError(Problem("resource-unreadable", f"{what} file {shown!r} does not exist", table=name, file=shown))
+    _regular_file(target, f"{what} path {shown!r}", "resource-unreadable", table=name, file=shown)
     return target
 
 
+def resolve_schema_files(pkg: OpenedPackage) -> list[Problem]:
+    """Replace each resource's `schema` given as a path by the Table Schema the file holds.
+
+    The file must lie inside the package (as a resource file) and be strict JSON within the
+    descriptor's bounds. A schema that cannot be read is reported and left as a path: its table
+    is not read.
+    """
+    problems: list[Problem] = []
+    resources = pkg.descriptor.get("resources")
+    for r in resources if isinstance(resources, list) else []:
+        if not isinstance(r, dict) or not isinstance(r.get("schema"), str):
+            continue
+        name = r.get("name") if isinstance(r.get("name"), str) else "?"
+        try:
+            r["schema"] = load_descriptor(package_file(pkg, r["schema"], "schema", name), what="schema file", label=clip(r["schema"]))
+        except InputError as exc:
+            problems.append(exc.problem)
+    return problems
+
+
+HASH_ALGORITHMS = ("md5", "sha1", "sha256", "sha512")
+
+
+def check_bytes_and_hash(name: str, file: Path, rel: str, resource: dict[str, Any]) -> list[Problem]:
+    """The resource's `bytes` and `hash`, when the descriptor gives them, against the file as stored.
+
+    A hash is `algorithm:hex` or bare hex (MD5), as in Data Package v2; the file is read in chunks."""
+    import hashlib
+
+    problems: list[Problem] = []
+    expected_bytes = resource.get("bytes")
+    if isinstance(expected_bytes, int) and not isinstance(expected_bytes, bool):
+        size = file.stat().st_size
+        if size != expected_bytes:
+            problems.append(Problem("bytes-mismatch", f"file is {size} bytes; the descriptor's bytes says {expected_bytes}",
+                                    table=name, value=size, file=rel))
+    given = resource.get("hash")
+    if not isinstance(given, str) or not given:
+        return problems
+    algorithm, _, digest = given.rpartition(":")
+    algorithm = algorithm.lower() or "md5"
+    if algorithm not in HASH_ALGORITHMS:
+        return problems + [Problem("schema-unsupported", f"hash algorithm {clip(algorithm)!r} is not supported ({', '.join(HASH_ALGORITHMS)})",
+                                   table=name, value=clip(given), file=rel)]
+    h = hashlib.new(algorithm)
+    try:
+        with file.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                h.update(chunk)
+    except OSError as exc:
+        raise InputError(Problem("resource-unreadable", f"cannot read the file: {exc.strerror or exc}", table=name, file=rel)) from None
+    if h.hexdigest() != digest.strip().lower():
+        problems.append(Problem("hash-mismatch", f"the file's {algorithm} hash is {h.hexdigest()}; the descriptor's hash says {clip(digest)}",
+                                table=name, value=h.hexdigest(), file=rel))
+    return problems
+
+
 def resource_format(resource: dict[str, Any], file: Path) -> str:
+    """The table's format: the descriptor's `format`, else the file's extension (before a `.gz`)."""
     fmt = resource.get("format")
     if not isinstance(fmt, str) or not fmt:
-        fmt = file.suffix.lstrip(".")
+        suffixes = [x.lower() for x in file.suffixes]
+        fmt = suffixes[-2] if len(suffixes) >= 2 and suffixes[-1] == ".gz" else file.suffix
+        fmt = fmt.lstrip(".")
     return fmt.lower()
+
+
+def resource_compression(resource: dict[str, Any], file: Path, rel: str) -> str | None:
+    """"gz" for a gzip-compressed CSV file (`compression: "gz"` or a `.gz` extension), else None;
+    other compressions are refused."""
+    name = resource.get("name", "?")
+    given = resource.get("compression")
+    if given is None:
+        suffix = file.suffix.lower()
+        if suffix == ".gz":
+            return "gz"
+        if suffix in (".zip", ".bz2", ".xz", ".zst") and resource_format(resource, file) == "csv":
+            raise InputError(Problem("resource-unreadable", f"a CSV file compressed as {suffix[1:]!r} is not supported (gzip is)", table=name, file=rel))
+        return None
+    if given in ("gz", "gzip"):
+        return "gz"
+    raise InputError(Problem("resource-unreadable", f"compression {clip(str(given))!r} is not supported (only 'gz', for CSV files)", table=name, file=rel))
 
 
 def _key_of(frame, row_index: int, primary_key: list[str]) -> dict[str, Any] | None:
@@ -325,19 +421,32 @@ def _key_of(frame, row_index: int, primary_key: list[str]) -> dict[str, Any] | N
 
 def read_table(pkg: OpenedPackage, resource: dict[str, Any]) -> tuple[TableData, list[Problem]]:
     """Read one resource into a typed polars frame; problems for header, row and type errors."""
+    from iraq_frontiers.compiler import primary_key
+
     name = resource.get("name", "?")
+    schema = resource.get("schema") or {}
+    fields = schema.get("fields", [])
+    pk = primary_key(schema)
+    if is_inline(resource):
+        return _mark_bad_cells(*_read_inline(name, pkg.descriptor_name, fields, pk, resource))
     file = resource_file(pkg, resource)
     rel = os.path.relpath(file, pkg.base_dir.resolve())
     fmt = resource_format(resource, file)
-    schema = resource.get("schema") or {}
-    fields = schema.get("fields", [])
-    pk = schema.get("primaryKey") or []
-    pk = [pk] if isinstance(pk, str) else list(pk)
-    if fmt == "csv":
-        return _read_csv(name, file, rel, fields, pk, resource)
-    if fmt == "parquet":
-        return _read_parquet(name, file, rel, fields, pk)
-    raise InputError(Problem("resource-unreadable", f"format {clip(fmt)!r} is not supported (csv or parquet)", table=name, file=rel))
+    gz = resource_compression(resource, file, rel) == "gz"
+    if gz and fmt != "csv":
+        raise InputError(Problem("resource-unreadable", f"a gzip-compressed {clip(fmt)!r} file is not supported (only CSV may be compressed)", table=name, file=rel))
+    if fmt not in ("csv", "parquet"):
+        raise InputError(Problem("resource-unreadable", f"format {clip(fmt)!r} is not supported (csv or parquet)", table=name, file=rel))
+    data, problems = _read_csv(name, file, rel, fields, pk, resource, gz) if fmt == "csv" else _read_parquet(name, file, rel, fields, pk)
+    return _mark_bad_cells(data, problems)
+
+
+def _mark_bad_cells(data: TableData, problems: list[Problem]) -> tuple[TableData, list[Problem]]:
+    """Remember the cells that could not be read, so that later checks do not report them again."""
+    for p in problems:
+        if p.code in ("type-error", "cell-too-large") and p.row is not None:
+            data.bad_cells.setdefault(p.field, set()).add(p.row)
+    return data, problems
 
 
 def _header_problems(name: str, rel: str, header: list[str], fields: list[dict]) -> tuple[list[Problem], set[str]]:
@@ -485,6 +594,8 @@ def _fast_csv(data: bytes, text: str, delimiter: str):
     raw = pl.from_arrow(table)
     if not isinstance(raw, pl.DataFrame):  # pragma: no cover - defensive
         return None
+    if raw.height and raw.select(pl.all_horizontal(pl.all() == "").any()).item():
+        return None  # a row of empty cells (`,,`) is a blank row: the exact reader reports it with its line
     raw = raw.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(ROW))
     return header, raw
 
@@ -514,14 +625,13 @@ def _exact_csv(text: str, delimiter: str, name: str, rel: str):
                         raise InputError(Problem("csv-malformed", f"the header has {len(header)} columns; the limit is {MAX_COLUMNS}", table=name, file=rel))
                     continue
                 recno += 1
-                if not rec:
-                    problems.append(Problem("blank-row", f"row {recno} ({lines}) is blank", table=name, row=recno, file=rel))
+                if not any(rec):  # an empty line, or a row of empty cells (`,,`): Table Schema's blank row
+                    what = "is blank" if not rec else "is blank (every cell is empty)"
+                    problems.append(Problem("blank-row", f"row {recno} ({lines}) {what}", table=name, row=recno, file=rel))
                     continue
                 if len(rec) != len(header):
-                    hint = " (an unclosed quote may have joined lines)" if start != end else ""
-                    problems.append(Problem("ragged-row", f"row {recno} ({lines}) has {len(rec)} cells; the header has {len(header)}{hint}",
-                                            table=name, row=recno, value=clip(delimiter.join(rec)), file=rel))
-                    continue
+                    problems.append(_ragged_row(name, rel, recno, lines, rec, len(header), delimiter, joined=start != end))
+                    rec = (rec + [""] * len(header))[: len(header)]  # still read: its cells are checked too
                 rows.append(rec)
                 numbers.append(recno)
         except csv.Error as exc:
@@ -539,14 +649,22 @@ def _exact_csv(text: str, delimiter: str, name: str, rel: str):
     return header, raw, problems
 
 
-def _read_csv(name, file: Path, rel: str, fields, pk, resource) -> tuple[TableData, list[Problem]]:
+def _ragged_row(name: str, rel: str, recno: int, lines: str | None, rec: list[str], width: int, delimiter: str, joined: bool) -> Problem:
+    """A row with the wrong number of cells: reported, then read padded with empty cells or cut to the header's width."""
+    hint = " (an unclosed quote may have joined lines)" if joined else ""
+    read = "the missing cells are read as empty" if len(rec) < width else "the extra cells are not read"
+    where = f" ({lines})" if lines else ""
+    return Problem("ragged-row", f"row {recno}{where} has {len(rec)} cells; the header has {width}{hint}; {read}",
+                   table=name, row=recno, value=clip(delimiter.join(rec)), file=rel)
+
+
+def _read_csv(name, file: Path, rel: str, fields, pk, resource, gz: bool = False) -> tuple[TableData, list[Problem]]:
     delimiter = _delimiter(resource, name, rel)
     try:
         size = file.stat().st_size
         if size > MAX_CSV_BYTES:
             raise InputError(Problem("resource-unreadable", f"file is {size} bytes; the limit for a CSV table is {MAX_CSV_BYTES} (use Parquet)", table=name, file=rel))
-        with file.open("rb") as fh:
-            data = fh.read()
+        data = _gunzip(file, size, name, rel) if gz else file.read_bytes()
     except (OSError, MemoryError) as exc:
         raise InputError(Problem("resource-unreadable", f"cannot read the file: {getattr(exc, 'strerror', None) or exc}", table=name, file=rel)) from None
     data, text = _decode_csv(data, name, rel)
@@ -559,6 +677,100 @@ def _read_csv(name, file: Path, rel: str, fields, pk, resource) -> tuple[TableDa
         row_problems: list[Problem] = []
     else:
         header, raw, row_problems = _exact_csv(text, delimiter, name, rel)
+    return _typed_table(name, rel, header, raw, row_problems, fields, pk, control=unusual, size=len(data) > MAX_CELL_BYTES)
+
+
+def _gunzip(file: Path, size: int, name: str, rel: str) -> bytes:
+    """A gzip file's content, within the bounds of a zip entry (size and compression ratio)."""
+    import gzip
+    import zlib
+
+    limit = min(MAX_ARCHIVE_MEMBER_BYTES, max(MAX_ARCHIVE_RATIO * size, 1024 * 1024))
+    out = io.BytesIO()
+    try:
+        with gzip.open(file, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                out.write(chunk)
+                if out.tell() > limit:
+                    cause = (f"the limit is {limit} bytes" if limit == MAX_ARCHIVE_MEMBER_BYTES
+                             else f"a compression ratio above {MAX_ARCHIVE_RATIO}: a zip bomb?")
+                    raise InputError(Problem("resource-unreadable", f"the gzip-compressed file expands beyond {limit} bytes ({cause})",
+                                             table=name, file=rel))
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        raise InputError(Problem("resource-unreadable", f"cannot decompress the gzip file: {clip(str(exc)) or type(exc).__name__}", table=name, file=rel)) from None
+    return out.getvalue()
+
+
+def _read_inline(name: str, desc: str, fields, pk, resource) -> tuple[TableData, list[Problem]]:
+    """Inline `data`: an array of rows (arrays, the first one the header) or of objects (keys are columns).
+
+    Cells take the CSV route (typed from text) after a check of their JSON type: null is empty; a
+    string is read as text; a number suits integer and number fields, true/false boolean fields;
+    anything else (an object, an array, a number in a string field) is a `type-error`.
+    """
+    import polars as pl
+
+    data = resource["data"]
+    def refuse(message: str) -> InputError:
+        return InputError(Problem("resource-unreadable", message, table=name, file=desc))
+
+    if not isinstance(data, list):
+        raise refuse(f"inline data must be an array of rows, not {type(data).__name__}")
+    if data and all(isinstance(r, dict) for r in data):
+        header = list(dict.fromkeys(k for r in data for k in r))
+        records = [[r.get(k) for k in header] for r in data]
+    elif data and all(isinstance(r, list) for r in data):
+        header, records = data[0], data[1:]
+        if not all(isinstance(h, str) for h in header):
+            raise refuse("the first row of inline data is the header: it must hold strings only")
+    elif not data:
+        raise refuse("inline data is empty (no header row)")
+    else:
+        raise refuse("inline data must be an array of arrays or an array of objects, not a mix")
+    if len(header) > MAX_COLUMNS:
+        raise refuse(f"inline data has {len(header)} columns; the limit is {MAX_COLUMNS}")
+    types = {f["name"]: field_type(f) for f in fields}
+    problems: list[Problem] = []
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    for recno, rec in enumerate(records, 1):
+        cells, wrong = [], []
+        for col, value in zip(header, rec):
+            text, bad = _inline_cell(value, types.get(col, "string"))
+            if bad:
+                wrong.append(Problem("type-error", f"{bad} (read as empty)", table=name, field=clip(col), row=recno, value=clip(str(value)), file=desc))
+            cells.append(text)
+        problems += wrong
+        if not any(cells) and not wrong:
+            problems.append(Problem("blank-row", f"row {recno} is blank (every cell is empty)", table=name, row=recno, file=desc))
+            continue
+        if len(rec) != len(header):
+            problems.append(_ragged_row(name, desc, recno, None, [str(v) for v in rec], len(header), ",", joined=False))
+            cells = (cells + [""] * len(header))[: len(header)]
+        rows.append(cells)
+        numbers.append(recno)
+    columns = {f"__col{i}": pl.Series(f"__col{i}", [r[i] for r in rows], dtype=pl.String) for i in range(len(header))}
+    raw = pl.DataFrame([*columns.values(), pl.Series(ROW, numbers, dtype=pl.Int64)])
+    return _typed_table(name, desc, header, raw, problems, fields, pk)
+
+
+def _inline_cell(value: Any, ftype: str) -> tuple[str, str | None]:
+    """(cell text, why the JSON value does not suit the field's type or None)."""
+    if value is None:
+        return "", None
+    if isinstance(value, str):
+        return value, None
+    if isinstance(value, bool):
+        return ("true" if value else "false", None) if ftype == "boolean" else ("", f"JSON {str(value).lower()} is not a valid {ftype}")
+    if isinstance(value, (int, float)) and ftype in ("integer", "number"):
+        return (repr(value) if isinstance(value, float) else str(value)), None
+    kind = {dict: "an object", list: "an array", int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+    return "", f"JSON {kind} is not a valid {ftype}"
+
+
+def _typed_table(name, rel, header: list[str], raw, row_problems: list[Problem], fields, pk, control: bool = True,
+                 size: bool = True) -> tuple[TableData, list[Problem]]:
+    """A table of raw text cells (columns __col<i> and ROW) checked against the header and typed per schema."""
     problems, missing = _header_problems(name, rel, header, fields)
     # Map header names to columns (first occurrence wins for duplicates).
     by_name: dict[str, str] = {}
@@ -567,7 +779,7 @@ def _read_csv(name, file: Path, rel: str, fields, pk, resource) -> tuple[TableDa
     wanted = {f["name"] for f in fields}
     by_name = {k: v for k, v in by_name.items() if k in wanted}
     raw = raw.select([ROW, *by_name.values()])
-    raw, cell_problems = _cell_checks(name, rel, raw, by_name, pk, control=unusual, size=len(data) > MAX_CELL_BYTES)
+    raw, cell_problems = _cell_checks(name, rel, raw, by_name, pk, control=control, size=size)
     frame, type_problems, unusable = _cast_strings(name, rel, raw, by_name, fields, pk)
     return TableData(name, frame, rel, unusable | missing), problems + row_problems + cell_problems + type_problems
 
@@ -642,8 +854,10 @@ def _cast_expr(field: dict[str, Any], col):
         return col.replace_strict(mapping, default=None, return_dtype=pl.Boolean)
     if ftype == "date":  # strictly YYYY-MM-DD (chrono alone accepts 2024-3-5 and leading spaces)
         return pl.when(col.str.contains(_ISO_DATE)).then(col.str.strptime(pl.Date, "%Y-%m-%d", strict=False)).otherwise(None)
-    if ftype == "datetime":  # ISO 8601 with a time zone
-        return pl.when(col.str.contains(_ISO_DATETIME)).then(col.str.to_datetime(time_zone="UTC", strict=False, time_unit="us")).otherwise(None)
+    if ftype == "datetime":  # ISO 8601 with a time zone; one explicit format, so each cell is judged on its own
+        offset = col.str.replace(r"Z$", "+00:00")
+        parsed = offset.str.to_datetime(format="%Y-%m-%dT%H:%M:%S%.f%z", time_zone="UTC", strict=False, time_unit="us")
+        return pl.when(col.str.contains(_ISO_DATETIME)).then(parsed).otherwise(None)
     if ftype == "list":
         return col.str.split(list_delimiter(field))
     raise AssertionError(ftype)
@@ -821,7 +1035,15 @@ def _read_parquet(name, file: Path, rel: str, fields, pk) -> tuple[TableData, li
                 unusable.add(fname)
                 col = pa.nulls(table.num_rows, want)
         columns[fname] = col
+    utf8_bad, utf8_problems = _invalid_utf8(name, rel, columns, [f for f in fields if f["name"] not in unusable], pk)
+    problems += utf8_problems
     frame = pl.from_arrow(pa.table(columns))
+    if utf8_bad:  # read as empty from here on, like any cell that cannot be read as its type
+        frame = frame.with_columns([pl.when(pl.col(ROW).is_in(rows)).then(None).otherwise(pl.col(c)).alias(c) for c, rows in utf8_bad.items()])
+    blank = _blank_parquet_rows(table, [c for c in header if c != "geometry"])
+    if blank:
+        problems += [Problem("blank-row", f"row {row} is blank (every cell is empty)", table=name, row=row, file=rel) for row in blank]
+        frame = frame.filter(~pl.col(ROW).is_in(blank))  # not read, as in CSV; later rows keep their numbers
     # Empty strings are null, as in CSV (one rule for both formats).
     strings = [f["name"] for f in fields if field_type(f) == "string" and f["name"] not in unusable]
     lists = {f["name"] for f in fields if field_type(f) == "list" and f["name"] not in unusable}
@@ -840,6 +1062,85 @@ def _read_parquet(name, file: Path, rel: str, fields, pk) -> tuple[TableData, li
             if len(bad):
                 frame = frame.with_columns(pl.when(pl.col(f["name"]).is_finite()).then(pl.col(f["name"])).otherwise(None).alias(f["name"]))
     return TableData(name, frame, rel, unusable), problems
+
+
+def _invalid_utf8(name, rel, columns, fields, pk) -> tuple[dict[str, list[int]], list[Problem]]:
+    """Cells of string and list fields that are not valid UTF-8: {field: rows}, and a `type-error` each.
+
+    Parquet writers do not all validate strings, and Arrow trusts the file; a bad cell left in
+    place would pass as valid or crash whatever decodes it later (keys, build). Arrow's full
+    validation is one fast pass per column; only a column that fails is looked at cell by cell.
+    """
+    import pyarrow as pa
+
+    bad: dict[str, list[int]] = {}
+    for f in fields:
+        fname = f["name"]
+        if field_type(f) not in ("string", "list") or fname not in columns:
+            continue
+        col = columns[fname]
+        try:
+            col.validate(full=True)
+            continue
+        except pa.ArrowInvalid:
+            pass
+        as_bytes = col.cast(pa.list_(pa.binary()) if field_type(f) == "list" else pa.binary())
+        for i, cell in enumerate(as_bytes.to_pylist()):
+            items = cell if isinstance(cell, list) else [cell]
+            if any(v is not None and not _is_utf8(v) for v in items):
+                bad.setdefault(fname, []).append(i + 1)
+    problems = []
+    for fname, rows in bad.items():
+        for row in rows:
+            key = {k: _decoded(columns[k], row - 1) for k in pk} if pk and all(k in columns for k in pk) else None
+            value = _decoded(columns[fname], row - 1)
+            problems.append(Problem("type-error", "value is not valid UTF-8 text (invalid bytes are shown as \\x escapes)",
+                                    table=name, field=fname, row=row, key=key, value=clip(value), file=rel))
+    return bad, problems
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _decoded(col, i: int) -> Any:
+    """Cell i of an Arrow column as Python, with invalid UTF-8 bytes as backslash escapes."""
+    import pyarrow as pa
+    import pyarrow.types as t
+
+    if t.is_string(col.type) or t.is_large_string(col.type):
+        raw = col.cast(pa.binary())[i].as_py()
+        return None if raw is None else raw.decode("utf-8", "backslashreplace")
+    if t.is_list(col.type) and t.is_string(col.type.value_type):
+        raw = col.cast(pa.list_(pa.binary()))[i].as_py()
+        return None if raw is None else "|".join("" if v is None else v.decode("utf-8", "backslashreplace") for v in raw)
+    return col[i].as_py()
+
+
+def _blank_parquet_rows(table, names: list[str]) -> list[int]:
+    """1-based rows whose every column (geometry aside) is null or an empty string: CSV's blank row."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.types as t
+
+    if not names or table.num_rows == 0:
+        return []
+    mask = None
+    for i, c in enumerate(table.column_names):
+        if c not in names:
+            continue
+        col = table.column(i)
+        empty = pc.is_null(col)
+        if t.is_string(col.type) or t.is_large_string(col.type):
+            empty = pc.or_(empty, pc.fill_null(pc.equal(col, ""), False))
+        mask = empty if mask is None else pc.and_(mask, empty)
+    if mask is None or not pc.any(mask).as_py():
+        return []
+    return [i + 1 for i in pc.indices_nonzero(mask).to_pylist()]
 
 
 def _safe_widening(have, want) -> bool:

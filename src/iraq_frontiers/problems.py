@@ -10,6 +10,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from iraq_frontiers.terminal import escape
+
 # code -> (layer, meaning). Layer "input" problems mean the package could not be read at all
 # or was refused (exit code 2); every other problem is invalid data (exit code 1), except layer
 # "internal": a bug in the toolkit, not in the input (exit code 3, never expected).
@@ -22,6 +24,7 @@ CODES: dict[str, tuple[str, str]] = {
     "remote-refused": ("input", "A resource points to a URL; remote data is never fetched unless allowed."),
     "resource-unreadable": ("input", "A resource file is missing, not a regular file, empty, or cannot be parsed as its format."),
     "encoding-error": ("input", "A CSV file is not UTF-8 text (UTF-16, Latin-1...) or holds NUL bytes; the message gives the byte offset."),
+    "release-corrupt": ("input", "A release file differs from SHA256SUMS or from its descriptor's bytes/hash, is missing, or is not listed (`iraq-frontiers verify`)."),
     "csv-malformed": ("input", "A CSV file cannot be split into cells (unclosed quote, text after a closing quote, blank first line)."),
     # (a) descriptor
     "descriptor-invalid": ("descriptor", "The descriptor does not conform to the Data Package v2 profile."),
@@ -31,8 +34,10 @@ CODES: dict[str, tuple[str, str]] = {
     "missing-column": ("table", "A field of the schema is absent from the data."),
     "extra-column": ("table", "The data has a column the schema does not define."),
     "duplicate-column": ("table", "The data has the same column name twice."),
-    "ragged-row": ("table", "A CSV row has more or fewer cells than the header (the row is not read)."),
-    "blank-row": ("table", "A CSV row is blank between data rows (blank lines at the end are ignored)."),
+    "bytes-mismatch": ("table", "A resource file's size differs from the descriptor's `bytes`."),
+    "hash-mismatch": ("table", "A resource file's hash differs from the descriptor's `hash`."),
+    "ragged-row": ("table", "A CSV row has more or fewer cells than the header (missing cells are read as empty, extra cells are not read)."),
+    "blank-row": ("table", "A row is blank: no cells, or every cell empty (not read; blank lines at the end of a CSV file are ignored)."),
     "cell-too-large": ("table", "A cell is larger than 1 MiB (it is read as empty)."),
     "control-character": ("table", "A value holds a control character (other than tab, line feed, carriage return)."),
     "type-error": ("table", "A value cannot be read as the field's type."),
@@ -43,6 +48,7 @@ CODES: dict[str, tuple[str, str]] = {
     "pattern": ("table", "A value does not match the field's pattern."),
     "min-length": ("table", "A value is shorter than the field's minLength."),
     "max-length": ("table", "A value is longer than the field's maxLength."),
+    "format": ("table", "A value is not of the field's string format (email, uri, uuid or binary)."),
     # (c) cross-table integrity
     "primary-key-duplicate": ("integrity", "Two rows share a primary key."),
     "unique-duplicate": ("integrity", "Two rows share a value that must be unique."),
@@ -118,6 +124,75 @@ class Problem:
         return where
 
 
+MAX_LISTED_PER_GROUP = 1_000  # problems listed per (code, table, field); the rest are counted
+MAX_LISTED = 100_000  # problems listed in all
+
+
+class ProblemList(list):
+    """Problems found, listed up to a cap per (code, table, field) and in all, every one counted.
+
+    A package with a million bad cells must not need a million records in memory: producers that
+    find many cells at once list the first few (`room`) and count the rest (`count_more`); `totals`
+    holds the exact number per (code, table, field) and `total` the grand total.
+    """
+
+    def __init__(self, items=()):
+        super().__init__()
+        self.totals: dict[tuple[str, str | None, str | None], int] = {}
+        self.extend(items)
+
+    @property
+    def total(self) -> int:
+        return sum(self.totals.values())
+
+    @property
+    def omitted(self) -> int:
+        return self.total - len(self)
+
+    def room(self, code: str, table: str | None, fld: str | None) -> int:
+        """How many more problems of this group would be listed."""
+        return max(0, min(MAX_LISTED_PER_GROUP - self.totals.get((code, table, fld), 0), MAX_LISTED - len(self)))
+
+    def append(self, problem: Problem) -> None:
+        group = (problem.code, problem.table, problem.field)
+        if self.room(*group):
+            super().append(problem)
+        self.totals[group] = self.totals.get(group, 0) + 1
+
+    def count_more(self, code: str, table: str | None, fld: str | None, n: int) -> None:
+        """Count n problems of a group that are not listed."""
+        if n > 0:
+            self.totals[(code, table, fld)] = self.totals.get((code, table, fld), 0) + n
+
+    def extend(self, problems) -> None:
+        for p in problems:
+            self.append(p)
+        if isinstance(problems, ProblemList):  # and what the other list counted without listing
+            listed: dict[tuple, int] = {}
+            for p in problems:
+                listed[(p.code, p.table, p.field)] = listed.get((p.code, p.table, p.field), 0) + 1
+            for group, n in problems.totals.items():
+                self.count_more(*group, n - listed.get(group, 0))
+
+    def __iadd__(self, problems):
+        self.extend(problems)
+        return self
+
+    def __add__(self, problems):
+        out = ProblemList(self)
+        out.extend(problems)
+        return out
+
+    def __radd__(self, problems):  # list + ProblemList keeps the counts
+        out = ProblemList(problems)
+        out.extend(self)
+        return out
+
+    def clear(self) -> None:
+        super().clear()
+        self.totals.clear()
+
+
 def _jsonable(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, str)):
         return value
@@ -130,56 +205,62 @@ def _jsonable(value: Any) -> Any:
 
 @dataclass
 class Report:
-    """The outcome of validating one package."""
+    """The outcome of validating one package (problems listed up to a cap, all counted)."""
 
     path: str
-    problems: list[Problem] = field(default_factory=list)
+    problems: ProblemList = field(default_factory=ProblemList)
     tables: dict[str, int] = field(default_factory=dict)  # table -> rows read
 
     @property
     def valid(self) -> bool:
-        return not self.problems
+        return not self.problems.total
 
     @property
     def exit_code(self) -> int:
-        if any(p.layer == "internal" for p in self.problems):
+        layers = {CODES[code][0] for code, _, _ in self.problems.totals}
+        if "internal" in layers:
             return 3
-        if any(p.layer == "input" for p in self.problems):
+        if "input" in layers:
             return 2
-        return 1 if self.problems else 0
+        return 1 if layers else 0
 
     def codes(self) -> set[str]:
-        return {p.code for p in self.problems}
+        return {code for code, _, _ in self.problems.totals}
 
     def to_dict(self) -> dict[str, Any]:
         counts: dict[str, int] = {}
-        for p in self.problems:
-            counts[p.code] = counts.get(p.code, 0) + 1
+        for (code, _, _), n in self.problems.totals.items():
+            counts[code] = counts.get(code, 0) + n
         return {
             "path": self.path,
             "valid": self.valid,
             "exit_code": self.exit_code,
             "tables": self.tables,
             "counts": counts,
+            "total": self.problems.total,
+            "omitted": self.problems.omitted,  # found and counted, not listed (over the caps)
+            "groups": [{"code": c, "table": t, "field": f, "count": n} for (c, t, f), n in self.problems.totals.items()],
             "problems": [p.to_dict() for p in self.problems],
         }
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+        return escape(json.dumps(self.to_dict(), indent=2, ensure_ascii=False))  # still JSON: escapes are \uXXXX
 
     def format_text(self, limit: int = 200) -> str:
-        lines = []
         if self.valid:
             rows = sum(self.tables.values())
-            lines.append(f"valid: {self.path} ({len(self.tables)} tables, {rows} rows)")
-            return "\n".join(lines)
-        lines.append(f"invalid: {self.path}: {len(self.problems)} problem(s)")
+            return escape(f"valid: {self.path} ({len(self.tables)} tables, {rows} rows)", newlines=True)
+        total = self.problems.total
+        lines = [f"invalid: {self.path}: {total} problem(s)"]
         for p in self.problems[:limit]:
             value = "" if p.value is None else f" (value: {_short(p.value)})"
             lines.append(f"  [{p.code}] {p.location()}: {p.message}{value}")
-        if len(self.problems) > limit:
-            lines.append(f"  ... and {len(self.problems) - limit} more (use --json for all)")
-        return "\n".join(lines)
+        if total > min(limit, len(self.problems)):
+            lines.append(f"  ... and {total - min(limit, len(self.problems))} more; by code, table and field:")
+            for (code, table, fld), n in sorted(self.problems.totals.items(), key=lambda kv: -kv[1])[:50]:
+                lines.append(f"    {n:>9,}  [{code}] {table or 'package'}{f' field {fld}' if fld else ''}")
+            lines.append("  (use --json for every listed problem and the full counts)")
+        return "\n".join(escape(line, newlines=True) for line in lines)
 
 
 def _short(value: Any, n: int = 80) -> str:

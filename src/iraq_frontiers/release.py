@@ -4,14 +4,18 @@
         parquet/   datapackage.json + one .parquet per table (locations as GeoParquet 1.1)
         csv/       datapackage.json + one .csv per table
         iraq-frontiers-<version>-parquet.zip, iraq-frontiers-<version>-csv.zip
+                   each package at the zip's top level, with the documents below
+        README.md, LICENSE-DATA, CITATION.cff, CODEBOOK.md, CHANGELOG.md   (iraq_frontiers.release_docs)
+        site/      the static site (overview, codebook, events, release; iraq_frontiers.site)
         RELEASE_NOTES.md   row counts per table, the diff against the previous release, changelog
-        SHA256SUMS         sha256 of every other file (`sha256sum -c SHA256SUMS` checks them)
+        SHA256SUMS         sha256 of every other file (`iraq-frontiers verify` checks them)
 
-The package is validated first and an invalid one is refused. The release is written into a
-temporary sibling folder and renamed into place, so a failed build leaves nothing behind, and an
-existing release folder is replaced only with force=True. Every byte is a function of the input
-(the curated tables, schemas/, CHANGELOG.md, and SOURCE_DATE_EPOCH when set): two builds of the
-same input give identical SHA256SUMS.
+The package is validated first and an invalid one is refused, as is a version without a dated
+CHANGELOG section. The release is written into a temporary sibling folder and renamed into place,
+so a failed build leaves nothing behind. A version is one content: an existing release folder is
+rebuilt only with force=True and only when the new build is byte-identical (same SHA256SUMS).
+Every byte is a function of the input (the curated tables, schemas/, CHANGELOG.md, and
+SOURCE_DATE_EPOCH when set): two builds of the same input give identical SHA256SUMS.
 """
 from __future__ import annotations
 
@@ -62,6 +66,18 @@ class ReleaseExists(ReleaseError):
     exit_code = 2
 
 
+class VersionConflict(ReleaseError):
+    """The version already exists in --out with other content: a version is one content."""
+
+    exit_code = 1
+
+
+class NoChangelogSection(ReleaseError):
+    """CHANGELOG.md has no dated section for the version being released."""
+
+    exit_code = 1
+
+
 @dataclass
 class BuildResult:
     version: str
@@ -86,9 +102,9 @@ class BuildResult:
 
 # --- time -------------------------------------------------------------------------------------
 
-def release_created() -> str | None:
+def release_created(released: str | None = None) -> str | None:
     """The `created` timestamp of the release: SOURCE_DATE_EPOCH when set, else the release date
-    in schemas/package.json (citation.date-released) at midnight UTC, else None (omitted)."""
+    (`released`, else citation.date-released in schemas/package.json) at midnight UTC, else None (omitted)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
         try:
@@ -96,7 +112,7 @@ def release_created() -> str | None:
         except (ValueError, OverflowError, OSError):
             raise ReleaseError(f"SOURCE_DATE_EPOCH={epoch!r} is not a Unix time in seconds") from None
         return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-    released = (package_metadata().get("citation") or {}).get("date-released")
+    released = released or (package_metadata().get("citation") or {}).get("date-released")
     if released:
         return f"{released}T00:00:00Z"
     return None
@@ -138,6 +154,13 @@ def read_tables(source: str | os.PathLike) -> dict[str, Any]:
     return tables
 
 
+def with_derived(tables: dict[str, Any]) -> dict[str, Any]:
+    """The curated tables followed by the derived ones (metadata.derived_table_names), in release order."""
+    from iraq_frontiers.dictionary import derived_tables
+
+    return {**tables, **derived_tables(tables)}
+
+
 def stale_schemas(source: str | os.PathLike) -> list[str]:
     """Tables whose schema in the source descriptor differs from the one compiled from schemas/."""
     from iraq_frontiers.package_io import open_package
@@ -145,6 +168,17 @@ def stale_schemas(source: str | os.PathLike) -> list[str]:
     with open_package(source) as pkg:
         resources = {r.get("name"): r for r in pkg.descriptor.get("resources", []) if isinstance(r, dict)}
         return [t for t in table_names() if t in resources and resources[t].get("schema") != table_schema(t)]
+
+
+def foreign_metadata(source: str | os.PathLike) -> list[str]:
+    """Package-level keys (name, version, title, licences...) where the source descriptor differs from
+    schemas/package.json. A release carries schemas/package.json's metadata, so these must agree."""
+    from iraq_frontiers.descriptor import PACKAGE_KEYS
+    from iraq_frontiers.package_io import open_package
+
+    meta = package_metadata()
+    with open_package(source) as pkg:
+        return [k for k in PACKAGE_KEYS if pkg.descriptor.get(k) != meta.get(k)]
 
 
 # --- GeoParquet -------------------------------------------------------------------------------
@@ -182,13 +216,13 @@ def write_parquet_package(tables: dict[str, Any], folder: Path, created: str | N
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    for name in table_names():
+    for name in tables:
         table, schema, extra = tables[name], table_schema(name), None
         if name == GEO_TABLE:
             extra = {b"geo": geo_metadata(table)}
             table = table.append_column(GEOMETRY, geometry_column(table))
         write_parquet(table, schema, folder / f"{name}.parquet", extra_metadata=extra)
-    descriptor = build_descriptor("parquet", folder, extra={"created": created} if created else None)
+    descriptor = build_descriptor("parquet", folder, extra={"created": created} if created else None, tables=list(tables))
     for resource in descriptor["resources"]:
         if resource["name"] == GEO_TABLE:
             resource["description"] = (resource.get("description") or "").rstrip() + GEO_NOTE
@@ -202,23 +236,44 @@ def write_csv_package(tables: dict[str, Any], folder: Path, created: str | None 
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    for name in table_names():
+    for name in tables:
         write_csv(tables[name], table_schema(name), folder / f"{name}.csv", name)
-    descriptor = build_descriptor("csv", folder, extra={"created": created} if created else None)
+    descriptor = build_descriptor("csv", folder, extra={"created": created} if created else None, tables=list(tables))
     (folder / "datapackage.json").write_bytes(dumps(descriptor).encode("utf-8"))
     return descriptor
 
 
-def write_zip(folder: Path, archive: Path, prefix: str, created: str | None = None) -> None:
-    """A deterministic zip of folder's files under prefix/ (fixed order, times and permissions)."""
+def write_zip(entries: dict[str, bytes], archive: Path, created: str | None = None) -> None:
+    """A deterministic zip of `entries` (name -> bytes) at its top level (fixed order, times and permissions).
+
+    Top level, not under a folder: frictionless-py's Package("….zip") reads datapackage.json there.
+    """
     when = _zip_time(created)
     with zipfile.ZipFile(archive, "w") as zf:
-        for path in sorted(Path(folder).iterdir()):
-            info = zipfile.ZipInfo(f"{prefix}/{path.name}", date_time=when)
+        for name in sorted(entries):
+            info = zipfile.ZipInfo(name, date_time=when)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3
             info.external_attr = 0o100644 << 16
-            zf.writestr(info, path.read_bytes(), compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+            zf.writestr(info, entries[name], compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+
+
+def write_extra_formats(tables: dict[str, Any], folder: Path, version: str, released: str | None) -> None:
+    """The SQLite database with its Datasette metadata, and croissant.json, for every table of the release."""
+    from iraq_frontiers.croissant import croissant
+    from iraq_frontiers.extras import MissingExtra
+    from iraq_frontiers.release_docs import CROISSANT_FILE, DATASETTE_METADATA, SQLITE_FILE
+    from iraq_frontiers.sqlite_export import SQLiteExportError, database_name, datasette_metadata, write_sqlite
+
+    schemas = {t: table_schema(t) for t in tables}
+    try:
+        write_sqlite(tables, folder / SQLITE_FILE, schemas)
+    except (MissingExtra, SQLiteExportError) as exc:
+        raise ReleaseError(str(exc)) from None
+    meta = datasette_metadata(list(tables), database_name(folder / SQLITE_FILE), version)
+    (folder / DATASETTE_METADATA).write_bytes(dumps(meta).encode("utf-8"))
+    files = {t: folder / "parquet" / f"{t}.parquet" for t in tables}
+    (folder / CROISSANT_FILE).write_bytes(dumps(croissant(files, schemas, version, released)).encode("utf-8"))
 
 
 def sha256_file(path: Path) -> str:
@@ -239,7 +294,7 @@ def sha256sums(folder: Path) -> str:
 # --- previous release and notes ---------------------------------------------------------------
 
 def find_previous(out: Path, version: str) -> Path | None:
-    """The newest release in `out` older than `version` (a folder named by its version with parquet/)."""
+    """The newest release folder in `out` older than `version` (a folder named by its version with parquet/)."""
     from iraq_frontiers.versioning import Version, is_semver
 
     current = Version.parse(version)
@@ -250,22 +305,56 @@ def find_previous(out: Path, version: str) -> Path | None:
                 v = Version.parse(child.name)
                 if v < current:
                     found.append((v.sort_key(), child))
-    return max(found)[1] / "parquet" if found else None
+    return max(found)[1] if found else None
 
 
-def changelog_section(version: str, changelog: Path | None = None) -> str | None:
-    """The body of CHANGELOG.md's section for `version`, else of its Unreleased section."""
-    if changelog is None:
-        root = repo_root()
-        changelog = root / "CHANGELOG.md" if root else None
-    if changelog is None or not changelog.is_file():
+@dataclass
+class ChangelogSection:
+    version: str
+    date: str | None  # YYYY-MM-DD from the heading `## [version] - date`
+    body: str
+
+
+def default_changelog(source: str | os.PathLike | None = None) -> Path | None:
+    """CHANGELOG.md of the source checkout, else beside the source package, else in the current folder, else the
+    one bundled in the installed wheel."""
+    root = repo_root()
+    candidates = [root / "CHANGELOG.md"] if root else []
+    if source is not None:
+        candidates.append(Path(source).resolve().parent / "CHANGELOG.md")
+    candidates.append(Path.cwd() / "CHANGELOG.md")
+    candidates.append(Path(__file__).resolve().parent / "_data" / "CHANGELOG.md")  # bundled in the wheel
+    return next((c for c in candidates if c.is_file()), None)
+
+
+def changelog_section(version: str, changelog: Path | None) -> ChangelogSection | None:
+    """CHANGELOG.md's section `## [version] - YYYY-MM-DD` (Keep a Changelog), or None when absent or empty."""
+    if changelog is None or not Path(changelog).is_file():
         return None
-    text = changelog.read_text(encoding="utf-8")
-    for heading in (re.escape(f"[{version}]"), r"\[Unreleased\]"):
-        m = re.search(rf"^## {heading}[^\n]*\n(.*?)(?=^## |\Z)", text, flags=re.M | re.S)
-        if m and m.group(1).strip():
-            return m.group(1).strip()
-    return None
+    text = Path(changelog).read_text(encoding="utf-8")
+    m = re.search(rf"^## \[{re.escape(version)}\]([^\n]*)\n(.*?)(?=^## |\Z)", text, flags=re.M | re.S)
+    if not m or not m.group(2).strip():
+        return None
+    date = re.search(r"\b(\d{4}-\d{2}-\d{2})\b", m.group(1))
+    return ChangelogSection(version, date.group(1) if date else None, m.group(2).strip())
+
+
+def release_section(version: str, changelog: Path | None) -> ChangelogSection:
+    """The CHANGELOG section a release needs: present, not empty, dated, and agreeing with package.json's date."""
+    where = changelog or "CHANGELOG.md"
+    section = changelog_section(version, changelog)
+    if section is None:
+        raise NoChangelogSection(
+            f"{where} has no section `## [{version}] - YYYY-MM-DD` (or it is empty): a release needs the changes of its "
+            f"version. Rename `## [Unreleased]` to `## [{version}] - <date>` and start a new `## [Unreleased]` above it "
+            "(docs/versioning.md); outside a source checkout pass --changelog PATH")
+    declared = (package_metadata().get("citation") or {}).get("date-released")
+    if section.date is None:
+        raise NoChangelogSection(f"{where}: the heading of section [{version}] has no release date (`## [{version}] - YYYY-MM-DD`)")
+    if declared and str(declared) != section.date:
+        raise NoChangelogSection(f"{where} dates {version} {section.date}, but citation.date-released in schemas/package.json "
+                                 f"says {declared}: make them agree")
+    return section
 
 
 def release_notes(version: str, created: str | None, rows: dict[str, int], files: dict[str, int],
@@ -275,7 +364,7 @@ def release_notes(version: str, created: str | None, rows: dict[str, int], files
     if created:
         out += [f"Released {created[:10]}.", ""]
     out += ["## Tables", "", "| table | rows | Parquet bytes | CSV bytes |", "|---|---:|---:|---:|"]
-    for name in table_names():
+    for name in rows:
         out.append(f"| {name} | {rows[name]} | {files.get(f'parquet/{name}.parquet', 0)} | {files.get(f'csv/{name}.csv', 0)} |")
     out.append(f"| **total** | {sum(rows.values())} | | |")
     out += ["", "## Changes since the previous release", ""]
@@ -315,6 +404,7 @@ def release_notes(version: str, created: str | None, rows: dict[str, int], files
             "- `parquet/`: typed Parquet (zstd), `locations` as GeoParquet 1.1; `csv/`: CSV (see the CSV policy); "
             "each with a self-contained `datapackage.json` (Data Package v2).",
             f"- `iraq-frontiers-{version}-parquet.zip`, `iraq-frontiers-{version}-csv.zip`: the same folders zipped.",
+            "- `site/`: the release's static site; open `site/index.html` from disk (no server, no network).",
             "- `SHA256SUMS`: check with `sha256sum -c SHA256SUMS`.", ""]
     return "\n".join(out)
 
@@ -327,11 +417,18 @@ def _key(key: dict[str, Any]) -> str:
 
 def build_release(source: str | os.PathLike = "datapackage", out: str | os.PathLike = "release", *,
                   force: bool = False, previous: str | os.PathLike | None = None,
-                  progress: Progress | None = None) -> BuildResult:
-    """Validate `source` and write release `out/<version>/` atomically. Raises ReleaseError (see its subclasses)."""
+                  changelog: str | os.PathLike | None = None, progress: Progress | None = None) -> BuildResult:
+    """Validate `source` and write release `out/<version>/` atomically. Raises ReleaseError (see its subclasses).
+
+    force: rebuild an existing release of the same version, which is accepted only when the new build
+    has exactly the same content (SHA256SUMS); other content under the same version is VersionConflict.
+    changelog: the CHANGELOG.md holding the version's section (default: default_changelog(source)).
+    """
     from iraq_frontiers.diff import diff_snapshots, read_snapshot, snapshot_from_arrow
     from iraq_frontiers.package_io import InputError
+    from iraq_frontiers.release_docs import release_documents
     from iraq_frontiers.validation import validate
+    from iraq_frontiers.verify import release_package
     from iraq_frontiers.versioning import VersionError, Version, check_bump
 
     say = progress or (lambda _m: None)
@@ -343,8 +440,10 @@ def build_release(source: str | os.PathLike = "datapackage", out: str | os.PathL
     out = Path(out)
     final = out / version
     if final.exists() and not force:
-        raise ReleaseExists(f"release folder {final} already exists: pass --force to replace it, or set a new version in schemas/package.json")
-    created = release_created()
+        raise ReleaseExists(f"release folder {final} already exists: pass --force to rebuild it (only identical content "
+                            "is accepted), or set a new version in schemas/package.json")
+    section = release_section(version, Path(changelog) if changelog is not None else default_changelog(source))
+    created = release_created(section.date)
 
     say(f"validating {source}")
     report = validate(source, progress=say)
@@ -358,16 +457,21 @@ def build_release(source: str | os.PathLike = "datapackage", out: str | os.PathL
     if stale:
         raise InvalidPackage(f"{source}/datapackage.json is out of date with schemas/ for {', '.join(stale)}: "
                              "run `iraq-frontiers descriptor`")
+    foreign = foreign_metadata(source)
+    if foreign:
+        raise InvalidPackage(f"{source}: the descriptor's {', '.join(foreign)} differ from schemas/package.json. A release "
+                             "carries the metadata of schemas/package.json: run `iraq-frontiers descriptor` for the curated "
+                             "package; a synthetic or other package cannot be released under this dataset's name")
     say("reading tables")
-    tables = read_tables(source)
-    schemas = {t: table_schema(t) for t in table_names()}
+    tables = with_derived(read_tables(source))
+    schemas = {t: table_schema(t) for t in tables}
 
     prev_path = Path(previous) if previous is not None else find_previous(out, version)
     diff = prev_version = None
     if prev_path is not None:
         say(f"comparing with the previous release {prev_path}")
         try:
-            old = read_snapshot(prev_path)
+            old = read_snapshot(release_package(prev_path))
         except InputError as exc:
             raise ReleaseError(f"previous release {prev_path}: {exc.problem.message}") from None
         prev_version = old.version
@@ -385,24 +489,58 @@ def build_release(source: str | os.PathLike = "datapackage", out: str | os.PathL
         write_parquet_package(tables, tmp / "parquet", created)
         say("writing CSV")
         write_csv_package(tables, tmp / "csv", created)
+        say("writing SQLite and Croissant")
+        write_extra_formats(tables, tmp, version, section.date)
+        rows = {t: tables[t].num_rows for t in tables}
+        extras = frozenset(p.name for p in tmp.iterdir())
+
+        def documents(layout: str) -> dict[str, bytes]:
+            return release_documents(version, section.date, section.body, rows, layout, extras)
+
         say("zipping")
         for fmt in ("parquet", "csv"):
-            name = f"iraq-frontiers-{version}-{fmt}"
-            write_zip(tmp / fmt, tmp / f"{name}.zip", name, created)
+            entries = {p.name: p.read_bytes() for p in (tmp / fmt).iterdir()}
+            write_zip({**entries, **documents(fmt)}, tmp / f"iraq-frontiers-{version}-{fmt}.zip", created)
+        for name, data in documents("release").items():
+            (tmp / name).write_bytes(data)
+        say("writing the site")
+        from iraq_frontiers.site.build import write_site
+
+        write_site(tables, tmp / "site", meta={**package_metadata(), **({"created": created} if created else {})},
+                   release_dir=tmp, diff=diff, progress=say)
         files = {p.relative_to(tmp).as_posix(): p.stat().st_size for p in sorted(tmp.rglob("*")) if p.is_file()}
-        rows = {t: tables[t].num_rows for t in table_names()}
-        notes = release_notes(version, created, rows, files, diff, prev_version, changelog_section(version))
+        notes = release_notes(version, created, rows, files, diff, prev_version, section.body)
         (tmp / "RELEASE_NOTES.md").write_bytes(notes.encode("utf-8"))
         sums = sha256sums(tmp)
         (tmp / "SHA256SUMS").write_bytes(sums.encode("utf-8"))
         files = {p.relative_to(tmp).as_posix(): p.stat().st_size for p in sorted(tmp.rglob("*")) if p.is_file()}
         os.chmod(tmp, 0o755)
+        if final.exists():
+            _refuse_other_content(final, sums)
         say(f"publishing {final}")
         _publish(tmp, final, force)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return BuildResult(version, final, rows, files, prev_version, diff.required_bump if diff else None, diff, sums)
+
+
+def _sums_map(text: str) -> dict[str, str]:
+    return {line[66:]: line[:64] for line in text.splitlines() if len(line) > 66}
+
+
+def _refuse_other_content(final: Path, sums: str) -> None:
+    """A version is one content: an existing release may only be rebuilt with identical files."""
+    existing = final / "SHA256SUMS"
+    old = _sums_map(existing.read_text(encoding="utf-8", errors="replace")) if existing.is_file() else {}
+    new = _sums_map(sums)
+    if old == new:
+        return
+    differ = sorted(f for f in set(old) | set(new) if old.get(f) != new.get(f))
+    shown = ", ".join(differ[:8]) + (f" and {len(differ) - 8} more" if len(differ) > 8 else "")
+    raise VersionConflict(f"release {final.name} already exists in {final.parent} with other content ({shown} differ): "
+                          "a version is one content, and --force only rebuilds identical bytes. Set a new version in "
+                          "schemas/package.json (docs/versioning.md); delete the folder only if it was never published")
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -452,4 +590,4 @@ def _publish(tmp: Path, final: Path, force: bool) -> None:
 
 def build_parquet_data(source: str | os.PathLike, folder: Path) -> dict[str, Any]:
     """The Parquet package of `source` without validation or notes (used by the wheel build hook)."""
-    return write_parquet_package(read_tables(source), Path(folder), release_created())
+    return write_parquet_package(with_derived(read_tables(source)), Path(folder), release_created())

@@ -1,4 +1,4 @@
-"""Release subcommands: build, diff, cite, citation-files (registered by iraq_frontiers.cli).
+"""Release subcommands: build, verify, diff, cite, citation-files (registered by iraq_frontiers.cli).
 
 Exit codes as everywhere: 0 ok, 1 invalid data (or a version bump too small for the changes),
 2 usage error or unreadable / refused input (e.g. an existing release folder without --force).
@@ -9,13 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-from iraq_frontiers.cli import EXIT_INPUT, EXIT_INVALID, EXIT_OK, progress_printer
-
-
-def _clear(say) -> None:
-    if say:
-        sys.stderr.write("\r\033[K")
-        sys.stderr.flush()
+from iraq_frontiers.cli import EXIT_INPUT, EXIT_INVALID, EXIT_OK, clear_progress, progress_printer
 
 
 def _error(args, message: str, code: int, extra: dict | None = None) -> int:
@@ -31,9 +25,10 @@ def _cmd_build(args) -> int:
 
     say = progress_printer(not args.json and not args.quiet)
     try:
-        result = build_release(args.source, args.out, force=args.force, previous=args.previous, progress=say)
+        result = build_release(args.source, args.out, force=args.force, previous=args.previous,
+                               changelog=args.changelog, progress=say)
     except ReleaseError as exc:
-        _clear(say)
+        clear_progress(say)
         extra = {}
         if exc.report is not None:
             extra["validation"] = exc.report.to_dict()
@@ -41,9 +36,9 @@ def _cmd_build(args) -> int:
                 print(exc.report.format_text(limit=args.limit), file=sys.stderr)
         return _error(args, str(exc), exc.exit_code, extra)
     except OSError as exc:
-        _clear(say)
+        clear_progress(say)
         return _error(args, f"cannot write the release: {exc}", EXIT_INPUT)
-    _clear(say)
+    clear_progress(say)
     if args.json:
         print(json.dumps({"ok": True, **result.to_dict()}, indent=2, ensure_ascii=False))
         return EXIT_OK
@@ -59,18 +54,44 @@ def _cmd_build(args) -> int:
 
 
 def _cmd_diff(args) -> int:
-    from iraq_frontiers.diff import diff_packages
+    from iraq_frontiers.diff import UnreadableCells, diff_packages
     from iraq_frontiers.package_io import InputError
+    from iraq_frontiers.problems import Report
+    from iraq_frontiers.verify import release_package
 
     try:
-        d = diff_packages(args.old, args.new)
+        d = diff_packages(release_package(args.old), release_package(args.new))
     except InputError as exc:
         return _error(args, f"{exc.problem.location()}: {exc.problem.message}", EXIT_INPUT)
+    except UnreadableCells as exc:  # listed, never shown as changes to empty
+        report = Report(exc.label, exc.problems)
+        if not args.json:
+            print(report.format_text(limit=args.limit), file=sys.stderr)
+        return _error(args, str(exc), EXIT_INPUT, {"problems": report.to_dict()["problems"], "total": exc.problems.total})
     if args.json:
         print(d.to_json())
     else:
         print(d.format_text(limit=args.limit))
     return EXIT_INVALID if args.exit_code and not d.identical else EXIT_OK
+
+
+def _cmd_verify(args) -> int:
+    from iraq_frontiers.package_io import InputError
+    from iraq_frontiers.verify import verify
+
+    try:
+        result = verify(args.release)
+    except InputError as exc:
+        return _error(args, f"{exc.problem.location()}: {exc.problem.message}", EXIT_INPUT)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    elif result.ok:
+        print(f"verified: {result.target} ({result.kind}, {len(result.checked)} file(s) match)")
+    else:
+        print(f"corrupted: {result.target}: {len(result.findings)} problem(s)")
+        for finding in result.findings:
+            print(f"  {finding}")
+    return EXIT_OK if result.ok else EXIT_INVALID
 
 
 def _cmd_cite(args) -> int:
@@ -107,12 +128,16 @@ def register(sub) -> None:
         "release is the newest older version folder in OUT (or --previous); the build is refused when the version bump "
         "is smaller than the changes need (docs/versioning.md). The release is written to a temporary folder and renamed "
         "into place: a failed build leaves nothing behind. Identical input gives identical bytes (set SOURCE_DATE_EPOCH "
-        "to record a `created` time).",
-        epilog="Exit codes: 0 built; 1 invalid package or version bump too small; 2 release exists without --force, "
-        "unreadable input or usage error.")
+        "to record a `created` time). A version is one content: CHANGELOG.md needs a dated section `## [<version>] - "
+        "YYYY-MM-DD`, and an existing release is rebuilt (--force) only when the new build is byte-identical.",
+        epilog="Exit codes: 0 built; 1 invalid package, version bump too small, no CHANGELOG section for the version, or "
+        "the version already released with other content; 2 release exists without --force, unreadable input or usage error.")
     p.add_argument("source", nargs="?", default="datapackage", help="curated package to release (default: ./datapackage)")
     p.add_argument("--out", default="release", help="folder that holds the releases (default: ./release)")
-    p.add_argument("--force", action="store_true", help="replace an existing release folder of the same version")
+    p.add_argument("--force", action="store_true", help="rebuild an existing release folder of the same version; "
+                   "refused unless the rebuild is byte-identical (a version is one content)")
+    p.add_argument("--changelog", metavar="PATH", help="CHANGELOG.md with the version's section (default: the source "
+                   "checkout's, else one beside SOURCE, else ./CHANGELOG.md)")
     p.add_argument("--previous", metavar="PATH", help="previous release to compare with (folder, datapackage.json or zip); "
                    "default: the newest older release in --out")
     p.add_argument("--json", action="store_true", help="print the result as JSON; no progress display")
@@ -134,9 +159,21 @@ def register(sub) -> None:
     p.add_argument("--exit-code", action="store_true", help="exit 1 when the packages differ (like git diff --exit-code)")
     p.set_defaults(func=_cmd_diff)
 
+    p = sub.add_parser(
+        "verify", help="check a release's files against SHA256SUMS and the descriptors' bytes and hashes",
+        description="Verify RELEASE: a release folder (release/<version>/: every file against SHA256SUMS, no file missing "
+        "or unlisted, then each package's files against its datapackage.json `bytes` and `hash`), a release zip (entry "
+        "CRCs, the files against the zip's descriptor, and the zip against a SHA256SUMS beside it) or a package folder "
+        "(its descriptor's `bytes` and `hash`). `validate`, `diff`, `load` and `connect` run the same check first.",
+        epilog="Exit codes: 0 every file matches; 1 a file is missing, altered or not listed; 2 unreadable input or usage error.")
+    p.add_argument("release", help="release folder, release zip, or package folder / datapackage.json")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(func=_cmd_verify)
+
     p = sub.add_parser("cite", help="print how to cite the dataset (APA, BibTeX or CITATION.cff)",
                        description="Print the citation of this version of the dataset, generated from schemas/package.json.")
-    p.add_argument("--style", choices=("apa", "bibtex", "cff"), default="apa", help="citation style (default apa)")
+    p.add_argument("--style", type=str.lower, choices=("apa", "bibtex", "cff"), default="apa",
+                   help="citation style, any letter case (default apa)")
     p.set_defaults(func=_cmd_cite)
 
     p = sub.add_parser("citation-files", help="generate CITATION.cff and .zenodo.json from schemas/package.json",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from iraq_frontiers.compiler import STRING_FORMATS
 from iraq_frontiers.problems import Problem
 
 MAX_FIELDS = 10_000
@@ -21,10 +22,26 @@ MAX_PATTERN_CHARS = 10_000
 _SCALAR_FOR = {"string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,)}
 _DIALECT_DEFAULTS = {"header": True, "quoteChar": '"', "doubleQuote": True, "skipInitialSpace": False, "headerRow": 1}
 _DIALECT_IGNORED = {"$schema", "name", "title", "description", "delimiter", "lineTerminator", "caseSensitiveHeader", "csvddfVersion", "type"}
-
+# Every keyword a schema may use is enforced or refused, never silently ignored. These are the ones
+# the readers and checks enforce (or that only annotate); anything else is `schema-unsupported`.
+ANNOTATIONS = {"title", "description", "example", "rdfType", "vocabulary"}  # `vocabulary`: ours, compiled into enum
+FIELD_KEYWORDS = {
+    "*": {"name", "type", "format", "constraints", "missingValues"} | ANNOTATIONS,
+    "boolean": {"trueValues", "falseValues"},
+    "string": {"listDelimiter"},
+    "list": {"delimiter", "itemType"},
+}
+CONSTRAINTS = {"required", "unique", "enum", "minimum", "maximum", "pattern", "minLength", "maxLength"}
+SCHEMA_KEYWORDS = {"$schema", "name", "fields", "primaryKey", "uniqueKeys", "foreignKeys", "missingValues", "fieldsMatch"} | ANNOTATIONS
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _shown(value: Any) -> str:
+    """A keyword or value from the descriptor, quoted and clipped for a message."""
+    text = repr(value)
+    return text if len(text) <= 100 else text[:97] + "..."
 
 
 def _names(value: Any) -> list[str] | None:
@@ -53,6 +70,20 @@ def _pattern_error(pattern: str) -> str | None:
     return None
 
 
+def format_defects(f: dict[str, Any], ftype: str) -> list[str]:
+    """The one place deciding a field's `format`: "default" (or none) on any type; email, uri, uuid
+    and binary on string fields, enforced by compiler.constraint_checks; anything else is refused."""
+    fmt = f.get("format", "default")
+    if fmt in ("default", None) or (ftype == "string" and fmt in STRING_FORMATS):
+        return []
+    shown = repr(fmt)[:80]
+    if ftype in ("date", "datetime", "time"):
+        return [f"format {shown} is not supported for {ftype} fields (ISO 8601 only)"]
+    if ftype == "string":
+        return [f"format {shown} is not supported for string fields (supported: default, {', '.join(STRING_FORMATS)})"]
+    return [f"format {shown} is not supported for {ftype} fields (only 'default')"]
+
+
 def _field_defects(f: Any, i: int) -> tuple[str | None, list[str]]:
     """(field name or None, what is wrong with the field)."""
     if not isinstance(f, dict):
@@ -75,11 +106,19 @@ def _field_defects(f: Any, i: int) -> tuple[str | None, list[str]]:
     for key in ("trueValues", "falseValues"):
         if key in f and (not isinstance(f[key], list) or not all(isinstance(v, str) for v in f[key])):
             out.append(f"{key} must be a list of strings")
-    if ftype in ("date", "datetime") and f.get("format", "default") not in ("default", None):
-        out.append(f"format {f.get('format')!r} is not supported for {ftype} fields (ISO 8601 only)")
+    unknown = sorted(set(f) - FIELD_KEYWORDS["*"] - FIELD_KEYWORDS.get(ftype, set()) - FIELD_KEYWORDS.get(f.get("type"), set()))
+    if unknown:
+        out.append(f"field keyword(s) {_shown(unknown)} are not supported for {ftype} fields (they would be ignored)")
+    out += format_defects(f, ftype)
+    if "missingValues" in f and f["missingValues"] != [""]:
+        out.append(f"field-level missingValues {_shown(f['missingValues'])} is not supported: an empty cell is the only missing value")
+    if ftype == "list" and f.get("itemType", "string") != "string":
+        out.append(f"list itemType {_shown(f.get('itemType'))} is not supported (list items are strings)")
     c = f.get("constraints", {})
     if not isinstance(c, dict):
         return name, out + ["constraints must be an object"]
+    if set(c) - CONSTRAINTS:
+        out.append(f"constraint(s) {_shown(sorted(set(c) - CONSTRAINTS))} are not supported (they would be ignored)")
     for key in ("required", "unique"):
         if key in c and not isinstance(c[key], bool):
             out.append(f"constraint {key} must be true or false")
@@ -150,6 +189,10 @@ def _resource_defects(resource: dict[str, Any]) -> list[tuple[str | None, str]]:
             if (fields_ is None or not isinstance(ref, dict) or _names(ref.get("fields")) is None
                     or not isinstance(ref.get("resource", ""), str) or set(fields_) - known):
                 out.append((None, f"malformed foreign key {str(fk)[:200]}: it needs fields (of this schema) and a reference with fields and resource"))
+    if set(schema) - SCHEMA_KEYWORDS:
+        out.append((None, f"schema keyword(s) {_shown(sorted(set(schema) - SCHEMA_KEYWORDS))} are not supported (they would be ignored)"))
+    if schema.get("fieldsMatch", "exact") != "exact":
+        out.append((None, f"fieldsMatch {_shown(schema['fieldsMatch'])} is not supported: the header must match the fields exactly"))
     missing_values = schema.get("missingValues", [""])
     if missing_values != [""]:
         out.append((None, f"missingValues {str(missing_values)[:100]} is not supported: an empty cell is the only missing value"))

@@ -8,21 +8,17 @@ import time
 def _cmd_synth(args) -> int:
     from iraq_frontiers.synth import MANIFEST, synthesize
 
+    from iraq_frontiers.cli import clear_progress, progress_printer
+
     start = time.monotonic()
-    say = None
-    if sys.stderr.isatty() and not args.quiet:
-        def say(msg: str) -> None:
-            sys.stderr.write(f"\r\033[K[{time.monotonic() - start:6.1f}s] {msg}")
-            sys.stderr.flush()
+    say = progress_printer(not args.quiet)
     try:
         result = synthesize(args.out, events=args.events, fmt=args.format, seed=args.seed, errors=args.errors, progress=say)
     except ValueError as exc:
-        if say:
-            sys.stderr.write("\r\033[K")
+        clear_progress(say)
         print(f"iraq-frontiers synth: error: {exc}", file=sys.stderr)
         return 2
-    if say:
-        sys.stderr.write("\r\033[K")
+    clear_progress(say)
     rows = sum(result.rows.values())
     print(f"wrote {result.out} ({args.format}, {rows:,} rows in {len(result.rows)} tables, {time.monotonic() - start:.1f}s)")
     if args.errors:

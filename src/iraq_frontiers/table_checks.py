@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from iraq_frontiers.compiler import constraint_checks, pandera_polars_schema
+from iraq_frontiers.compiler import constraint_checks, pandera_polars_schema, primary_key
 from iraq_frontiers.package_io import ROW, TableData
 from iraq_frontiers.problems import Problem
 
@@ -16,6 +16,7 @@ CONSTRAINT_MESSAGES = {
     "pattern": "value does not match the pattern {arg}",
     "min-length": "value is shorter than {arg} characters",
     "max-length": "value is longer than {arg} characters",
+    "format": "value is not a valid {arg} (the field's format)",
 }
 
 
@@ -31,9 +32,8 @@ def check_table(table: TableData, schema: dict[str, Any]) -> list[Problem]:
     fields = [f for f in schema.get("fields", []) if f["name"] not in table.unusable]
     if not fields:
         return []
-    usable_schema = {"fields": fields}
-    pk = schema.get("primaryKey") or []
-    pk = [pk] if isinstance(pk, str) else list(pk)
+    pk = primary_key(schema)
+    usable_schema = {"fields": fields, "primaryKey": pk}
     try:
         pandera_schema = pandera_polars_schema(usable_schema, name=table.name)
         pandera_schema.validate(table.frame, lazy=True)

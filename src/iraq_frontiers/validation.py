@@ -19,7 +19,8 @@ ENGINES = ("auto", "fast", "pandera")
 
 
 def validate(path: str | os.PathLike, progress: Progress | None = None, engine: str = "auto") -> Report:
-    """Validate a data package: a datapackage.json, a folder holding one, or a .zip of one.
+    """Validate a data package: a datapackage.json, a folder holding one, or a .zip of one; or a release
+    folder (release/<version>/, its Parquet package is validated), verified first (iraq_frontiers.verify).
 
     engine: how tables are read and layer (b) runs. "pandera" (the reference engine) reads every
     table into a polars frame and checks it with the compiled Pandera schema. "fast" leaves Parquet
@@ -30,13 +31,14 @@ def validate(path: str | os.PathLike, progress: Progress | None = None, engine: 
     iraq_frontiers.fastpath) is read and checked the reference way.
     """
     from iraq_frontiers.package_io import InputError, open_package
+    from iraq_frontiers.verify import release_package
 
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}")
     report = Report(str(path))
     say = progress or (lambda _msg: None)
     try:
-        with open_package(path) as pkg:
+        with open_package(release_package(path)) as pkg:  # a release folder or zip is verified first
             try:
                 _validate_opened(pkg, report, say, engine)
             except _FastPathFailed:  # a Parquet file left in place failed mid-way: read everything the reference way
@@ -77,6 +79,7 @@ def _validate_opened(pkg, report: Report, say: Progress, engine: str = "auto") -
     from iraq_frontiers.schema_guard import check_resources, first_resources
 
     say("checking the descriptor")
+    report.problems += pkg.schema_problems
     report.problems += check_descriptor(pkg.descriptor)
     guard_problems, refused = check_resources(pkg.descriptor)  # schemas the readers cannot follow: not read
     report.problems += guard_problems
@@ -112,12 +115,16 @@ def _validate_opened(pkg, report: Report, say: Progress, engine: str = "auto") -
 
 def _check_table(pkg, resource, name, schema, t, engine: str, report: Report, say: Progress) -> list[Problem]:
     """Read one table and run layer (b) on it; registers it in `t` for layers (c) and (d)."""
-    from iraq_frontiers.package_io import read_table, resource_file, resource_format
+    from iraq_frontiers.package_io import check_bytes_and_hash, is_inline, read_table, resource_file, resource_format
     from iraq_frontiers.fastpath import Unsupported, check_table_fast, open_parquet, plan_table_checks
 
+    found_in_file: list[Problem] = []
     fast = None
-    if engine != "pandera" and resource_format(resource, resource_file(pkg, resource)) == "parquet":
-        fast = open_parquet(pkg, resource)
+    if not is_inline(resource):
+        file = resource_file(pkg, resource)
+        found_in_file = check_bytes_and_hash(name, file, os.path.relpath(file, pkg.base_dir.resolve()), resource)
+        if engine != "pandera" and resource_format(resource, file) == "parquet":
+            fast = open_parquet(pkg, resource)
     if fast is not None:
         try:
             plan = plan_table_checks(fast, schema)
@@ -134,18 +141,22 @@ def _check_table(pkg, resource, name, schema, t, engine: str, report: Report, sa
         except BaseException:  # noqa: BLE001 - e.g. polars panics on corrupt data pages: the reference reader says why
             found = None
         if found is not None:
-            return found
+            return found_in_file + found
         t.drop(name)  # cells the reference reader reports or changes: read it that way
         del report.tables[name]
     data, problems = read_table(pkg, resource)
+    problems = found_in_file + problems
     report.tables[name] = data.frame.height
     alias = t.add(name, data, schema)
     say(f"checking {name} ({data.frame.height:,} rows)")
+    found = None
     if engine == "fast":
         try:
-            return problems + check_table_fast(data, plan_table_checks(data, schema))
+            found = check_table_fast(data, plan_table_checks(data, schema))
         except Unsupported:
             pass
-    from iraq_frontiers.table_checks import check_table
+    if found is None:
+        from iraq_frontiers.table_checks import check_table
 
-    return problems + check_table(data, schema)
+        found = check_table(data, schema)
+    return problems + [p for p in found if not data.reported(p.field, p.row)]  # e.g. no `required` after a type-error

@@ -30,9 +30,11 @@ import hashlib
 import io
 import json
 import re
+import tempfile
 import time
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -124,25 +126,45 @@ def read_ged(path: str | Path):
     if not path.is_file():
         raise UcdpImportError(f"no such file: {path}")
     try:
-        if zipfile.is_zipfile(path):
-            with zipfile.ZipFile(path) as zf:
-                names = [n for n in zf.namelist() if n.lower().endswith(".csv")]
-                if len(names) != 1:
-                    raise UcdpImportError(f"{path}: expected one .csv in the zip archive, found {len(names)}")
-                data = zf.read(names[0])
-        else:
-            data = path.read_bytes()
-            if data[:2] == b"\x1f\x8b":
-                data = gzip.decompress(data)
-        frame = pl.read_csv(io.BytesIO(data), infer_schema=False, encoding="utf8")
+        with tempfile.TemporaryDirectory(prefix="iraq-frontiers-ged-") as tmp:
+            csv_file = _plain_csv(path, Path(tmp) / "ged.csv")
+            frame = pl.read_csv(csv_file, infer_schema=False, encoding="utf8")
     except UcdpImportError:
         raise
-    except (OSError, EOFError, zipfile.BadZipFile, pl.exceptions.PolarsError, UnicodeDecodeError) as exc:
+    except (OSError, EOFError, zipfile.BadZipFile, gzip.BadGzipFile, zlib.error, pl.exceptions.PolarsError, UnicodeDecodeError) as exc:
         raise UcdpImportError(f"{path}: cannot be read as a UCDP GED CSV: {str(exc).splitlines()[0][:200]}") from None
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         raise UcdpImportError(f"{path}: not a UCDP GED CSV (19.1 or later): missing column(s) {', '.join(missing)}")
     return frame
+
+
+MAX_GED_BYTES = 2 * 1024**3  # decompressed CSV; the whole global GED is a few hundred MB
+
+
+def _plain_csv(path: Path, dest: Path) -> Path:
+    """The GED CSV as a plain file: path itself, or a .gz / one-.csv .zip decompressed into dest,
+    streamed in chunks and refused beyond MAX_GED_BYTES (a small archive can expand enormously)."""
+    with path.open("rb") as fh:
+        magic = fh.read(2)
+    if zipfile.is_zipfile(path):
+        zf = zipfile.ZipFile(path)
+        names = [n for n in zf.namelist() if n.lower().endswith(".csv")]
+        if len(names) != 1:
+            raise UcdpImportError(f"{path}: expected one .csv in the zip archive, found {len(names)}")
+        opened = zf.open(names[0])
+    elif magic == b"\x1f\x8b":
+        opened = gzip.open(path, "rb")
+    else:
+        return path
+    written = 0
+    with opened as src, dest.open("wb") as out:
+        while chunk := src.read(1 << 20):
+            written += len(chunk)
+            if written > MAX_GED_BYTES:
+                raise UcdpImportError(f"{path}: expands to more than {MAX_GED_BYTES:,} bytes; refused (the limit for a GED CSV)")
+            out.write(chunk)
+    return dest
 
 
 def parse_source_entries(article: str, office: str, date: str, headline: str) -> list[tuple[str, str, str, str]]:
@@ -172,6 +194,24 @@ def parse_source_entries(article: str, office: str, date: str, headline: str) ->
     return out
 
 
+_INTEGER = r"^[+-]?[0-9]+(\.0*)?$"  # "3", or "3.0" as some exports write whole numbers; "3.7" is not an integer
+
+
+def _as_int(c: str):
+    """Column c as Int64: null when empty or not a whole number (never truncated or rounded)."""
+    import polars as pl
+
+    s = pl.col(c).str.strip_chars()
+    return pl.when(s.str.contains(_INTEGER)).then(s.str.replace(r"\.0*$", "").cast(pl.Int64, strict=False)).otherwise(None)
+
+
+def _not_integer(c: str):
+    """True where column c holds something (not empty) that is not a whole number within int64."""
+    import polars as pl
+
+    return pl.col(c).str.strip_chars().fill_null("").ne("") & _as_int(c).is_null()
+
+
 def normalise(raw) -> tuple[Any, list[RowIssue], list[RowIssue]]:
     """Typed, checked GED rows: (frame of importable rows, rejected rows, rows imported with a change)."""
     import polars as pl
@@ -181,9 +221,6 @@ def normalise(raw) -> tuple[Any, list[RowIssue], list[RowIssue]]:
     opt = [c for c in ("conflict_new_id", "conflict_name", "dyad_new_id", "dyad_name", "source_original", "priogrid_gid",
                        "event_clarity", "active_year", "where_description", "code_status", "relid") if c in f.columns]
 
-    def as_int(c: str) -> pl.Expr:
-        return pl.col(c).str.strip_chars().cast(pl.Float64, strict=False).cast(pl.Int64, strict=False)
-
     def as_date(c: str) -> pl.Expr:  # GED writes "2016-01-01" or "2016-01-01 00:00:00.000"
         return pl.col(c).str.strip_chars().str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
 
@@ -192,7 +229,8 @@ def normalise(raw) -> tuple[Any, list[RowIssue], list[RowIssue]]:
     t = f.select(
         "row",
         pl.col("id").alias("id_raw"),
-        *[as_int(c).alias(c) for c in ints],
+        *[_as_int(c).alias(c) for c in ints],
+        *[_not_integer(c).alias(f"__not_integer_{c}") for c in ints],
         as_date("date_start").alias("date_start"),
         as_date("date_end").alias("date_end"),
         pl.col("latitude").str.strip_chars().cast(pl.Float64, strict=False).alias("latitude"),
@@ -202,7 +240,8 @@ def normalise(raw) -> tuple[Any, list[RowIssue], list[RowIssue]]:
         *[pl.col(c).str.strip_chars().alias(c) for c in opt],
     )
     checks: list[tuple[pl.Expr, str]] = [
-        (pl.col("id").is_null() | (pl.col("id") < 1), "id is not a positive integer"),
+        *[(pl.col(f"__not_integer_{c}"), f"{c} is not an integer (never rounded)") for c in ints],
+        ((pl.col("id").is_null() & ~pl.col("__not_integer_id")) | (pl.col("id") < 1), "id is not a positive integer"),
         (pl.col("id").is_duplicated() & pl.col("id").is_not_null(), "id repeats another row's id"),
         (~pl.col("type_of_violence").is_in(list(TYPE_OF_VIOLENCE)).fill_null(False), "type_of_violence is not 1, 2 or 3"),
         (pl.col("date_start").is_null() | pl.col("date_end").is_null(), "date_start or date_end is not a date"),
@@ -213,7 +252,8 @@ def normalise(raw) -> tuple[Any, list[RowIssue], list[RowIssue]]:
         (pl.col("side_a_new_id").is_null() | pl.col("side_b_new_id").is_null() | (pl.col("side_a_new_id") < 1) | (pl.col("side_b_new_id") < 1),
          "side_a_new_id or side_b_new_id is not a positive integer"),
         (pl.col("side_a_new_id") == pl.col("side_b_new_id"), "side A and side B are the same actor"),
-        (pl.any_horizontal(*[pl.col(c).is_null() | (pl.col(c) < 0) for c in ("low", "best", "high")]), "low, best or high is missing or negative"),
+        (pl.any_horizontal(*[(pl.col(c).is_null() & ~pl.col(f"__not_integer_{c}")) | (pl.col(c) < 0) for c in ("low", "best", "high")]),
+         "low, best or high is missing or negative"),
         (pl.any_horizontal(*[pl.col(c) < 0 for c in ("deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown")]), "a deaths_* count is negative"),
         (pl.col("where_coordinates").fill_null("").eq("") & pl.col("latitude").is_null(), "no place: where_coordinates and coordinates are empty"),
     ]
@@ -236,7 +276,7 @@ def normalise(raw) -> tuple[Any, list[RowIssue], list[RowIssue]]:
     rejected = [RowIssue(r["row"], r["id_raw"] or "", "rejected", list(r["errors"])) for r in bad.iter_rows(named=True)]
     warn_rows = flagged.filter((pl.col("errors").list.len() == 0) & (pl.col("warnings").list.len() > 0))
     warnings = [RowIssue(r["row"], r["id_raw"] or "", "imported", list(r["warnings"])) for r in warn_rows.iter_rows(named=True)]
-    ok = t.join(bad.select("row"), on="row", how="anti")
+    ok = t.join(bad.select("row"), on="row", how="anti").drop([f"__not_integer_{c}" for c in ints])
     ok = ok.with_columns(
         pl.when(pl.col("latitude").is_between(-90, 90) & pl.col("longitude").is_between(-180, 180)).then(pl.col("latitude")).otherwise(None).alias("latitude"),
         pl.when(pl.col("latitude").is_between(-90, 90) & pl.col("longitude").is_between(-180, 180)).then(pl.col("longitude")).otherwise(None).alias("longitude"),
@@ -661,24 +701,24 @@ def import_ged(path: str | Path, out_dir: str | Path, release: str | None = None
     release = release or default_release(path)
     raw = read_ged(path)
     ok, rejected, warnings = normalise(raw)
-    tables = build_tables(ok, release)
     out = Path(out_dir)
+    best_read = int(raw.select(_as_int("best").sum()).item() or 0)  # exact: non-integers are rejected rows, not truncated
+    target = Path(report_path) if report_path else out / "import-report.json"
+    if ok.height == 0:  # nothing to build: say why, and keep the report of rejected rows
+        result = ImportResult(rows_read=raw.height, events_written=0, rejected=rejected, warnings=warnings, tables={},
+                              best_deaths_read=best_read, best_deaths_written=0, seconds=round(time.perf_counter() - t0, 3),
+                              out_dir=str(out), release=release)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        why = "it has a header but no rows" if raw.height == 0 else f"all {raw.height} rows were rejected (reasons in {target})"
+        raise UcdpImportError(f"{path}: nothing to import: {why}; no package was written")
+    tables = build_tables(ok, release)
     write_package(tables, out, release, Path(path).name)
-    best_read = int(sum(int(float(x)) for x in raw["best"].to_list() if _is_number(x)))
     result = ImportResult(
         rows_read=raw.height, events_written=tables["events"].height, rejected=rejected, warnings=warnings,
         tables={k: v.height for k, v in tables.items()}, best_deaths_read=best_read,
         best_deaths_written=int(tables["events"]["fatalities_best"].sum() or 0),
         seconds=round(time.perf_counter() - t0, 3), out_dir=str(out), release=release,
     )
-    target = Path(report_path) if report_path else out / "import-report.json"
     target.write_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return result
-
-
-def _is_number(x: Any) -> bool:
-    try:
-        float(x)
-        return True
-    except (TypeError, ValueError):
-        return False

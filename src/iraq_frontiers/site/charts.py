@@ -1,0 +1,100 @@
+"""The site's charts, drawn with Vega-Lite (through Altair) and rendered to SVG when the site is built.
+
+SVG made at build time needs no script in the browser: the charts show with JavaScript off, from
+file://, offline. Each SVG is inlined into its page (so map points can be links); its ids are
+prefixed so two charts on one page cannot collide.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+VENDOR = Path(__file__).resolve().parent / "vendor"
+# The map window (degrees) and its width in pixels. The projection is fixed (equirectangular with
+# explicit scale and translate, not fitted to the data) so every map, and the small map of each
+# event page, shares one basemap and the same point positions.
+WEST, SOUTH, EAST, NORTH = 30.0, 26.0, 56.0, 42.5
+MAP_WIDTH = 640
+SCALE = MAP_WIDTH / math.radians(EAST - WEST)
+MAP_HEIGHT = round(SCALE * math.radians(NORTH - SOUTH))
+TRANSLATE = (-SCALE * math.radians(WEST), SCALE * math.radians(NORTH))
+PROJECTION = {"type": "equirectangular", "scale": SCALE, "translate": list(TRANSLATE)}
+# Vega resolves hrefs against its loader's base URL; the converter's default base is prefixed to each link.
+_LOADER_BASE = re.compile(r'(xlink:href|href)="https?://vega\.github\.io/vega-datasets/')
+
+
+def project(lon: float, lat: float) -> tuple[float, float]:
+    """Pixel position of a point on the map (the same formula Vega applies to PROJECTION)."""
+    return SCALE * math.radians(lon) + TRANSLATE[0], -SCALE * math.radians(lat) + TRANSLATE[1]
+
+
+@cache
+def countries() -> dict[str, Any]:
+    """Natural Earth country outlines of the map window (vendor/README.md says where they come from)."""
+    return json.loads((VENDOR / "countries-region.geojson").read_text(encoding="utf-8"))
+
+
+def to_svg(chart, prefix: str) -> str:
+    """Render an Altair chart to SVG text, ids prefixed, links relative to the page."""
+    import vl_convert
+
+    svg = vl_convert.vegalite_to_svg(chart.to_dict())
+    svg = _LOADER_BASE.sub(r'\1="', svg)
+    # The converter numbers clip paths across calls: renumber them per chart so builds are byte-identical.
+    ids = {old: f"{prefix}-{i}" for i, old in enumerate(dict.fromkeys(re.findall(r'\bid="([^"]+)"', svg)), 1)}
+    svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{ids[m.group(1)]}"', svg)
+    svg = re.sub(r'url\(#([^)]+)\)', lambda m: f"url(#{ids.get(m.group(1), m.group(1))})", svg)
+    svg = svg.replace("<svg ", f'<svg role="img" aria-labelledby="{prefix}-caption" ', 1)
+    return svg[svg.index("<svg"):]
+
+
+def _base_layer():
+    import altair as alt
+
+    return alt.Chart(alt.Data(values=countries()["features"])).mark_geoshape(
+        fill="#eeeae2", stroke="#8a8172", strokeWidth=0.6).encode(tooltip=alt.Tooltip("properties.name:N", title="country"))
+
+
+def _geo_chart(layers):
+    import altair as alt
+
+    return alt.layer(*layers).project(**PROJECTION).properties(width=MAP_WIDTH, height=MAP_HEIGHT).configure_view(stroke="#8a8172")
+
+
+def basemap_svg() -> str:
+    """The country outlines alone, without padding, so `project` gives pixel positions on it
+    (the background of each event's small map)."""
+    return to_svg(_geo_chart([_base_layer()]).properties(padding=0), "basemap")
+
+
+def map_svg(points: list[dict[str, Any]], color_field: str, color_title: str) -> str:
+    """Events as points over the country outlines; each point links to its event (`href`)."""
+    import altair as alt
+
+    layers = [_base_layer()]
+    if points:
+        layers.append(alt.Chart(alt.Data(values=points)).mark_circle(size=40, opacity=0.75, clip=True, stroke="#222", strokeWidth=0.4)
+                      .encode(longitude="lon:Q", latitude="lat:Q",
+                              color=alt.Color(f"{color_field}:N", title=color_title, scale=alt.Scale(scheme="tableau20")),
+                              href="href:N",
+                              tooltip=[alt.Tooltip("label:N", title="event"), alt.Tooltip(f"{color_field}:N", title=color_title)]))
+    return to_svg(_geo_chart(layers), "map")
+
+
+def timeline_svg(months: list[dict[str, Any]], by_origin: bool) -> str:
+    """Events per month (stacked by frontier), one row per origin when the package has origins."""
+    import altair as alt
+
+    chart = alt.Chart(alt.Data(values=months)).mark_bar().encode(
+        x=alt.X("month:T", title="month (event start)", timeUnit="yearmonth"),
+        y=alt.Y("events:Q", title="events", stack="zero"),
+        color=alt.Color("frontier:N", title="frontier", scale=alt.Scale(scheme="tableau20")),
+        tooltip=[alt.Tooltip("month:T", timeUnit="yearmonth", title="month"), "frontier:N", "events:Q"],
+    ).properties(width=MAP_WIDTH, height=160)
+    if by_origin:
+        chart = chart.encode(row=alt.Row("origin:N", title="origin"))
+    return to_svg(chart, "timeline")

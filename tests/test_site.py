@@ -1,0 +1,278 @@
+"""The release site, checked with an HTML parser (fast tier; tests/test_site_browser.py opens it in Chromium).
+
+Built once per module from the curated package (with the seed texts when present) and once from a
+package whose text cells hold markup, to prove everything printed is escaped.
+"""
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from iraq_frontiers.cli import main
+from iraq_frontiers.metadata import release_table_names, source_schema, vocabularies
+from iraq_frontiers.release import read_tables, with_derived
+
+REPO = Path(__file__).resolve().parents[1]
+AL_TANF_STRIKE = "evt-us-strike-pro-government-forces-al-tanf"
+
+
+class Page(HTMLParser):
+    """Elements with their attributes and text, enough to assert on structure."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.stack: list[dict] = []
+        self.elements: list[dict] = []
+        self.text_parts: list[str] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        el = {"tag": tag, "attrs": dict(attrs), "text": [], "parents": [e["tag"] for e in self.stack]}
+        self.elements.append(el)
+        if tag not in ("meta", "link", "br", "input", "img", "image", "circle", "path", "rect"):
+            self.stack.append(el)
+
+    def handle_endtag(self, tag):
+        for i in range(len(self.stack) - 1, -1, -1):
+            if self.stack[i]["tag"] == tag:
+                del self.stack[i:]
+                break
+
+    def handle_data(self, data):
+        self.text_parts.append(data)
+        for el in self.stack:
+            el["text"].append(data)
+
+    def find(self, tag, **attrs):
+        return [e for e in self.elements if e["tag"] == tag and all(e["attrs"].get(k.rstrip("_")) == v for k, v in attrs.items())]
+
+    def by_id(self, id_):
+        found = [e for e in self.elements if e["attrs"].get("id") == id_]
+        assert len(found) == 1, f"id {id_!r} found {len(found)} times"
+        return found[0]
+
+    @property
+    def text(self) -> str:
+        return "".join(self.text_parts)
+
+
+def text_of(el) -> str:
+    return " ".join("".join(el["text"]).split())
+
+
+@pytest.fixture(scope="module")
+def seeds():
+    import os
+
+    folder = Path(os.environ.get("IRAQ_FRONTIERS_SEEDS", REPO.parent / "shared" / "seeds"))
+    return folder if folder.is_dir() else None
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, seeds):
+    out = tmp_path_factory.mktemp("site") / "site"
+    args = ["site", str(REPO / "datapackage"), "--out", str(out), "--quiet"]
+    assert main(args) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def site_with_texts(tmp_path_factory, seeds):
+    if seeds is None:
+        pytest.skip("seed articles not found ($IRAQ_FRONTIERS_SEEDS or ../shared/seeds)")
+    out = tmp_path_factory.mktemp("site-texts") / "site"
+    assert main(["site", str(REPO / "datapackage"), "--out", str(out), "--sources", str(seeds), "--quiet"]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def tables():
+    return with_derived(read_tables(REPO / "datapackage"))
+
+
+def page(site: Path, name: str) -> Page:
+    return Page((site / name).read_text(encoding="utf-8"))
+
+
+def test_every_page_is_wellformed_and_links_resolve(site):
+    """Headings are semantic (one h1, no skipped levels) and every local link and asset exists."""
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 5
+    for p in pages:
+        doc = page(site, p.relative_to(site).as_posix())
+        assert len(doc.find("h1")) == 1, p
+        levels = [int(e["tag"][1]) for e in doc.elements if re.fullmatch(r"h[1-6]", e["tag"]) and "svg" not in e["parents"]]
+        assert all(b - a <= 1 for a, b in zip(levels, levels[1:])), (p, levels)
+        ids = {e["attrs"]["id"] for e in doc.elements if "id" in e["attrs"]}
+        for e in doc.elements:
+            ref = e["attrs"].get("href") or e["attrs"].get("src") or e["attrs"].get("xlink:href")
+            if not ref or ref.startswith(("http://", "https://", "mailto:")):
+                continue
+            target, _, fragment = ref.partition("#")
+            if target:
+                resolved = (p.parent / target).resolve()
+                if resolved.is_relative_to(site.resolve()):  # downloads point outside, into the release
+                    assert resolved.is_file(), (p, ref)
+            elif fragment:
+                assert fragment in ids, (p, ref)
+
+
+def test_nothing_is_fetched_from_the_network(site):
+    for p in site.rglob("*"):
+        if p.suffix in (".html", ".css", ".js", ".svg"):
+            text = p.read_text(encoding="utf-8")
+            assert not re.search(r'(src|href)="(https?:)?//', text), p
+            assert "@import" not in text and "url(http" not in text, p
+
+
+def test_event_list_has_every_event_once(site, tables):
+    doc = page(site, "events.html")
+    rows = [e for e in doc.find("tr") if "tbody" in e["parents"] and e["attrs"].get("data-type")]
+    assert [r["attrs"]["id"] for r in rows] and sorted(r["attrs"]["id"] for r in rows) == sorted(tables["events"].column("id").to_pylist())
+    form = doc.by_id("filters")
+    selects = [e for e in doc.find("select") if "form" in e["parents"]]
+    assert {s["attrs"]["name"] for s in selects} >= {"type", "frontier", "year", "status"}
+    for s in selects:  # every select has a label around it (keyboard and screen-reader usable)
+        assert "label" in s["parents"]
+    assert "hidden" in form["attrs"]  # shown by the script only: without JS the full table stays
+
+
+def test_al_tanf_strike_page_shows_claims_from_both_documents_and_their_links(site, tables):
+    doc = page(site, f"events/{AL_TANF_STRIKE}.html")
+    claims = [c for c in tables["claims"].to_pylist() if c["event_id"] == AL_TANF_STRIKE]
+    shown = [e["attrs"]["id"] for e in doc.find("tr") if "claim" in e["attrs"].get("class", "").split()]
+    assert sorted(shown) == sorted(c["id"] for c in claims)
+    assert len({c["source_id"] for c in claims}) >= 2  # two documents report it
+    for c in claims:
+        row = text_of(doc.by_id(c["id"]))
+        assert c["statement"][:40] in row and c["stance"] in row
+    ids = {c["id"] for c in claims}
+    links = [link for link in tables["claim_links"].to_pylist() if link["claim_id"] in ids or link["other_claim_id"] in ids]
+    assert links
+    link_rows = [text_of(e) for e in doc.find("tr") if "link" in e["attrs"].get("class", "").split()]
+    assert len(link_rows) == len(links)
+    for link in links:
+        assert any(link["claim_id"] in r and link["relation"] in r and link["other_claim_id"] in r for r in link_rows)
+
+
+def test_status_explanation_marks_the_rule_row_that_gives_the_stored_status(site, tables):
+    for ev in tables["events"].to_pylist():
+        doc = page(site, f"events/{ev['id']}.html")
+        applied = [e for e in doc.find("tr") if e["attrs"].get("class") == "applied"]
+        assert len(applied) == 1, ev["id"]
+        assert ev["status"] in text_of(applied[0]), (ev["id"], text_of(applied[0]))
+
+
+def test_codebook_lists_every_table_field_and_vocabulary_value(site):
+    doc = page(site, "codebook.html")
+    for t in release_table_names():
+        doc.by_id(f"table-{t}")
+        for f in source_schema(t)["fields"]:
+            row = text_of(doc.by_id(f"field-{t}-{f['name']}"))
+            assert f["description"][:30] in row
+    for name, vocab in vocabularies().items():
+        section = text_of(doc.by_id(f"vocabulary-{name}"))
+        assert section == name
+    text = " ".join(doc.text.split())
+    for vocab in vocabularies().values():
+        for meaning in vocab["values"].values():
+            assert " ".join(meaning["description"].split())[:40] in text
+    doc.by_id("status-rule")
+
+
+def test_charts_have_text_alternatives_and_the_map_one_mark_per_mappable_event(site):
+    doc = page(site, "index.html")
+    for svg in doc.find("svg"):
+        if svg["attrs"].get("role") == "img":
+            caption = svg["attrs"]["aria-labelledby"]
+            assert text_of(doc.by_id(caption))
+    map_fig = doc.by_id("map")
+    marks = [e for e in doc.elements if e["tag"] == "path" and e["attrs"].get("aria-roledescription") == "circle"]
+    caption = text_of(doc.by_id("map-caption"))
+    mappable = int(re.match(r"(\d+) of", caption).group(1))
+    assert len(marks) == mappable > 0 and map_fig
+
+
+def test_source_texts_only_with_sources(site, site_with_texts, tables):
+    src = tables["sources"].to_pylist()[0]
+    without = page(site, f"sources/{src['id']}.html")
+    assert not without.find("mark") and src["sha256"] in without.text
+    with_texts = page(site_with_texts, f"sources/{src['id']}.html")
+    marks = with_texts.find("mark")
+    assert marks
+    claim = next(c for c in tables["claims"].to_pylist() if c["source_id"] == src["id"] and c["span_start"] is not None)
+    with_texts.by_id(claim["id"])  # the anchor an event page links to
+    ev = page(site_with_texts, f"events/{claim['event_id']}.html") if claim["event_id"] else None
+    if ev:
+        assert ev.find("mark")
+    assert not page(site, f"events/{AL_TANF_STRIKE}.html").find("mark")
+
+
+def test_release_page_cites_and_lists_changes(site, tmp_path, tables):
+    from iraq_frontiers.citation import cite
+
+    doc = page(site, "release.html")
+    assert cite("apa").strip() in doc.text and "@misc{" in doc.text
+
+
+def test_everything_printed_is_escaped(tmp_path):
+    """Text cells holding markup come out as text, never as elements."""
+    import shutil
+
+    pkg = tmp_path / "pkg"
+    shutil.copytree(REPO / "datapackage", pkg)
+    payload = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+    claims = (pkg / "claims.csv").read_text(encoding="utf-8")
+    assert "Iraq's military declared" in claims
+    (pkg / "claims.csv").write_text(claims.replace("Iraq's military declared", payload + " Iraq's military declared", 1), encoding="utf-8")
+    first_id = "evt-iraq-syria-border-security-operation"  # the event that claim is about
+    from iraq_frontiers.descriptor import build_descriptor, write_descriptor
+
+    write_descriptor(pkg / "datapackage.json", build_descriptor("csv"))
+    out = tmp_path / "site"
+    assert main(["site", str(pkg), "--out", str(out), "--quiet"]) == 0
+    html = (out / "events" / f"{first_id}.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    doc = Page(html)
+    assert not doc.find("script") and not [e for e in doc.find("img") if e["attrs"].get("onerror")]
+
+
+def test_site_command_refuses_invalid_and_existing_output(tmp_path, capsys):
+    out = tmp_path / "busy"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine", encoding="utf-8")
+    assert main(["site", str(REPO / "datapackage"), "--out", str(out), "--quiet"]) == 2
+    assert (out / "keep.txt").read_text(encoding="utf-8") == "mine"
+    assert main(["site", str(tmp_path / "missing"), "--out", str(tmp_path / "s"), "--quiet"]) == 2
+    assert main(["site", str(REPO / "datapackage"), "--out", str(tmp_path / "s2"), "--sources", str(tmp_path / "nope"), "--quiet"]) == 2
+    assert not (tmp_path / "s2").exists()
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "--force" in err
+
+
+def test_build_puts_the_site_in_the_release(tmp_path):
+    from iraq_frontiers.release import build_release
+
+    result = build_release(REPO / "datapackage", tmp_path / "out")
+    site = result.folder / "site"
+    assert (site / "index.html").is_file() and (site / "events" / f"{AL_TANF_STRIKE}.html").is_file()
+    doc = page(site, "index.html")
+    downloads = [e["attrs"]["href"] for e in doc.find("a") if e["attrs"].get("href", "").startswith("../")]
+    assert any(h.endswith("-parquet.zip") for h in downloads) and any(h.endswith("-csv.zip") for h in downloads)
+    sums = (result.folder / "SHA256SUMS").read_text(encoding="utf-8")
+    assert " site/index.html\n" in sums
+
+
+def test_dictionary_table_is_compiled_from_the_schemas(tables):
+    rows = tables["dictionary"].to_pylist()
+    expected = [(t, f["name"]) for t in release_table_names() for f in source_schema(t)["fields"]]
+    assert [(r["table"], r["field"]) for r in rows] == expected
+    by_key = {(r["table"], r["field"]): r for r in rows}
+    assert by_key[("claims", "stance")]["vocabulary"] == "stance"
+    assert by_key[("claims", "stance")]["allowed_values"] == list(vocabularies()["stance"]["values"])
+    assert by_key[("claims", "source_id")]["foreign_key"] == "sources.id"
+    assert by_key[("events", "id")]["primary_key"] and by_key[("events", "id")]["required"]
+    assert by_key[("locations", "latitude")]["minimum"] == -90.0

@@ -1,0 +1,118 @@
+"""`iraq-frontiers verify` and the readers that verify a release before reading it (issue 12)."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from _release_helpers import actor, write_csv_package
+from iraq_frontiers import release
+from iraq_frontiers.access import connect, load
+from iraq_frontiers.cli import main
+from iraq_frontiers.metadata import package_metadata
+from iraq_frontiers.package_io import InputError
+from iraq_frontiers.validation import validate
+from iraq_frontiers.verify import release_package, verify
+
+VERSION = package_metadata()["version"]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    saved = os.environ.pop("SOURCE_DATE_EPOCH", None)
+    try:
+        tmp = tmp_path_factory.mktemp("verify")
+        src = write_csv_package(tmp / "src", {"actors": [actor("act-a"), actor("act-b")]})
+        return release.build_release(src, tmp / "out").folder
+    finally:
+        if saved is not None:
+            os.environ["SOURCE_DATE_EPOCH"] = saved
+
+
+def _flip(path: Path, at: int) -> bytes:
+    data = path.read_bytes()
+    path.write_bytes(data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1:])
+    return data
+
+
+def test_intact_release_verifies(built, capsys):
+    result = verify(built)
+    assert result.ok and result.kind == "release"
+    listed = (built / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
+    assert len(result.checked) >= len(listed) > 10
+    assert main(["verify", str(built)]) == 0
+    assert "verified" in capsys.readouterr().out
+    for zipped in built.glob("*.zip"):
+        assert verify(zipped).ok
+
+
+def test_one_flipped_byte_in_any_file_is_caught(built, capsys):
+    files = sorted(p for p in built.rglob("*") if p.is_file())
+    assert len(files) > 10
+    for path in files:
+        original = _flip(path, len(path.read_bytes()) // 2)
+        try:
+            result = verify(built)
+            rel = path.relative_to(built).as_posix()
+            assert not result.ok, rel
+            assert any(f.file.endswith(rel) for f in result.findings) or path.name == "SHA256SUMS", (rel, result.findings)
+            assert main(["verify", str(built), "--json"]) == 1
+            assert json.loads(capsys.readouterr().out)["ok"] is False
+        finally:
+            path.write_bytes(original)
+    assert verify(built).ok
+
+
+def test_missing_and_unlisted_files(built):
+    extra = built / "parquet" / "extra.txt"
+    extra.write_text("not released")
+    try:
+        assert [f.file for f in verify(built).findings] == [extra.as_posix()]
+    finally:
+        extra.unlink()
+    notes = built / "RELEASE_NOTES.md"
+    saved = notes.read_bytes()
+    notes.unlink()
+    try:
+        findings = verify(built).findings
+        assert findings and "missing" in findings[0].message and findings[0].file.endswith("RELEASE_NOTES.md")
+    finally:
+        notes.write_bytes(saved)
+
+
+def test_readers_take_a_release_folder_and_zip(built, capsys):
+    zipped = built / f"iraq-frontiers-{VERSION}-parquet.zip"
+    for target in (built, zipped, built / "parquet"):
+        report = validate(target)
+        assert report.valid, report.format_text()
+        assert len(load("actors", path=target)) == 2
+        assert connect(target).execute("select count(*) from actors").fetchall() == [(2,)]
+    assert release_package(built) == built / "parquet"
+    assert main(["diff", str(built), str(zipped), "--exit-code"]) == 0
+    assert main(["validate", str(built)]) == 0
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("victim", ["parquet/actors.parquet", "csv/actors.csv", "zip"])
+def test_readers_refuse_a_corrupted_release(built, victim, capsys):
+    path = next(built.glob("*-parquet.zip")) if victim == "zip" else built / victim
+    original = _flip(path, len(path.read_bytes()) - 30)
+    try:
+        # the zips hold their own copies: a damaged folder file leaves the zip intact, and the other way round
+        targets = [path] if victim == "zip" else [built, path.parent]
+        for target in targets:
+            report = validate(target)
+            assert report.exit_code == 2 and report.problems[0].code == "release-corrupt"
+            assert report.problems[0].file.endswith(path.name)
+            with pytest.raises(InputError, match="verification failed"):
+                load("actors", path=target)
+            with pytest.raises(InputError):
+                connect(target)
+        assert main(["validate", str(targets[0])]) == 2
+        assert main(["diff", str(targets[0]), str(targets[0])]) == 2
+        err = capsys.readouterr().err
+        assert path.name in err and "Traceback" not in err
+    finally:
+        path.write_bytes(original)
