@@ -49,3 +49,16 @@ def profiles_dir() -> Path:
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO
+
+
+@pytest.fixture(scope="session")
+def curated_release(tmp_path_factory) -> Path:
+    """A release of the curated datapackage/ (built once per session, dated by its CHANGELOG section). Read only."""
+    from iraq_frontiers import release
+
+    saved = os.environ.pop("SOURCE_DATE_EPOCH", None)
+    try:
+        return release.build_release(REPO / "datapackage", tmp_path_factory.mktemp("curated-release")).folder
+    finally:
+        if saved is not None:
+            os.environ["SOURCE_DATE_EPOCH"] = saved

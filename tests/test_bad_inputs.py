@@ -498,9 +498,12 @@ def test_corpus_is_large_enough():
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_bad_input(case: Case, tmp_path: Path, capsys):
+def test_bad_input(case: Case, tmp_path: Path, capsys, monkeypatch):
     if case.posix_only and os.name != "posix":
         pytest.skip("POSIX only")
+    private_tmp = tmp_path / "tmp"  # leftovers are looked for here, away from other processes' temporary folders
+    private_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private_tmp))
     work = tmp_path / "work"
     path = case.build(work / "pkg")
     before = _snapshot(tmp_path)

@@ -296,6 +296,30 @@ def test_wheel_data_is_the_release_parquet(curated, tmp_path):
     _same_parquet_package(tmp_path / "parquet", curated / "parquet")
 
 
+BASE_CHECK = r"""
+import json, socket, sys
+def refuse(*a, **k):
+    raise OSError("network disabled in this check")
+socket.socket.connect = refuse
+socket.create_connection = refuse
+import iraq_frontiers as ifr
+from iraq_frontiers.extras import MissingExtra
+out = {"version": ifr.__version__, "path": str(ifr.datapackage_path()), "rows": {}, "missing": {}}
+for t in json.loads(sys.argv[1]):
+    out["rows"][t] = ifr.load(t, backend="arrow").num_rows
+for name, call in (("pandas", lambda: ifr.load("events")), ("polars", lambda: ifr.load("events", backend="polars")),
+                   ("duckdb", lambda: ifr.connect())):
+    try:
+        call()
+        out["missing"][name] = None
+    except MissingExtra as exc:
+        out["missing"][name] = str(exc)
+out["cite"] = {s: ifr.cite(s) for s in ("apa", "bibtex", "cff")}
+heavy = ("pandas", "polars", "duckdb", "pandera", "frictionless")
+out["importable"] = [m for m in heavy if __import__("importlib.util").util.find_spec(m) is not None]
+print(json.dumps(out))
+"""
+
 OFFLINE_CHECK = r"""
 import json, socket, sys
 def refuse(*a, **k):
@@ -313,14 +337,21 @@ print(json.dumps(out))
 """
 
 
+def _site_packages_mb(venv: Path) -> float:
+    site = next((venv / "lib").glob("python3*/site-packages"))
+    return sum(p.stat().st_size for p in site.rglob("*") if p.is_file() and not p.is_symlink()) / 1e6
+
+
 @pytest.mark.slow
 def test_wheel_installs_and_works_offline(curated, tmp_path):
-    """python -m build; the wheel holds the Parquet package equal to a fresh build; a fresh venv
-    with the wheel loads, connects and cites with no network and no repository."""
+    """python -m build; the wheel holds the Parquet package equal to a fresh build. In a fresh venv, the wheel with
+    no extras (pyarrow only) loads every table as Arrow, offline, and names the extra for pandas, polars, DuckDB and
+    the toolkit; with [toolkit] every backend works and the commands run in an empty folder. Installed sizes are
+    printed (docs/install.md quotes them)."""
     pytest.importorskip("build", reason="the `build` package is needed (pip install build)")
     dist = tmp_path / "dist"
     env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
-    subprocess.run([sys.executable, "-m", "build", "--outdir", str(dist), str(REPO)], check=True,
+    subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(REPO)], check=True,
                    capture_output=True, timeout=1200, env=env)
     wheel = next(dist.glob("*.whl"))
     assert f"-{VERSION}-" in wheel.name
@@ -331,20 +362,56 @@ def test_wheel_installs_and_works_offline(curated, tmp_path):
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
-    py = venv / "bin" / "python"
+    py, cli = venv / "bin" / "python", venv / "bin" / "iraq-frontiers"
+    sizes = {"empty venv": _site_packages_mb(venv)}
     subprocess.run([str(py), "-m", "pip", "install", "-q", str(wheel)], check=True, capture_output=True, timeout=1200)
+    sizes["base"] = _site_packages_mb(venv)
     empty = tmp_path / "elsewhere"
     empty.mkdir()
-    script = empty / "check.py"
-    script.write_text(OFFLINE_CHECK, encoding="utf-8")
-    done = subprocess.run([str(py), "-I", str(script), json.dumps(table_names())], cwd=empty, capture_output=True,
-                          text=True, timeout=600, env={"PATH": os.environ.get("PATH", ""), "HOME": str(empty)})
-    assert done.returncode == 0, done.stderr
-    got = json.loads(done.stdout)
-    assert got["version"] == VERSION
-    assert got["path"].startswith(str(venv)) and got["path"].endswith("_data/parquet/datapackage.json")
+    clean_env = {"PATH": os.environ.get("PATH", ""), "HOME": str(empty)}
+
+    def run(*args, check_ok=True):
+        done = subprocess.run([str(a) for a in args], cwd=empty, capture_output=True, text=True, timeout=900, env=clean_env)
+        assert "Traceback" not in done.stderr, done.stderr
+        if check_ok:
+            assert done.returncode == 0, done.stderr
+        return done
+
+    (empty / "base.py").write_text(BASE_CHECK, encoding="utf-8")
+    got = json.loads(run(py, "-I", empty / "base.py", json.dumps(table_names())).stdout)
+    assert got["version"] == VERSION and got["path"].startswith(str(venv))
+    assert got["importable"] == [], "the base install pulls in more than pyarrow"
+    for t in table_names():
+        assert got["rows"][t] == pq.read_metadata(curated / "parquet" / f"{t}.parquet").num_rows
+    for extra, message in got["missing"].items():
+        assert message and f"iraq-frontiers[{extra}]" in message, (extra, message)
+    assert "(20" in got["cite"]["apa"] and "year = " in got["cite"]["bibtex"]
+    refused = run(cli, "validate", curated, check_ok=False)
+    assert refused.returncode == 2 and "iraq-frontiers[toolkit]" in refused.stderr
+    assert run(cli, "verify", curated).stdout.startswith("verified")  # verify needs no extra
+
+    for extra in ("pandas", "polars", "duckdb", "toolkit"):
+        subprocess.run([str(py), "-m", "pip", "install", "-q", f"{wheel}[{extra}]"], check=True, capture_output=True, timeout=1200)
+        sizes[f"+[{extra}]"] = _site_packages_mb(venv)
+    (empty / "check.py").write_text(OFFLINE_CHECK, encoding="utf-8")
+    got = json.loads(run(py, "-I", empty / "check.py", json.dumps(table_names())).stdout)
     for t in table_names():
         n = pq.read_metadata(curated / "parquet" / f"{t}.parquet").num_rows
         assert got["rows"][t] == [n, n, n] and got["duckdb"][t] == n
     assert f"(Version {VERSION})" in got["cite"]["apa"] and got["cite"]["bibtex"].startswith("@misc{")
     assert f'version: "{VERSION}"' in got["cite"]["cff"]
+
+    # every command from the installed wheel, in a folder that is not the repository
+    assert run(cli, "validate", curated).returncode == 0
+    for command in (["descriptor", "--check"], ["docs", "--check"], ["citation-files", "--check"]):
+        done = run(cli, *command, check_ok=False)
+        assert done.returncode == 2 and "pass --" in done.stderr, (command, done.stderr)
+    assert run(cli, "descriptor", "--out", empty / "dp.json").returncode == 0
+    assert run(cli, "descriptor", "--check", "--out", empty / "dp.json").returncode == 0
+    (empty / "dp.json").write_text("{}")
+    assert run(cli, "descriptor", "--check", "--out", empty / "dp.json", check_ok=False).returncode == 1
+    assert run(cli, "citation-files", "--dir", empty).returncode == 0 and (empty / "CITATION.cff").is_file()
+    shutil.copytree(REPO / "datapackage", empty / "datapackage")
+    built = run(cli, "build", "--out", empty / "release", "--quiet")  # the CHANGELOG bundled in the wheel
+    assert run(cli, "verify", empty / "release" / VERSION).returncode == 0, built.stdout
+    print("installed sizes (MB of site-packages):", json.dumps({k: round(v, 1) for k, v in sizes.items()}))

@@ -2,6 +2,7 @@
 CITATION.cff, codebook and CHANGELOG section in the folder and in each zip; frictionless opens the zips."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -22,13 +23,8 @@ VERSION = package_metadata()["version"]
 
 
 @pytest.fixture(scope="module")
-def curated(tmp_path_factory) -> Path:
-    saved = os.environ.pop("SOURCE_DATE_EPOCH", None)
-    try:
-        return release.build_release(REPO / "datapackage", tmp_path_factory.mktemp("docs")).folder
-    finally:
-        if saved is not None:
-            os.environ["SOURCE_DATE_EPOCH"] = saved
+def curated(curated_release) -> Path:
+    return curated_release
 
 
 def _zips(folder: Path) -> dict[str, Path]:
@@ -78,7 +74,7 @@ def _run_python_blocks(text: str, cwd: Path, replace: dict[str, str] | None = No
     ran = 0
     for block in _blocks(text, "python"):
         if "spark" in block:
-            continue  # Spark is exercised in the thorough tier (tests/test_interop.py)
+            continue  # Spark runs in the thorough tier (test_readme_spark_example_runs)
         for old, new in (replace or {}).items():
             block = block.replace(old, new)
         done = subprocess.run([sys.executable, "-c", block], cwd=cwd, capture_output=True, text=True, timeout=300)
@@ -116,3 +112,27 @@ def test_frictionless_opens_the_zips(curated):
         package = Package(str(archive))
         got = {r.name: len(r.read_rows()) for r in package.resources}
         assert got == {t: pq.read_metadata(curated / "parquet" / f"{t}.parquet").num_rows for t in release_table_names()}, fmt
+
+
+
+SPARK_CHECK = r"""
+import json, sys
+from pyspark.sql import SparkSession
+spark = SparkSession.builder.master("local[1]").appName("iraq-frontiers-readme").config("spark.ui.enabled", "false").getOrCreate()
+exec(sys.argv[1])
+print(json.dumps({"rows": df.count(), "columns": df.columns}))
+spark.stop()
+"""
+
+
+@pytest.mark.slow
+def test_readme_spark_example_runs(curated):
+    """The README's Spark example, run by Spark in local mode in the release folder."""
+    pytest.importorskip("pyspark", reason="pyspark (and Java 17+) are needed for the Spark example: pip install pyspark")
+    text = (curated / "README.md").read_text(encoding="utf-8")
+    block = next(b for b in _blocks(text, "python") if "spark" in b)
+    done = subprocess.run([sys.executable, "-c", SPARK_CHECK, block], cwd=curated, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    assert got["rows"] == pq.read_metadata(curated / "parquet" / "events.parquet").num_rows
+    assert got["columns"] == pq.read_schema(curated / "parquet" / "events.parquet").names

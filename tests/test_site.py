@@ -130,11 +130,13 @@ def test_nothing_is_fetched_from_the_network(site):
 
 def test_event_list_has_every_event_once(site, tables):
     doc = page(site, "events.html")
-    rows = [e for e in doc.find("tr") if "tbody" in e["parents"] and e["attrs"].get("data-type")]
+    rows = [e for e in doc.find("tr") if "tbody" in e["parents"] and e["attrs"].get("data-year")]
     assert [r["attrs"]["id"] for r in rows] and sorted(r["attrs"]["id"] for r in rows) == sorted(tables["events"].column("id").to_pylist())
     form = doc.by_id("filters")
     selects = [e for e in doc.find("select") if "form" in e["parents"]]
     assert {s["attrs"]["name"] for s in selects} >= {"type", "frontier", "year", "status"}
+    facets = {e["attrs"]["data-facet"] for e in doc.find("th") if "data-facet" in e["attrs"]}
+    assert {s["attrs"]["name"] for s in selects} == facets | {"year"}  # the script filters each by its column
     for s in selects:  # every select has a label around it (keyboard and screen-reader usable)
         assert "label" in s["parents"]
     assert "hidden" in form["attrs"]  # shown by the script only: without JS the full table stays
@@ -181,6 +183,17 @@ def test_codebook_lists_every_table_field_and_vocabulary_value(site):
         for meaning in vocab["values"].values():
             assert " ".join(meaning["description"].split())[:40] in text
     doc.by_id("status-rule")
+
+
+def test_timeline_counts_only_events_dated_to_the_month(site, tables):
+    doc = page(site, "index.html")
+    table = next(e for e in doc.elements if e["tag"] == "table" and "details" in e["parents"])
+    start = doc.elements.index(table)
+    cells = [text_of(e) for e in doc.elements[start:] if e["tag"] == "td" and "details" in e["parents"]]
+    width = 4 if "origin" in tables["events"].column_names else 3
+    total = sum(int(cells[i + width - 1]) for i in range(0, len(cells), width))
+    expected = sum(e["date_start"] is not None and e["date_precision"] in ("day", "week", "month") for e in tables["events"].to_pylist())
+    assert total == expected > 0
 
 
 def test_charts_have_text_alternatives_and_the_map_one_mark_per_mappable_event(site):
@@ -253,10 +266,15 @@ def test_site_command_refuses_invalid_and_existing_output(tmp_path, capsys):
     assert "Traceback" not in err and "--force" in err
 
 
-def test_build_puts_the_site_in_the_release(tmp_path):
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
     from iraq_frontiers.release import build_release
 
-    result = build_release(REPO / "datapackage", tmp_path / "out")
+    return build_release(REPO / "datapackage", tmp_path_factory.mktemp("release") / "out")
+
+
+def test_build_puts_the_site_in_the_release(built):
+    result = built
     site = result.folder / "site"
     assert (site / "index.html").is_file() and (site / "events" / f"{AL_TANF_STRIKE}.html").is_file()
     doc = page(site, "index.html")
@@ -276,3 +294,76 @@ def test_dictionary_table_is_compiled_from_the_schemas(tables):
     assert by_key[("claims", "source_id")]["foreign_key"] == "sources.id"
     assert by_key[("events", "id")]["primary_key"] and by_key[("events", "id")]["required"]
     assert by_key[("locations", "latitude")]["minimum"] == -90.0
+
+
+def test_dictionary_loads_like_any_table(built, tables):
+    import iraq_frontiers as ifr
+    from iraq_frontiers import access
+
+    result = built
+    expected = tables["dictionary"].to_pylist()
+    for fmt in ("parquet", "csv"):
+        assert "dictionary" in access.tables(result.folder / fmt)
+        assert ifr.load("dictionary", path=result.folder / fmt, backend="arrow").to_pylist() == expected
+    assert ifr.load("dictionary", backend="arrow").to_pylist() == expected  # a checkout derives it on demand
+
+
+def test_site_command_refuses_an_invalid_package(tmp_path, capsys):
+    import shutil
+
+    pkg = tmp_path / "pkg"
+    shutil.copytree(REPO / "datapackage", pkg)
+    events = (pkg / "events.csv").read_text(encoding="utf-8")
+    (pkg / "events.csv").write_text(events.replace(",confirmed,", ",not-a-status,", 1), encoding="utf-8")
+    assert main(["site", str(pkg), "--out", str(tmp_path / "s"), "--quiet"]) == 1
+    assert not (tmp_path / "s").exists()
+    assert "not valid" in capsys.readouterr().err
+
+
+def test_release_page_lists_changes_since_the_previous_release_with_reasons(built, tmp_path):
+    import csv
+    import io
+    import shutil
+
+    previous = built.folder / "parquet"
+    pkg = tmp_path / "pkg"
+    shutil.copytree(REPO / "datapackage", pkg)
+    text = (pkg / "events.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    target = next(r for r in rows if r["id"] == AL_TANF_STRIKE)
+    reason = "Merged into another event after review <of the sources>."
+    target["withdrawn_reason"], target["status"] = reason, "withdrawn"
+    buf = io.StringIO(newline="")
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    (pkg / "events.csv").write_text(buf.getvalue(), encoding="utf-8")
+    out = tmp_path / "site"
+    assert main(["site", str(pkg), "--out", str(out), "--previous", str(previous), "--quiet"]) == 0
+    doc = page(out, "release.html")
+    events = text_of(doc.by_id("changes-events"))
+    assert events == "events"
+    body = " ".join(doc.text.split())
+    assert f"{AL_TANF_STRIKE}: {reason}" in body  # withdrawn, with its reason (escaped, shown as text)
+    assert "patch" in body and "0.1.0" in body
+    status = page(out, f"events/{AL_TANF_STRIKE}.html")
+    assert "withdrawn" in text_of([e for e in status.find("tr") if e["attrs"].get("class") == "applied"][0])
+
+
+def test_event_minimap_places_the_point_where_vega_draws_it(site):
+    """The small map of an event page uses charts.project on the shared basemap; the overview map is drawn by
+    Vega with the same projection: the two must agree (else the point sits in the wrong place)."""
+    from iraq_frontiers.site.charts import project
+
+    html = (site / "index.html").read_text(encoding="utf-8")
+    svg = html[html.index('id="map"'):]
+    drawn = re.findall(r'xlink:href="events/([^"]+)\.html"><path aria-label="[^"]*"[^>]*?transform="translate\(([-\d.]+),([-\d.]+)\)"', svg)
+    assert drawn
+    for event_id, x, y in drawn:
+        doc = page(site, f"events/{event_id}.html")
+        circle = doc.find("circle")[0]["attrs"]
+        cx, cy = float(circle["cx"]), float(circle["cy"])
+        assert abs(cx - float(x)) < 0.1 and abs(cy - float(y)) < 0.1, event_id  # both within the plot area
+        lat, lon = re.search(r"at ([-\d.]+)° N, ([-\d.]+)° E", doc.text).groups()
+        px, py = project(float(lon), float(lat))
+        assert abs(px - cx) < 0.2 and abs(py - cy) < 0.2

@@ -51,8 +51,8 @@ def test_intact_release_verifies(built, capsys):
 def test_one_flipped_byte_in_any_file_is_caught(built, capsys):
     files = sorted(p for p in built.rglob("*") if p.is_file())
     assert len(files) > 10
-    for path in files:
-        original = _flip(path, len(path.read_bytes()) // 2)
+    for path, at in ((p, at) for p in files for at in (0, 0.5, 1)):  # first, middle and last byte
+        original = _flip(path, min(int(len(path.read_bytes()) * at), len(path.read_bytes()) - 1))
         try:
             result = verify(built)
             rel = path.relative_to(built).as_posix()
@@ -116,3 +116,18 @@ def test_readers_refuse_a_corrupted_release(built, victim, capsys):
         assert path.name in err and "Traceback" not in err
     finally:
         path.write_bytes(original)
+
+
+def test_unreadable_descriptor_or_zip_is_a_finding(built):
+    """A damaged descriptor or zip is reported as corruption (exit 1), not as unreadable input."""
+    for path in (built / "parquet" / "datapackage.json", next(built.glob("*-csv.zip"))):
+        original = path.read_bytes()
+        path.write_bytes(original[: len(original) // 3])
+        try:
+            result = verify(built)
+            assert not result.ok and any(path.name in f.file for f in result.findings), result.findings
+            assert main(["verify", str(built)]) == 1
+            zipped = verify(path) if path.suffix == ".zip" else None
+            assert zipped is None or not zipped.ok
+        finally:
+            path.write_bytes(original)

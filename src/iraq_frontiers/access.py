@@ -10,6 +10,10 @@ way. Any other package (a release folder, a zip, a datapackage.json) can be give
     con = ifr.connect()                              # DuckDB: every table is a view
     con.sql("select type, count(*) from events group by all").show()
 
+The base install (`pip install iraq-frontiers`) needs only pyarrow: `load(t, backend="arrow")`.
+pandas, polars and DuckDB are used when installed; when not, the error names the extra to install
+(`iraq-frontiers[pandas]`, `[polars]`, `[duckdb]`).
+
 `load` returns exactly the schema's fields, in schema order. In Parquet, `locations` also has a
 GeoParquet `geometry` column (WKB points): read it with geopandas.read_parquet, or in DuckDB.
 """
@@ -18,6 +22,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+
+from iraq_frontiers.extras import require
 
 _HERE = Path(__file__).resolve().parent
 BACKENDS = ("pandas", "polars", "arrow")
@@ -71,22 +77,29 @@ def _read_arrow(table: str, path: str | os.PathLike | None, verify: bool = True)
     import pyarrow.parquet as pq
 
     from iraq_frontiers.compiler import arrow_schema
-    from iraq_frontiers.package_io import ROW, open_package, read_table, resource_file, resource_format
+    from iraq_frontiers.package_io import ROW, is_inline, open_package, read_table, resource_file, resource_format
     from iraq_frontiers.writers import to_arrow
 
     with open_package(_resolve(path, verify)) as pkg:
         resources = {r.get("name"): r for r in pkg.descriptor.get("resources", []) if isinstance(r, dict)}
         if table not in resources:
+            from iraq_frontiers.metadata import derived_table_names
+
+            if table in derived_table_names():  # a curated package lacks what a release derives: derive it
+                from iraq_frontiers.release import read_tables, with_derived
+
+                return with_derived(read_tables(_resolve(path)))[table]
             raise ValueError(f"no table {table!r}; the tables are: {', '.join(n for n in resources if n)}")
         resource = resources[table]
         schema = resource.get("schema")
         if not isinstance(schema, dict):
             raise ValueError(f"table {table!r} has no inline schema")
-        file = resource_file(pkg, resource)
-        if resource_format(resource, file) == "parquet":
+        file = None if is_inline(resource) else resource_file(pkg, resource)
+        if file is not None and resource_format(resource, file) == "parquet":
             target = arrow_schema(schema)
             data = pq.read_table(file, columns=target.names)
             return data.cast(target)
+        require("polars", "polars", "reading a CSV package")
         data, problems = read_table(pkg, resource)
         if problems:
             first = problems[0]
@@ -95,8 +108,9 @@ def _read_arrow(table: str, path: str | os.PathLike | None, verify: bool = True)
 
 
 def _to_pandas(table):
-    import pandas as pd
     import pyarrow as pa
+
+    pd = require("pandas", "pandas", 'load() as a pandas DataFrame (the default; backend="arrow" needs only pyarrow)')
 
     mapping = {pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype(), pa.bool_(): pd.BooleanDtype(),
                pa.string(): pd.StringDtype()}
@@ -121,9 +135,7 @@ def load(table: str, backend: str = "pandas", path: str | os.PathLike | None = N
     if backend == "arrow":
         return data
     if backend == "polars":
-        import polars as pl
-
-        return pl.from_arrow(data)
+        return require("polars", "polars", 'load(backend="polars")').from_arrow(data)
     return _to_pandas(data)
 
 
@@ -137,9 +149,9 @@ def _ident(name: str) -> str:
 
 def connect(path: str | os.PathLike | None = None, database: str = ":memory:"):
     """A DuckDB connection with every table of the package as a view (Parquet files are read in place)."""
-    import duckdb
+    duckdb = require("duckdb", "duckdb", "connect()")
 
-    from iraq_frontiers.package_io import open_package, resource_file, resource_format
+    from iraq_frontiers.package_io import is_inline, open_package, resource_file, resource_format
 
     con = duckdb.connect(database)
     target = _resolve(path)
@@ -149,8 +161,8 @@ def connect(path: str | os.PathLike | None = None, database: str = ":memory:"):
             if not isinstance(resource, dict) or not isinstance(resource.get("name"), str):
                 continue
             name = resource["name"]
-            file = resource_file(pkg, resource)
-            if resource_format(resource, file) == "parquet" and not is_archive:
+            file = None if is_inline(resource) else resource_file(pkg, resource)
+            if file is not None and resource_format(resource, file) == "parquet" and not is_archive:
                 con.execute(f"CREATE VIEW {_ident(name)} AS SELECT * FROM read_parquet({_sql_string(str(file))})")
             else:  # CSV (typed through the schema) or a zip that is extracted only for this call
                 arrow = _read_arrow(name, target, verify=False)  # verified once above

@@ -56,19 +56,52 @@ def _cmd_validate(args) -> int:
     return report.exit_code
 
 
+def _checkout_path(given: str | None, relative: str, option: str) -> Path:
+    """An explicit path, else `relative` in the source checkout, else in the current folder when it exists there.
+
+    Raises _NotFound saying what to pass when none applies (an installed wheel, another folder).
+    """
+    from iraq_frontiers.metadata import repo_root
+
+    if given is not None:
+        return Path(given)
+    root = repo_root()
+    if root is not None:
+        return root / relative
+    here = Path.cwd() / relative
+    if (here.parent if here.suffix else here).is_dir():  # a file's folder, or the folder itself, is here
+        return here
+    raise _NotFound(f"not in a source checkout and there is no {relative} here: pass {option} PATH")
+
+
+class _NotFound(Exception):
+    """A command could not find the repository file or folder it works on."""
+
+
 def _cmd_descriptor(args) -> int:
     from iraq_frontiers.descriptor import build_descriptor, dumps
 
+    try:
+        target = _checkout_path(args.out, "datapackage/datapackage.json", "--out")
+    except _NotFound as exc:
+        print(f"iraq-frontiers descriptor: {exc}", file=sys.stderr)
+        return EXIT_INPUT
     text = dumps(build_descriptor("csv"))
-    target = Path(args.out)
     if args.check:
-        current = target.read_text(encoding="utf-8") if target.is_file() else ""
+        if not target.is_file():
+            print(f"iraq-frontiers descriptor: {target} does not exist (pass --out PATH to check another file)", file=sys.stderr)
+            return EXIT_INPUT
+        current = target.read_text(encoding="utf-8")
         if current != text:
             print(f"{target} is out of date with schemas/: run `iraq-frontiers descriptor`", file=sys.stderr)
             return EXIT_INVALID
         print(f"{target} matches schemas/")
         return EXIT_OK
-    target.write_text(text, encoding="utf-8", newline="\n")
+    try:
+        target.write_text(text, encoding="utf-8", newline="\n")
+    except OSError as exc:
+        print(f"iraq-frontiers descriptor: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_INPUT
     print(f"wrote {target}")
     return EXIT_OK
 
@@ -76,8 +109,18 @@ def _cmd_descriptor(args) -> int:
 def _cmd_docs(args) -> int:
     from iraq_frontiers.docs import generated_files
 
+    try:
+        docs_dir = _checkout_path(args.docs_dir, "docs", "--docs-dir")
+        files = generated_files(docs_dir)
+    except _NotFound as exc:
+        print(f"iraq-frontiers docs: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except (OSError, ValueError) as exc:  # no validation.md, or no codes markers in it
+        print(f"iraq-frontiers docs: {docs_dir} needs validation.md with the `<!-- codes:start -->` and "
+              f"`<!-- codes:end -->` markers ({exc})", file=sys.stderr)
+        return EXIT_INPUT
     stale = []
-    for path, text in generated_files(Path(args.docs_dir)).items():
+    for path, text in files.items():
         if path.is_file() and path.read_text(encoding="utf-8") == text:
             continue
         if args.check:
@@ -104,10 +147,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="validate a data package (descriptor, tables, keys, domain rules)",
                        description="Validate a data package: PATH is a datapackage.json, a folder holding one, or a .zip of one, "
-                       "with CSV or Parquet resources. Checks, in order: the descriptor against the Data Package v2 profile; each "
+                       "with CSV (gzip-compressed too), Parquet or inline-data resources. Checks, in order: the descriptor against the Data Package v2 profile; each "
                        "table against its schema (types, required, vocabularies, ranges, patterns); primary, unique and foreign keys; "
                        "domain rules (dates and their precision, coordinates, figures, evidence spans, event status). Every problem "
-                       "has a stable code (see docs/validation.md).")
+                       "has a stable code; what is supported of Data Package v2 and Table Schema, and what is refused, is one table "
+                       "(both in docs/validation.md).")
     p.add_argument("path", nargs="?", default="datapackage", help="package to validate (default: ./datapackage)")
     p.add_argument("--json", action="store_true", help="print the report as JSON (for programs); no progress display")
     p.add_argument("--quiet", action="store_true", help="no progress display")
@@ -117,14 +161,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("descriptor", help="generate datapackage/datapackage.json from schemas/",
                        description="Write the curated package's descriptor, compiled from schemas/ (never edit it by hand). "
                        "With --check, only compare and exit 1 when the committed file is out of date.")
-    p.add_argument("--out", default="datapackage/datapackage.json", help="descriptor to write or check")
+    p.add_argument("--out", default=None, help="descriptor to write or check (default: datapackage/datapackage.json of the "
+                   "source checkout, else of the current folder)")
     p.add_argument("--check", action="store_true", help="exit 1 if the file differs from a fresh generation")
     p.set_defaults(func=_cmd_descriptor)
 
     p = sub.add_parser("docs", help="generate docs/data-dictionary.md and the problem-code list from metadata",
                        description="Write the documentation compiled from schemas/ (data dictionary, vocabularies, the "
                        "event-status rule) and from the problem codes. With --check, exit 1 when a file is out of date.")
-    p.add_argument("--docs-dir", default="docs", help="documentation folder (default: ./docs)")
+    p.add_argument("--docs-dir", default=None, help="documentation folder (default: docs/ of the source checkout, else ./docs)")
     p.add_argument("--check", action="store_true", help="exit 1 if a generated file differs from a fresh generation")
     p.set_defaults(func=_cmd_docs)
 
@@ -161,6 +206,14 @@ def _main(argv: list[str] | None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except ImportError as exc:  # an optional dependency is missing: name the extra that installs it
+        from iraq_frontiers.extras import missing_module_message
+
+        message = missing_module_message(exc)
+        if message is None:
+            raise
+        print(f"iraq-frontiers {args.command}: {message}", file=sys.stderr)
+        return EXIT_INPUT
     except BrokenPipeError:
         return EXIT_OK
 

@@ -81,6 +81,7 @@ def check_descriptor(descriptor: dict[str, Any], file: str = "datapackage.json")
         errors = _frictionless_errors(descriptor)
     for msg in errors:
         problems.append(Problem("descriptor-invalid", msg, file=file))
+    problems += [Problem("schema-unsupported", m, file=file) for m in _unhonoured_keywords(descriptor, "the package")]
     resources = descriptor.get("resources")
     if not isinstance(resources, list):
         return problems
@@ -93,6 +94,7 @@ def check_descriptor(descriptor: dict[str, Any], file: str = "datapackage.json")
             continue
         name = r.get("name")
         schema = r.get("schema")
+        problems += [Problem("schema-unsupported", m, table=name, file=file) for m in _unhonoured_keywords(r, "the resource")]
         if isinstance(schema, str):
             continue  # a schema file package_io.resolve_schema_files could not read; it reported why
         if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
@@ -123,6 +125,21 @@ def check_descriptor(descriptor: dict[str, Any], file: str = "datapackage.json")
             if missing or len(fields) != len(ref_fields):
                 problems.append(Problem("foreign-key-target-missing", f"foreign key {fields} -> {target}{ref_fields} names fields that do not exist or differ in number", table=name, file=file, value=missing))
     return problems
+
+
+# Keywords that change how a table is read, in places where the readers would ignore them: Table
+# Schema keywords set on the package or resource instead of the schema, and frictionless's own
+# (v4, deprecated) reading options. Refused so that no table is read by rules other than its author's.
+_SCHEMA_ONLY = ("fields", "missingValues", "primaryKey", "foreignKeys", "uniqueKeys")
+_FRICTIONLESS_READING = ("layout", "innerpath", "extrapaths", "control")
+
+
+def _unhonoured_keywords(obj: dict[str, Any], where: str) -> list[str]:
+    out = [f"{key} is set on {where}, where it would be ignored: Table Schema puts it in the schema (schema.{key})"
+           for key in _SCHEMA_ONLY if key in obj]
+    out += [f"{key} (a frictionless-py reading option, not Data Package) is not supported: the table would be read differently from what it says"
+            for key in _FRICTIONLESS_READING if key in obj]
+    return out
 
 
 def _as_list(value) -> list[str]:

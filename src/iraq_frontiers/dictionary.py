@@ -1,6 +1,6 @@
 """The `dictionary` table: one row per field of every table, compiled from schemas/ (the codebook as data).
 
-Built into every release beside the curated tables (see metadata.derived_table_names), so
+Built into every release beside the curated tables (iraq_frontiers.derived), so
 `load("dictionary")`, DuckDB and any Parquet or CSV reader see the codebook like any other table.
 """
 from __future__ import annotations
@@ -63,8 +63,3 @@ def dictionary_table():
     from iraq_frontiers.writers import to_arrow
 
     return to_arrow(dictionary_rows(), table_schema(TABLE))
-
-
-def derived_tables(tables: dict[str, Any]) -> dict[str, Any]:
-    """Every derived table of a release, built from the curated `tables` (Arrow) and schemas/."""
-    return {TABLE: dictionary_table()}

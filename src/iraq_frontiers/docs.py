@@ -1,18 +1,21 @@
 """Generate the documentation that is compiled from metadata (never edited by hand).
 
 docs/data-dictionary.md: every table, field, vocabulary and the event-status rule, from schemas/.
-docs/validation.md: the block between the `codes` markers, from problems.CODES.
+docs/validation.md: the block between the `codes` markers, from problems.CODES, and the block
+between the `support` markers, from conformance.FEATURES and conformance.DIFFERENCES.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 from iraq_frontiers.compiler import field_type
-from iraq_frontiers.metadata import package_metadata, source_schema, table_names, vocabularies
+from iraq_frontiers.conformance import DIFFERENCES, FEATURES
+from iraq_frontiers.metadata import package_metadata, release_table_names, source_schema, table_names, vocabularies
 from iraq_frontiers.problems import CODES
 from iraq_frontiers.status import contested_markdown, rules_markdown
 
 CODES_START, CODES_END = "<!-- codes:start -->", "<!-- codes:end -->"
+SUPPORT_START, SUPPORT_END = "<!-- support:start -->", "<!-- support:end -->"
 
 
 def _cell(text: str) -> str:
@@ -40,7 +43,7 @@ def data_dictionary() -> str:
     out = [f"# Data dictionary — {meta['title']}", "",
            "Generated from `schemas/` by `iraq-frontiers docs`; do not edit by hand.", "",
            f"Version {meta['version']}. Every table has a primary key; every reference is a declared foreign key.", ""]
-    for table in table_names():
+    for table in release_table_names():  # curated tables, then those a release derives from them
         s = source_schema(table)
         out += [f"## {table}", "", s.get("description", ""), "",
                 f"Primary key: `{', '.join(s['primaryKey'])}`."]
@@ -80,9 +83,28 @@ def codes_block() -> str:
     return "\n".join(lines + ["", CODES_END])
 
 
+def support_block() -> str:
+    lines = [SUPPORT_START, "", "| feature | supported | if refused | how it is read, or why refused |", "|---|---|---|---|"]
+    for f in FEATURES:
+        lines.append(f"| {_cell(f.feature)} | {'yes' if f.supported else '**no**'} | {f'`{f.code}`' if f.code else ''} | {_cell(f.note)} |")
+    lines += ["", "Every case built from frictionless-py's own test fixtures (`tests/test_frictionless_fixtures.py`) where "
+              "our verdict differs from `frictionless validate`:", "",
+              "| cases | ours | frictionless | why |", "|---|---|---|---|"]
+    lines += [f"| {', '.join(f'`{c}`' for c in d.cases)} | {d.ours} | {d.theirs} | {_cell(d.reason)} |" for d in DIFFERENCES]
+    return "\n".join(lines + ["", SUPPORT_END])
+
+
+def _with_block(text: str, start_marker: str, end_marker: str, block: str) -> str:
+    start, end = text.index(start_marker), text.index(end_marker) + len(end_marker)
+    return text[:start] + block + text[end:]
+
+
 def with_codes(validation_md: str) -> str:
-    start, end = validation_md.index(CODES_START), validation_md.index(CODES_END) + len(CODES_END)
-    return validation_md[:start] + codes_block() + validation_md[end:]
+    return _with_block(validation_md, CODES_START, CODES_END, codes_block())
+
+
+def with_support(validation_md: str) -> str:
+    return _with_block(validation_md, SUPPORT_START, SUPPORT_END, support_block())
 
 
 def generated_files(docs_dir: Path) -> dict[Path, str]:
@@ -90,5 +112,5 @@ def generated_files(docs_dir: Path) -> dict[Path, str]:
     validation = docs_dir / "validation.md"
     return {
         docs_dir / "data-dictionary.md": data_dictionary(),
-        validation: with_codes(validation.read_text(encoding="utf-8")),
+        validation: with_support(with_codes(validation.read_text(encoding="utf-8"))),
     }

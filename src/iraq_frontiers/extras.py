@@ -24,3 +24,24 @@ def require(module: str, extra: str, purpose: str) -> ModuleType:
     except ImportError as exc:
         raise MissingExtra(f"{purpose} needs the Python package {module.split('.')[0]!r}, which is not installed: "
                            f"pip install 'iraq-frontiers[{extra}]'") from exc
+
+
+# Import names of the toolkit extra's packages (pyproject.toml [toolkit]): those validation needs, then the rest.
+VALIDATION_MODULES = ("polars", "pandas", "numpy", "duckdb", "pandera", "frictionless", "jsonschema")
+TOOLKIT_MODULES = VALIDATION_MODULES + ("sqlite_utils", "jinja2", "altair", "vl_convert")
+
+
+def require_toolkit(purpose: str, modules: tuple[str, ...] = VALIDATION_MODULES) -> None:
+    """Raise MissingExtra naming [toolkit] when one of `modules` (default: what validation needs) is missing."""
+    for module in modules:
+        require(module, "toolkit", purpose)
+
+
+def missing_module_message(exc: ImportError) -> str | None:
+    """For an ImportError of a toolkit package: the message naming the extra; None for anything else."""
+    if isinstance(exc, MissingExtra):
+        return str(exc)
+    name = (getattr(exc, "name", None) or "").split(".")[0]
+    if name in TOOLKIT_MODULES:
+        return f"this command needs the Python package {name!r}, which is not installed: pip install 'iraq-frontiers[toolkit]'"
+    return None

@@ -12,7 +12,7 @@ The problems are those of the reference engine (package_io.read_table + table_ch
 same codes, messages, rows, keys and values, in the same order; a test proves it. Whatever this
 path cannot reproduce exactly is handed to the reference path: unusual column types, missing or
 extra columns, cells the reference reader reports or changes (empty strings, non-finite numbers,
-huge cells, control characters: counted in the same scan), patterns polars cannot compile.
+huge cells, control characters, blank rows: counted in the same scan), patterns polars cannot compile.
 """
 from __future__ import annotations
 
@@ -122,7 +122,7 @@ def open_parquet(pkg, resource: dict[str, Any]) -> ParquetTable | None:
 
     The fast path takes only files the reference reader (package_io) would read without a word:
     the header matches the schema, every column has the field's type or a safe widening of it.
-    Cell-level surprises (empty strings, non-finite numbers, huge cells, control characters) are
+    Cell-level surprises (empty strings, non-finite numbers, huge cells, control characters, blank rows) are
     counted by the `anomaly` condition in the first scan; a table with any is read the reference way.
     Raises package_io.InputError for what package_io refuses (paths, URLs, missing files).
     """

@@ -6,8 +6,11 @@ Reading never trusts the package (see docs/validation.md, "Bad input"):
 - descriptors are bounded in size and depth, must be strict JSON objects (no NaN, no duplicate keys);
 - CSV files must be UTF-8 (a UTF-8 byte-order mark is dropped); other encodings and NUL bytes are
   refused naming the byte offset and line; a file that cannot be split into cells is refused naming
-  the line; rows with the wrong number of cells, blank rows, control characters and cells over 1 MiB
-  are invalid data naming the row and line;
+  the line; rows with the wrong number of cells (still read: missing cells empty, extra cells
+  dropped), blank rows (no cells, or every cell empty: not read), control characters and cells over
+  1 MiB are invalid data naming the row and line;
+- a gzip-compressed CSV file is decompressed within the bounds of a zip entry; inline `data` takes
+  the CSV route; a `schema` given as a path is read from inside the package (resolve_schema_files);
 - Parquet files are checked for their magic bytes and a bounded uncompressed size before reading;
 - every value that cannot be read as its field's type becomes a `type-error` problem (the cell is
   then treated as empty), never a silent coercion.
@@ -28,7 +31,7 @@ import stat
 import tempfile
 import zipfile
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -343,9 +346,13 @@ def resolve_schema_files(pkg: OpenedPackage) -> list[Problem]:
             continue
         name = r.get("name") if isinstance(r.get("name"), str) else "?"
         try:
-            r["schema"] = load_descriptor(package_file(pkg, r["schema"], "schema", name), what="schema file", label=clip(r["schema"]))
+            path = package_file(pkg, r["schema"], "schema", name)
+            if path.suffix.lower() in (".yaml", ".yml"):
+                raise InputError(Problem("descriptor-unreadable", "schema file is YAML; only JSON schema files are read (convert it to JSON)",
+                                         table=name, file=clip(r["schema"])))
+            r["schema"] = load_descriptor(path, what="schema file", label=clip(r["schema"]))
         except InputError as exc:
-            problems.append(exc.problem)
+            problems.append(replace(exc.problem, table=name))  # name the table whose schema it is
     return problems
 
 
@@ -594,14 +601,17 @@ def _fast_csv(data: bytes, text: str, delimiter: str):
     raw = pl.from_arrow(table)
     if not isinstance(raw, pl.DataFrame):  # pragma: no cover - defensive
         return None
-    if raw.height and raw.select(pl.all_horizontal(pl.all() == "").any()).item():
+    maybe_blank = raw.filter(pl.col(raw.columns[0]) == "")  # a blank row starts with an empty cell: few rows to look at
+    if maybe_blank.height and maybe_blank.select(pl.all_horizontal(pl.all() == "").any()).item():
         return None  # a row of empty cells (`,,`) is a blank row: the exact reader reports it with its line
     raw = raw.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(ROW))
     return header, raw
 
 
-def _exact_csv(text: str, delimiter: str, name: str, rel: str):
-    """(header, raw frame, row problems) with Python's strict CSV reader, tracking physical lines."""
+def _exact_csv(text: str, delimiter: str, name: str, rel: str, skip_initial_space: bool = False):
+    """(header, raw frame, row problems) with Python's strict CSV reader, tracking physical lines.
+
+    skip_initial_space: the dialect's skipInitialSpace (spaces right after a delimiter are not data)."""
     import polars as pl
 
     problems: list[Problem] = []
@@ -610,7 +620,7 @@ def _exact_csv(text: str, delimiter: str, name: str, rel: str):
     numbers: list[int] = []
     recno = 0
     prev_line = 0
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True, skipinitialspace=skip_initial_space)
     with _csv_field_limit(len(text) + 1):
         try:
             for rec in reader:
@@ -671,12 +681,14 @@ def _read_csv(name, file: Path, rel: str, fields, pk, resource, gz: bool = False
     if not data.strip(b" \t\r\n"):
         raise InputError(Problem("resource-unreadable", "file is empty (no header row)", table=name, file=rel))
     unusual = _unusual(data, delimiter)
-    fast = None if unusual else _fast_csv(data, text, delimiter)
+    dialect = resource.get("dialect")
+    skip = isinstance(dialect, dict) and dialect.get("skipInitialSpace") is True  # Arrow's parser has no such option
+    fast = None if unusual or skip else _fast_csv(data, text, delimiter)
     if fast is not None:
         header, raw = fast
         row_problems: list[Problem] = []
     else:
-        header, raw, row_problems = _exact_csv(text, delimiter, name, rel)
+        header, raw, row_problems = _exact_csv(text, delimiter, name, rel, skip)
     return _typed_table(name, rel, header, raw, row_problems, fields, pk, control=unusual, size=len(data) > MAX_CELL_BYTES)
 
 

@@ -28,7 +28,7 @@ import shutil
 import struct
 import tempfile
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -156,7 +156,7 @@ def read_tables(source: str | os.PathLike) -> dict[str, Any]:
 
 def with_derived(tables: dict[str, Any]) -> dict[str, Any]:
     """The curated tables followed by the derived ones (metadata.derived_table_names), in release order."""
-    from iraq_frontiers.dictionary import derived_tables
+    from iraq_frontiers.derived import derived_tables
 
     return {**tables, **derived_tables(tables)}
 

@@ -104,7 +104,11 @@ def _cmd_cite(args) -> int:
 def _cmd_citation_files(args) -> int:
     from iraq_frontiers.citation import stale_citation_files, write_citation_files
 
-    root = Path(args.dir)
+    from iraq_frontiers.metadata import repo_root
+
+    if args.dir is None and repo_root() is None:
+        return _error(args, "not in a source checkout: pass --dir FOLDER (where CITATION.cff and .zenodo.json belong)", EXIT_INPUT)
+    root = Path(args.dir) if args.dir is not None else repo_root()
     if not root.is_dir():
         return _error(args, f"no such folder: {root}", EXIT_INPUT)
     if args.check:
@@ -121,9 +125,10 @@ def _cmd_citation_files(args) -> int:
 
 def register(sub) -> None:
     p = sub.add_parser(
-        "build", help="build a versioned release (Parquet + CSV packages, zips, checksums, notes)",
+        "build", help="build a versioned release (Parquet + CSV packages, zips, site, checksums, notes)",
         description="Validate SOURCE and, only if it is valid, build release OUT/<version>/ (the version is the one in "
         "schemas/package.json): parquet/ and csv/ packages each with a self-contained datapackage.json, a zip of each, "
+        "site/ (a static site to open from disk: overview, codebook, events, citation; see `iraq-frontiers site`), "
         "RELEASE_NOTES.md (rows per table, changes since the previous release, changelog) and SHA256SUMS. The previous "
         "release is the newest older version folder in OUT (or --previous); the build is refused when the version bump "
         "is smaller than the changes need (docs/versioning.md). The release is written to a temporary folder and renamed "
@@ -179,6 +184,6 @@ def register(sub) -> None:
     p = sub.add_parser("citation-files", help="generate CITATION.cff and .zenodo.json from schemas/package.json",
                        description="Write CITATION.cff and .zenodo.json (generated from schemas/package.json; never edit them). "
                        "With --check, only compare and exit 1 when they are out of date.")
-    p.add_argument("--dir", default=".", help="repository root to write into or check (default: .)")
+    p.add_argument("--dir", default=None, help="folder to write into or check (default: the source checkout's root)")
     p.add_argument("--check", action="store_true", help="exit 1 if the files differ from a fresh generation")
     p.set_defaults(func=_cmd_citation_files)

@@ -20,7 +20,7 @@ from iraq_frontiers.problems import Problem
 MAX_FIELDS = 10_000
 MAX_PATTERN_CHARS = 10_000
 _SCALAR_FOR = {"string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,)}
-_DIALECT_DEFAULTS = {"header": True, "quoteChar": '"', "doubleQuote": True, "skipInitialSpace": False, "headerRow": 1}
+_DIALECT_VALUES = {"header": (True,), "quoteChar": ('"',), "doubleQuote": (True,), "skipInitialSpace": (False, True), "headerRow": (1,)}
 _DIALECT_IGNORED = {"$schema", "name", "title", "description", "delimiter", "lineTerminator", "caseSensitiveHeader", "csvddfVersion", "type"}
 # Every keyword a schema may use is enforced or refused, never silently ignored. These are the ones
 # the readers and checks enforce (or that only annotate); anything else is `schema-unsupported`.
@@ -205,9 +205,10 @@ def _resource_defects(resource: dict[str, Any]) -> list[tuple[str | None, str]]:
             out.append((None, "dialect must be an object (a path to a dialect file is not supported)"))
         else:
             for key, value in dialect.items():
-                if key in _DIALECT_DEFAULTS and value != _DIALECT_DEFAULTS[key]:
-                    out.append((None, f"dialect {key}={str(value)[:50]!r} is not supported (only {_DIALECT_DEFAULTS[key]!r})"))
-                elif key not in _DIALECT_DEFAULTS and key not in _DIALECT_IGNORED:
+                allowed = _DIALECT_VALUES.get(key)
+                if allowed is not None and not any(value == v and type(value) is type(v) for v in allowed):
+                    out.append((None, f"dialect {key}={str(value)[:50]!r} is not supported (only {' or '.join(repr(v) for v in allowed)})"))
+                elif allowed is None and key not in _DIALECT_IGNORED:
                     out.append((None, f"dialect option {key!r} is not supported"))
     return out
 

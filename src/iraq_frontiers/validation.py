@@ -35,6 +35,9 @@ def validate(path: str | os.PathLike, progress: Progress | None = None, engine: 
 
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}")
+    from iraq_frontiers.extras import require_toolkit
+
+    require_toolkit("validation")  # raises MissingExtra naming [toolkit], rather than report an internal error
     report = Report(str(path))
     say = progress or (lambda _msg: None)
     try:

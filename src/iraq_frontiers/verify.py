@@ -34,6 +34,7 @@ _SUMS_LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
 class Finding:
     file: str
     message: str
+    unreadable: Any = None  # the reader's Problem when the descriptor or archive cannot be opened at all
 
     def __str__(self) -> str:
         return f"{self.file}: {self.message}"
@@ -70,8 +71,14 @@ def is_release_folder(path: Path) -> bool:
 def _check_sums(folder: Path, result: Verification, only: set[str] | None = None) -> None:
     """Check files under folder against folder/SHA256SUMS (only the names in `only`, when given)."""
     listed: dict[str, str] = {}
-    for number, line in enumerate((folder / SUMS).read_text(encoding="utf-8", errors="replace").splitlines(), 1):
-        m = _SUMS_LINE.match(line)
+    text = (folder / SUMS).read_text(encoding="utf-8", errors="replace")
+    lines = text.split("\n")  # exactly LF (splitlines would also split at other control characters)
+    if lines[-1] == "":
+        lines.pop()
+    else:
+        result.findings.append(Finding((folder / SUMS).as_posix(), "does not end with a line feed (truncated or altered)"))
+    for number, line in enumerate(lines, 1):
+        m = _SUMS_LINE.fullmatch(line)
         rel = m.group(2) if m else ""
         if not m or PurePosixPath(rel).is_absolute() or ".." in PurePosixPath(rel).parts:
             result.findings.append(Finding((folder / SUMS).as_posix(), f"line {number} is not `<sha256>  <relative path>`"))
@@ -120,7 +127,8 @@ def _check_descriptor(package: Path, result: Verification, shown: str) -> None:
                         continue
                 result.checked.append(name)
     except InputError as exc:  # a corrupted descriptor is a finding about that file, not a crash
-        result.findings.append(Finding(f"{shown}/{Path(exc.problem.file or 'datapackage.json').name}", exc.problem.message))
+        result.findings.append(Finding(f"{shown}/{Path(exc.problem.file or 'datapackage.json').name}", exc.problem.message,
+                                       exc.problem))
 
 
 def verify(path: str | os.PathLike) -> Verification:
@@ -172,6 +180,8 @@ def release_package(path: str | os.PathLike) -> Path:
     result = verify(target)
     if not result.ok:
         first = result.findings[0]
+        if first.unreadable is not None and result.kind != "release":
+            raise InputError(first.unreadable)  # not a damaged release but input the reader refuses: its own problem
         more = f" (and {len(result.findings) - 1} more problem(s); run `iraq-frontiers verify {target}`)" if len(result.findings) > 1 else ""
         raise InputError(Problem("release-corrupt", f"verification failed: {first.message}{more}", file=first.file))
     if result.kind == "release":

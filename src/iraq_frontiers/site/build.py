@@ -20,12 +20,14 @@ from typing import Any, Callable
 
 from iraq_frontiers.site import charts
 from iraq_frontiers.site.evidence import excerpt, read_source_texts, segments
-from iraq_frontiers.site.model import SiteData, build_model, explain_status
+from iraq_frontiers.site.model import CURATED, SiteData, build_model, explain_status
 
 HERE = Path(__file__).resolve().parent
 Progress = Callable[[str], None]
 EXAMPLES = 3  # example values per field in the codebook
-RELEASE_DOWNLOADS = ("*.zip", "SHA256SUMS", "parquet/datapackage.json", "csv/datapackage.json")
+# What the overview lists for download: every file at the top of the release (zips, SQLite, Croissant, README,
+# citation...) written before the site, and the two package descriptors. SHA256SUMS comes after the site.
+RELEASE_DOWNLOADS = ("*", "parquet/datapackage.json", "csv/datapackage.json")
 
 
 @dataclass
@@ -67,12 +69,20 @@ def _examples(table, limit: int = EXAMPLES) -> dict[str, list[str]]:
     return out
 
 
-def _date(row: dict[str, Any], start: str = "date_start", end: str = "date_end", precision: str = "date_precision") -> str:
-    a, b = row.get(start), row.get(end)
+def _when(row: dict[str, Any], start: str = "date_start", end: str = "date_end", precision: str = "date_precision") -> str:
+    """A date or interval written no finer than it is known: "2014" for a year, "2017-05" for a month."""
+    a, b, p = row.get(start), row.get(end), row.get(precision)
     if a is None:
         return "unknown"
-    text = a.isoformat() if b is None or b == a else f"{a.isoformat()} – {b.isoformat()}"
-    return f"{text} ({row.get(precision) or 'unknown'})"
+    fmt = {"year": "%Y", "month": "%Y-%m"}.get(p, "%Y-%m-%d")
+    first, last = a.strftime(fmt), b.strftime(fmt) if b else None
+    return first if last in (None, first) else f"{first} – {last}"
+
+
+def _date(row: dict[str, Any], start: str = "date_start", end: str = "date_end", precision: str = "date_precision") -> str:
+    """_when with the precision named, for the pages that show one date at a time."""
+    text = _when(row, start, end, precision)
+    return text if text == "unknown" else f"{text} (precision: {row.get(precision) or 'unknown'})"
 
 
 def _downloads(release_dir: Path | None) -> list[dict[str, Any]]:
@@ -106,7 +116,7 @@ class SiteWriter:
     def page(self, template: str, path: str, **context) -> None:
         depth = path.count("/")
         html = self.env.get_template(template).render(root="../" * depth, path=path, meta=self.meta, data=self.data,
-                                                        date=_date, texts=self.texts, **context)
+                                                        date=_date, when=_when, texts=self.texts, **context)
         target = self.out / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(html.encode("utf-8"))
@@ -129,7 +139,7 @@ def _month_counts(data: SiteData) -> list[dict[str, Any]]:
 
 def _map_points(data: SiteData) -> list[dict[str, Any]]:
     return [{"lon": e.longitude, "lat": e.latitude, "type": e.row["type"], "status": e.row["status"],
-             "label": f"{e.row.get('date_start') or 'undated'} · {e.row['type']} · {e.id}",
+             "label": f"{_when(e.row)} · {e.row['type']} · {e.id}",
              "href": e.page if e.has_page else f"events.html#{e.id}"} for e in data.events if e.mappable]
 
 
@@ -185,7 +195,7 @@ def write_site(tables: dict[str, Any], out: str | os.PathLike, *, meta: dict[str
             say(f"site: event pages {i}/{len(with_pages)}")
         w.page("event.html", e.page, e=e, evidence=w.evidence, project=charts.project, minimap=minimap)
     for s in data.by_id["sources"].values():
-        if s.get("sha256"):
+        if s.get("sha256") and s.get("origin", CURATED) == CURATED:  # imported records have no text to point into
             text = w.text_of(s)
             spans = [(c["id"], c.get("span_start"), c.get("span_end")) for c in data.claims.values() if c["source_id"] == s["id"]]
             w.page("source.html", f"sources/{s['id']}.html", s=s, segments=segments(text, spans) if text is not None else None,
@@ -200,12 +210,9 @@ def write_site(tables: dict[str, Any], out: str | os.PathLike, *, meta: dict[str
 def build_site(package: str | os.PathLike, out: str | os.PathLike, *, sources_dir=None, previous=None,
                progress: Progress | None = None) -> SiteResult:
     """The site of a package on disk (validated by the caller), with changes since `previous` if given."""
-    from iraq_frontiers.dictionary import derived_tables
-    from iraq_frontiers.release import read_tables
+    from iraq_frontiers.release import read_tables, with_derived
 
-    tables = read_tables(package)
-    for name, table in derived_tables(tables).items():
-        tables.setdefault(name, table)
+    tables = with_derived(read_tables(package))
     diff = None
     if previous is not None:  # compared as the release build compares: derived tables included
         from iraq_frontiers.diff import diff_snapshots, read_snapshot, snapshot_from_arrow

@@ -8,14 +8,7 @@ import tempfile
 from pathlib import Path
 
 from iraq_frontiers.cli import EXIT_INPUT, EXIT_INVALID, EXIT_OK, progress_printer
-
-
-def _fail(args, message: str, code: int) -> int:
-    if args.json:
-        print(json.dumps({"ok": False, "exit_code": code, "error": message}, indent=2, ensure_ascii=False))
-    else:
-        print(f"iraq-frontiers site: {message}", file=sys.stderr)
-    return code
+from iraq_frontiers.release_cli import _error as _fail
 
 
 def _cmd_site(args) -> int:
@@ -35,7 +28,10 @@ def _cmd_site(args) -> int:
     if not report.valid:
         if not args.json:
             print(report.format_text(limit=20), file=sys.stderr)
-        return _fail(args, f"{args.package} is not valid: the site is built from valid packages only", report.exit_code)
+        if report.exit_code == EXIT_INVALID:
+            return _fail(args, f"{args.package} is not valid: the site is built from valid packages only "
+                         f"(`iraq-frontiers validate {args.package}` lists the problems)", EXIT_INVALID)
+        return _fail(args, f"{args.package} cannot be read: {report.problems[0].message}", report.exit_code)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     try:

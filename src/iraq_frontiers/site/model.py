@@ -15,6 +15,7 @@ from iraq_frontiers.metadata import stance_effects
 from iraq_frontiers.status import DEFAULT, RULES, WITHDRAWN, derive_status
 
 CURATED = "curated"
+MONTH_OR_FINER = ("day", "week", "month")  # date precisions a monthly timeline can place
 
 
 def rows(tables: dict[str, Any], name: str) -> list[dict[str, Any]]:
@@ -59,8 +60,9 @@ class Event:
 
     @property
     def month(self) -> str | None:
+        """The start month, when the date is known to the month or better (else None: not on the timeline)."""
         start = self.row.get("date_start")
-        return start.strftime("%Y-%m") if start else None
+        return start.strftime("%Y-%m") if start and self.row.get("date_precision") in MONTH_OR_FINER else None
 
     @property
     def claim_ids(self) -> set[str]:
@@ -165,7 +167,7 @@ def build_model(tables: dict[str, Any]) -> SiteData:
 
     for c in claims_rows:  # what every claim shows, wherever it is shown
         src = sources.get(c["source_id"], {})
-        c["_claimant"] = actor_name(c.get("claimant_id")) or c.get("claimant_description") or ("anonymous" if c.get("anonymous") else "—")
+        c["_claimant"] = actor_name(c.get("claimant_id")) or c.get("claimant_description") or ("anonymous" if c.get("anonymous") else "the source")
         c["_relayed_via"] = actor_name(c.get("relayed_via_id"))
         c["_source"] = src
         c["_effect"] = effects.get(c["stance"], "none")

@@ -9,6 +9,15 @@
   var rows = Array.prototype.slice.call(body.rows);
   var shown = document.getElementById("shown");
   var texts = rows.map(function (r) { return (r.id + " " + r.textContent).toLowerCase(); });
+  // A filter compares the text of its column (th[data-facet]); the year, which no cell shows alone, is on the row.
+  var facetColumn = {};
+  Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, i) {
+    var name = th.getAttribute("data-facet");
+    if (name) facetColumn[name] = i;
+  });
+  function value(r, name) {
+    return name in facetColumn ? r.cells[facetColumn[name]].textContent.trim() : r.getAttribute("data-" + name);
+  }
   form.hidden = false;
 
   function apply() {
@@ -19,7 +28,7 @@
     var words = form.elements.q.value.toLowerCase().split(/\s+/).filter(Boolean);
     var n = 0;
     rows.forEach(function (r, i) {
-      var ok = Object.keys(wanted).every(function (k) { return r.getAttribute("data-" + k) === wanted[k]; }) &&
+      var ok = Object.keys(wanted).every(function (k) { return value(r, k) === wanted[k]; }) &&
         words.every(function (w) { return texts[i].indexOf(w) !== -1; });
       r.hidden = !ok;
       if (ok) n += 1;

@@ -1,0 +1,138 @@
+"""Install only what you use (issue 12): the base install is pyarrow and the data, extras name themselves when
+missing, commands work outside the repository, and the dependency floors pass the tests (thorough tier)."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tomllib
+
+import pytest
+
+from _release_helpers import REPO
+from iraq_frontiers import access, extras
+from iraq_frontiers.cli import main
+
+PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+DISTRIBUTIONS = {"sqlite_utils": "sqlite-utils", "vl_convert": "vl-convert-python"}  # import name -> distribution
+
+
+def _name(requirement: str) -> str:
+    return re.match(r"^[A-Za-z0-9_.-]+", requirement).group(0).lower()
+
+
+def _extra(name: str) -> set[str]:
+    """Every distribution an extra pulls in, following self-references like iraq-frontiers[pandas,polars]."""
+    out = set()
+    for req in PYPROJECT["project"]["optional-dependencies"][name]:
+        m = re.match(r"^iraq-frontiers\[([^\]]+)\]", req)
+        if m:
+            for inner in m.group(1).split(","):
+                out |= _extra(inner.strip())
+        else:
+            out.add(_name(req))
+    return out
+
+
+def floors() -> dict[str, str]:
+    """distribution -> its floor (the version after >=) over the base install and every extra."""
+    reqs = list(PYPROJECT["project"]["dependencies"])
+    for items in PYPROJECT["project"]["optional-dependencies"].values():
+        reqs += items
+    out = {}
+    for req in reqs:
+        m = re.match(r"^([A-Za-z0-9_.-]+)(\[[^\]]*\])?\s*>=\s*([^,;\s]+)", req)
+        if m and m.group(1) != "iraq-frontiers":
+            out[m.group(1).lower()] = m.group(3)
+    return out
+
+
+def test_base_install_is_pyarrow_and_extras_cover_the_toolkit():
+    assert [_name(r) for r in PYPROJECT["project"]["dependencies"]] == ["pyarrow"]
+    toolkit = _extra("toolkit")
+    for module in extras.TOOLKIT_MODULES:
+        assert DISTRIBUTIONS.get(module, module) in toolkit, module
+    assert toolkit <= _extra("test")
+    for extra in ("pandas", "polars", "duckdb"):
+        assert extra in _extra(extra)
+    assert all(re.search(r">=", r) for r in PYPROJECT["project"]["dependencies"])  # every dependency has a floor
+
+
+def test_missing_backend_names_its_extra(monkeypatch, tmp_path):
+    from _release_helpers import edge_tables
+    from iraq_frontiers.release import write_parquet_package
+
+    package = tmp_path / "parquet"
+    write_parquet_package(edge_tables(), package)
+    real = extras.import_module
+
+    def without(name, *a, **k):
+        if name.split(".")[0] in ("pandas", "polars", "duckdb"):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return real(name, *a, **k)
+
+    monkeypatch.setattr(extras, "import_module", without)
+    assert access.load("actors", backend="arrow", path=package).num_rows == 3  # pyarrow alone reads Parquet
+    for call, extra in ((lambda: access.load("actors", path=package), "pandas"),
+                        (lambda: access.load("actors", backend="polars", path=package), "polars"),
+                        (lambda: access.connect(package), "duckdb"), (lambda: access.load("actors", backend="arrow"), "polars")):
+        with pytest.raises(extras.MissingExtra, match=re.escape(f"iraq-frontiers[{extra}]")):
+            call()
+
+
+def test_cli_names_the_toolkit_when_missing(monkeypatch, capsys):
+    real = extras.import_module
+
+    def without(name, *a, **k):
+        if name == "pandera":
+            raise ModuleNotFoundError("No module named 'pandera'", name="pandera")
+        return real(name, *a, **k)
+
+    monkeypatch.setattr(extras, "import_module", without)
+    assert main(["validate", str(REPO / "datapackage")]) == 2
+    err = capsys.readouterr().err
+    assert "iraq-frontiers[toolkit]" in err and "pandera" in err and "Traceback" not in err
+
+
+def test_commands_outside_a_checkout(monkeypatch, tmp_path, capsys):
+    """descriptor, docs and citation-files find their files in a checkout, else say what they need."""
+    import iraq_frontiers.metadata as metadata
+
+    monkeypatch.setattr(metadata, "repo_root", lambda: None)
+    monkeypatch.chdir(tmp_path)
+    for command in (["descriptor", "--check"], ["docs", "--check"], ["citation-files", "--check"]):
+        assert main(command) == 2, command
+        err = capsys.readouterr().err
+        assert "pass --" in err and "Traceback" not in err, err
+    assert main(["descriptor"]) == 2 and "pass --out" in capsys.readouterr().err
+    assert main(["descriptor", "--check", "--out", str(tmp_path / "none.json")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    (tmp_path / "docs").mkdir()
+    assert main(["docs"]) == 2 and "validation.md" in capsys.readouterr().err
+    (tmp_path / "datapackage").mkdir()
+    assert main(["descriptor"]) == 0 and (tmp_path / "datapackage" / "datapackage.json").is_file()
+    assert main(["descriptor", "--check"]) == 0
+    assert main(["citation-files", "--dir", str(tmp_path)]) == 0 and (tmp_path / ".zenodo.json").is_file()
+
+
+@pytest.mark.slow
+def test_floors_pass_the_tests(tmp_path):
+    """Install the oldest allowed version of every dependency in a fresh venv and run the fast tier there."""
+    constraints = tmp_path / "floors.txt"
+    constraints.write_text("".join(f"{k}=={v}\n" for k, v in sorted(floors().items())), encoding="utf-8")
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+    py = venv / "bin" / "python"
+    done = subprocess.run([str(py), "-m", "pip", "install", "-q", "-c", str(constraints), "-e", f"{REPO}[test]"],
+                          capture_output=True, text=True, timeout=2400)
+    assert done.returncode == 0, done.stderr[-3000:]
+    listed = subprocess.run([str(py), "-m", "pip", "list", "--format=freeze"], capture_output=True, text=True, check=True).stdout
+    installed = dict(line.lower().split("==") for line in listed.splitlines() if "==" in line)
+    for name, floor in floors().items():
+        assert installed[name].split("+")[0] in (floor, f"{floor}.0", f"{floor}.0.0"), (name, installed[name], floor)
+    env = {k: v for k, v in os.environ.items() if k not in ("IRAQ_FRONTIERS_SLOW", "SOURCE_DATE_EPOCH")}
+    done = subprocess.run([str(py), "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider"], cwd=REPO, capture_output=True,
+                          text=True, timeout=3600, env=env)
+    assert done.returncode == 0, done.stdout[-5000:]
+    # The editable install points back into this checkout: reinstall nothing, leave the venv with tmp_path.

@@ -1,0 +1,145 @@
+"""The release site in a real browser (thorough tier): Debian's chromium, headless, opened from file://
+with the network off. DOM assertions on the overview, the codebook and the al-Tanf strike's page; the
+event list's filters driven with the keyboard; no console error. Saves the screenshots that README.md
+shows (docs/screenshots/); set IRAQ_FRONTIERS_SCREENSHOTS=DIR to write them elsewhere.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from iraq_frontiers.cli import main
+from iraq_frontiers.release import read_tables
+
+pytestmark = pytest.mark.slow
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("IRAQ_FRONTIERS_CHROMIUM", "/usr/bin/chromium")
+# Headless, and no background traffic: this machine's network is closed (see docs/site.md).
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+AL_TANF_STRIKE = "evt-us-strike-pro-government-forces-al-tanf"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("browser") / "site"
+    assert main(["site", str(REPO / "datapackage"), "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).is_file():
+        pytest.skip(f"{CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium)")
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, offline=True)  # network off
+    pg = context.new_page()
+    pg.errors = []
+    pg.on("console", lambda m: m.type == "error" and pg.errors.append(m.text))
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.on("requestfailed", lambda r: pg.errors.append(f"request failed: {r.url}"))
+    yield pg
+    context.close()
+
+
+def shots() -> Path:
+    folder = Path(os.environ.get("IRAQ_FRONTIERS_SCREENSHOTS", REPO / "docs" / "screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def test_overview_timeline_and_map(site, page):
+    events = read_tables(REPO / "datapackage")["events"]
+    page.goto((site / "index.html").as_uri())
+    assert page.locator("h1").count() == 1
+    assert page.locator("#timeline-caption").is_visible()
+    timeline_bars = page.locator("figure.chart svg .mark-rect path")
+    assert timeline_bars.count() > 0
+    caption = page.locator("#map-caption").inner_text()
+    mappable = int(caption.split(" of ")[0])
+    assert f"of {events.num_rows} events" in caption
+    points = page.locator('#map svg path[aria-roledescription="circle"]')
+    assert points.count() == mappable > 0
+    assert page.locator("#map svg").bounding_box()["width"] > 300
+    page.screenshot(path=str(shots() / "overview.png"))
+    page.locator("#map").screenshot(path=str(shots() / "map.png"))
+    page.locator("#map svg a").first.focus()  # a point is a link to its event, reached by keyboard
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "/events/" in page.url and page.locator("h1").count() == 1
+    assert page.errors == []
+
+
+def test_event_list_counts_filters_and_sorts_with_the_keyboard(site, page):
+    events = read_tables(REPO / "datapackage")["events"].to_pylist()
+    page.goto((site / "events.html").as_uri())
+    rows = page.locator("#event-list tbody tr")
+    assert rows.count() == len(events)
+    assert page.locator("#filters").is_visible()  # the script showed the filters
+    wanted = "airstrike"
+    page.locator("select[name=type]").focus()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Shift+Tab")  # focus is back on the select, reached by keyboard
+    page.select_option("select[name=type]", wanted)
+    expected = sum(e["type"] == wanted for e in events)
+    assert page.locator("#event-list tbody tr:visible").count() == expected
+    assert page.locator("#shown").inner_text().startswith(f"{expected} of {len(events)}")
+    page.select_option("select[name=year]", "2017")  # the year is on the row, the others in their column
+    both = sum(e["type"] == wanted and e["date_start"] is not None and e["date_start"].year == 2017 for e in events)
+    assert page.locator("#event-list tbody tr:visible").count() == both
+    page.select_option("select[name=year]", "")
+    page.locator("input[name=q]").focus()
+    page.keyboard.type("Tanf")
+    visible = page.locator("#event-list tbody tr:visible")
+    found = visible.evaluate_all("rows => rows.map(r => (r.id + ' ' + r.textContent).toLowerCase())")
+    assert 0 < len(found) < expected and all("tanf" in t for t in found)
+    page.locator("button[type=reset]").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"document.querySelectorAll('#event-list tbody tr:not([hidden])').length === {len(events)}")
+    header = page.get_by_role("button", name="claims", exact=True)
+    header.focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")  # descending
+    first = page.locator("#event-list tbody tr").first.get_attribute("id")
+    claims = read_tables(REPO / "datapackage")["claims"].to_pylist()
+    counts = {e["id"]: sum(c["event_id"] == e["id"] for c in claims) for e in events}
+    assert counts[first] == max(counts.values()), first
+    assert page.errors == []
+
+
+def test_al_tanf_strike_page_lists_all_claims_and_links(site, page):
+    tables = read_tables(REPO / "datapackage")
+    claims = [c for c in tables["claims"].to_pylist() if c["event_id"] == AL_TANF_STRIKE]
+    ids = {c["id"] for c in claims}
+    links = [link for link in tables["claim_links"].to_pylist() if link["claim_id"] in ids or link["other_claim_id"] in ids]
+    page.goto((site / "events" / f"{AL_TANF_STRIKE}.html").as_uri())
+    shown = page.locator("table.claims tbody tr.claim")
+    assert sorted(shown.evaluate_all("rows => rows.map(r => r.id)")) == sorted(ids)
+    sources = {c["source_id"] for c in claims}
+    text = page.locator("table.claims").inner_text()
+    assert len(sources) >= 2 and all(s in text for s in sources)
+    assert page.locator("tr.link").count() == len(links) > 0
+    assert page.locator("table.rule tr.applied").count() == 1
+    page.screenshot(path=str(shots() / "event.png"), full_page=True)
+    assert page.errors == []
+
+
+def test_codebook_renders_without_javascript(site, browser):
+    context = browser.new_context(java_script_enabled=False, offline=True)
+    pg = context.new_page()
+    pg.goto((site / "codebook.html").as_uri())
+    assert pg.locator("#table-events").is_visible()
+    assert pg.locator("table.fields tbody tr").count() > 100
+    assert pg.locator("#status-rule").is_visible()
+    context.close()
