@@ -68,9 +68,11 @@ def test_orphan_foreign_key(pkg, data):
                                               ("actor_relations", "claim_id"), ("locations", "parent_id"),
                                               ("claim_quantities", "claim_id")]))
     row = _pick(data, pkg, table)
+    if table == "claim_quantities":
+        assume(row["kind"] != "count_killed")  # an orphaned count would also leave an event figure unbacked
     row[field] = "zz-no-such-key"
     if table == "claims":
-        row["span_start"] = row["span_end"] = None  # no document to measure a span against
+        row["span_start"] = row["span_end"] = row["span_sha256"] = None  # no document to measure a span against
     _assert_only(pkg, "foreign-key-orphan", table, row)
 
 
@@ -100,6 +102,10 @@ def test_value_outside_vocabulary(pkg, data):
     table, field = data.draw(st.sampled_from([("actors", "kind"), ("locations", "kind"), ("events", "type"),
                                               ("sources", "kind"), ("event_actors", "role"), ("claim_links", "relation")]))
     row = _pick(data, pkg, table)
+    if table == "claim_links":
+        assume(row["relation"] != "contradicts")  # a contradicts link also carries a kind and may make its event contested
+    if table == "actors":
+        assume(row["kind"] != "unnamed_person")  # its claims' anonymous flags follow from that kind
     row[field] = "not-in-vocabulary"
     _assert_only(pkg, "enum", table, row)
 
@@ -112,6 +118,8 @@ def test_out_of_range_number(pkg, data):
         ("locations", "geonames_id", 0, "minimum"), ("locations", "latitude", 90.5, "maximum"),
         ("locations", "longitude", -180.25, "minimum")]))
     row = _pick(data, pkg, table)
+    if table == "events":  # a first figure on an event would also need a backing claim (figures-unbacked)
+        assume(any(row[k] is not None for k in ("fatalities_low", "fatalities_best", "fatalities_high", "fatalities_civilians")))
     row[field] = value
     if table == "locations" and field in ("latitude", "longitude"):
         other = "longitude" if field == "latitude" else "latitude"
@@ -149,9 +157,10 @@ def test_span_outside_document(pkg, data):
         source["text_length"] = data.draw(st.integers(0, 500))
         for other in pkg["claims"]:  # keep the source's other spans inside the new length
             if other is not row and other["source_id"] == source["id"]:
-                other["span_start"] = other["span_end"] = None
+                other["span_start"] = other["span_end"] = other["span_sha256"] = None
     row["span_start"] = data.draw(st.integers(0, source["text_length"]))
     row["span_end"] = source["text_length"] + data.draw(st.integers(1, 50))
+    row["span_sha256"] = row["span_sha256"] or "0" * 64
     _assert_only(pkg, "span-outside-document", "claims", row)
 
 
@@ -178,3 +187,83 @@ def test_csv_parquet_csv_keeps_every_value(pkg):
             assert again[name].frame.drop(ROW).to_dicts() == [{f["name"]: r[f["name"]] for f in schema["fields"]} for r in rows], name
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ---- the derived contested flag and the claim rules of the curation model ----------------------
+
+@SETTINGS
+@given(packages(), st.data())
+def test_flipped_contested_flag(pkg, data):
+    row = _pick(data, pkg, "events")
+    row["contested"] = not row["contested"]
+    _assert_only(pkg, "contested-inconsistent", "events", row)
+
+
+@SETTINGS
+@given(packages(), st.data(), st.sampled_from(["factual", "partial", "legitimacy", "framing"]))
+def test_every_kind_of_disagreement_contests_both_events(pkg, data, kind):
+    """A new contradicts link of any kind makes the events of both its claims contested (no other problem)."""
+    claims = [c for c in pkg["claims"] if c["event_id"] is not None]
+    assume(len(claims) >= 2)
+    first, second = data.draw(st.permutations(claims))[:2]
+    assume(not any(l["claim_id"] == first["id"] and l["other_claim_id"] == second["id"] and l["relation"] == "contradicts"
+                   for l in pkg["claim_links"]))
+    pkg["claim_links"].append({"claim_id": first["id"], "relation": "contradicts", "other_claim_id": second["id"],
+                               "kind": kind, "notes": None})
+    events = {e["id"]: e for e in pkg["events"]}
+    changed = [events[c["event_id"]] for c in (first, second) if not events[c["event_id"]]["contested"]]
+    report = _validate(pkg)
+    found = {(p.code, (p.key or {}).get("id")) for p in report.problems}
+    assert found == {("contested-inconsistent", e["id"]) for e in changed}, report.format_text()
+    for e in changed:
+        e["contested"] = True
+    assert _validate(pkg).valid
+
+
+@SETTINGS
+@given(packages(), st.data())
+def test_contradicts_link_without_kind(pkg, data):
+    links = [l for l in pkg["claim_links"] if l["relation"] == "contradicts"]
+    assume(links)
+    row = data.draw(st.sampled_from(links))
+    row["kind"] = None
+    _assert_only(pkg, "link-kind", "claim_links", row)
+
+
+@SETTINGS
+@given(packages(), st.data())
+def test_anonymous_flag_against_claimant(pkg, data):
+    claims = [c for c in pkg["claims"] if c["claimant_id"] is not None]
+    assume(claims)
+    row = data.draw(st.sampled_from(claims))
+    row["anonymous"] = not row["anonymous"]
+    _assert_only(pkg, "anonymous-inconsistent", "claims", row)
+
+
+@SETTINGS
+@given(packages(), st.data())
+def test_span_without_hash(pkg, data):
+    claims = [c for c in pkg["claims"] if c["span_start"] is not None]
+    assume(claims)
+    row = data.draw(st.sampled_from(claims))
+    row["span_sha256"] = None
+    _assert_only(pkg, "span-hash", "claims", row)
+
+
+@SETTINGS
+@given(packages(), st.data())
+def test_event_figure_without_backing_claim(pkg, data):
+    """Removing the counts of killed that back an event's figure leaves the figure unbacked."""
+    fat = ("fatalities_low", "fatalities_best", "fatalities_high", "fatalities_civilians")
+    events = [e for e in pkg["events"] if any(e[k] is not None for k in fat)]
+    assume(events)
+    row = data.draw(st.sampled_from(events))
+    own = {c["id"] for c in pkg["claims"] if c["event_id"] == row["id"]}
+    backing = [q for q in pkg["claim_quantities"] if q["claim_id"] in own and q["kind"] == "count_killed"]
+    for q in backing:
+        q["kind"] = "count_people"
+    for other in pkg["events"]:  # other events' figures keep their own backing
+        if other is not row and any(q["claim_id"] in {c["id"] for c in pkg["claims"] if c["event_id"] == other["id"]} for q in backing):
+            for k in fat:
+                other[k] = None
+    _assert_only(pkg, "figures-unbacked", "events", row)

@@ -11,7 +11,8 @@ import duckdb
 from hypothesis import given
 from hypothesis import strategies as st
 
-from iraq_frontiers.status import EFFECTS, derive_status, status_sql
+from iraq_frontiers.metadata import vocabularies
+from iraq_frontiers.status import EFFECTS, contested_sql, derive_contested, derive_status, status_sql
 from iraq_frontiers.validation import validate
 
 
@@ -32,6 +33,36 @@ def test_status_rule_cases():
     assert derive_status({"alleges", "supports"}) == "reported"
     assert derive_status(set()) == "reported"
     assert derive_status({"refutes"}, withdrawn=True) == "withdrawn"
+
+
+RELATIONS = list(vocabularies()["claim_link_relation"]["values"])
+KINDS = [*vocabularies()["disagreement_kind"]["values"], None]
+
+
+@given(st.lists(st.tuples(st.sampled_from(RELATIONS), st.sampled_from(KINDS), st.sampled_from(["c1", "c2", "c3"]),
+                          st.sampled_from(["c1", "c2", "c3"])), max_size=5))
+def test_python_and_sql_contested_rules_agree(links):
+    """derive_contested (used to draw and curate) and contested_sql (used by the validator) agree, for every event."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE claims AS SELECT * FROM (VALUES ('c1', 'e1'), ('c2', 'e1'), ('c3', 'e2')) v(id, event_id)")
+    con.execute("CREATE TABLE claim_links (claim_id VARCHAR, relation VARCHAR, other_claim_id VARCHAR, kind VARCHAR)")
+    for relation, kind, a, b in links:
+        con.execute("INSERT INTO claim_links VALUES (?, ?, ?, ?)", [a, relation, b, kind])
+    contested = {r[0] for r in con.execute(contested_sql("claims", "claim_links")).fetchall()}
+    event_of = {"c1": "e1", "c2": "e1", "c3": "e2"}
+    for event in ("e1", "e2"):
+        touching = [(r, k) for r, k, a, b in links if event in (event_of[a], event_of[b])]
+        assert (event in contested) == derive_contested(touching)
+
+
+def test_contested_rule_cases():
+    """Every kind of disagreement contests; agreement does not (a condemnation is support for status, yet contests)."""
+    for kind in ("factual", "partial", "legitimacy", "framing"):
+        assert derive_contested([("contradicts", kind)])
+    assert not derive_contested([("supports", None), ("repeats", None)])
+    assert not derive_contested([])
+    assert derive_status({"supports", "confirms"}) == "confirmed"  # a condemned strike stays confirmed...
+    assert derive_contested([("contradicts", "legitimacy")])  # ...and is contested
 
 
 def _write(folder, name, rows):

@@ -194,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Modules that add subcommands through a `register(subparsers)` function (imported when the CLI starts).
 COMMAND_MODULES: list[str] = ["iraq_frontiers.synth_cli", "iraq_frontiers.release_cli", "iraq_frontiers.importers.cli",
-                              "iraq_frontiers.site.cli"]
+                              "iraq_frontiers.site.cli", "iraq_frontiers.curate.cli"]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,7 +12,7 @@ from iraq_frontiers.compiler import field_type
 from iraq_frontiers.conformance import DIFFERENCES, FEATURES
 from iraq_frontiers.metadata import package_metadata, release_table_names, source_schema, table_names, vocabularies
 from iraq_frontiers.problems import CODES
-from iraq_frontiers.status import rules_markdown
+from iraq_frontiers.status import contested_markdown, rules_markdown
 
 CODES_START, CODES_END = "<!-- codes:start -->", "<!-- codes:end -->"
 SUPPORT_START, SUPPORT_END = "<!-- support:start -->", "<!-- support:end -->"
@@ -65,7 +65,15 @@ def data_dictionary() -> str:
     out += ["## Event status", "",
             "An event's `status` is derived from the effects of the stances of the claims about it "
             "(vocabulary `stance`); the first rule that holds gives the status. The validator reports "
-            "`status-inconsistent` when the stored status differs.", "", rules_markdown(), ""]
+            "`status-inconsistent` when the stored status differs.", "", rules_markdown(), "",
+            "## Contested events", "", contested_markdown(), "",
+            "## Event figures", "",
+            "`fatalities_low`, `fatalities_best`, `fatalities_high` and `fatalities_civilians` hold only what the "
+            "event's own claims establish. Each figure must be backed by a claim about the event that states a count "
+            "of people killed (`claim_quantities` kind `count_killed`) or that is a dataset record (a source of kind "
+            "`dataset_record`, such as a UCDP GED event, whose coding carries the event's figures). A single-source "
+            "cumulative count or a contested figure stays in `claim_quantities`. The validator reports "
+            "`figures-unbacked` otherwise.", ""]
     return "\n".join(out)
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from iraq_frontiers.integrity import Tables, q
 from iraq_frontiers.metadata import stance_effects
 from iraq_frontiers.problems import Problem, ProblemList
-from iraq_frontiers.status import EFFECTS, status_sql
+from iraq_frontiers.status import EFFECTS, contested_sql, status_sql
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class Rule:
     where: str  # SQL condition selecting offending rows (alias t)
     message: str
     joins: tuple[tuple[str, tuple[str, ...]], ...] = ()  # other tables (and fields) the rule reads
+    join: str = ""  # FROM-clause SQL joining them (table names as {placeholders}); default: the sources join
 
 
 def _single_date_rules(table: str, date: str, precision: str) -> list[Rule]:
@@ -90,6 +91,35 @@ def _rules() -> list[Rule]:
         Rule("claim-without-subject", "claims", ("event_id", "about_actor_id", "about_location_id"), "event_id", "t.id",
              "t.event_id IS NULL AND t.about_actor_id IS NULL AND t.about_location_id IS NULL",
              "a claim must be about an event, an actor or a location"),
+        Rule("span-hash", "claims", ("span_start", "span_sha256"), "span_sha256", "t.span_sha256",
+             "(t.span_start IS NULL) <> (t.span_sha256 IS NULL)",
+             "span_sha256 must be given exactly when the claim has an evidence span (the hash of the span's text)"),
+        Rule("anonymous-inconsistent", "claims", ("claimant_id", "anonymous", "claimant_description"), "anonymous",
+             "coalesce(a.kind, '(no claimant actor)') || ' / anonymous=' || CAST(t.anonymous AS VARCHAR)",
+             "(a.id IS NOT NULL AND (a.kind = 'unnamed_person') <> t.anonymous) "
+             "OR (t.claimant_id IS NULL AND t.anonymous AND t.claimant_description IS NULL)",
+             "anonymous must be true exactly when the claimant is an unnamed_person actor "
+             "(with no claimant actor, an anonymous claim must describe its claimant in claimant_description)",
+             joins=(("actors", ("id", "kind")),), join="LEFT JOIN {actors} a ON a.id = t.claimant_id"),
+        Rule("figures-unbacked", "events", ("id", *fat, "fatalities_civilians"), "fatalities_best",
+             "[t.fatalities_low, t.fatalities_best, t.fatalities_high, t.fatalities_civilians]",
+             "coalesce(t.fatalities_low, t.fatalities_best, t.fatalities_high, t.fatalities_civilians) IS NOT NULL "
+             "AND NOT EXISTS (SELECT 1 FROM {claims} c LEFT JOIN {sources} s ON s.id = c.source_id "
+             "WHERE c.event_id = t.id AND (s.kind = 'dataset_record' OR EXISTS (SELECT 1 FROM {claim_quantities} k "
+             "WHERE k.claim_id = c.id AND k.kind = 'count_killed')))",
+             "an event figure must be backed by a claim about the event that states a count of people killed "
+             "(claim_quantities kind count_killed) or is a dataset record (docs/data-dictionary.md#event-figures)",
+             joins=(("claims", ("id", "event_id", "source_id")), ("sources", ("id", "kind")),
+                    ("claim_quantities", ("claim_id", "kind"))), join=" "),
+        Rule("contested-inconsistent", "events", ("id", "contested"), "contested",
+             "CAST(t.contested AS VARCHAR) || '->' || CAST(x.event_id IS NOT NULL AS VARCHAR)",
+             "t.contested IS NOT NULL AND t.contested <> (x.event_id IS NOT NULL)",
+             "contested differs from what the event's claim links give (docs/data-dictionary.md#contested-events)",
+             joins=(("claims", ("id", "event_id")), ("claim_links", ("claim_id", "relation", "other_claim_id", "kind"))),
+             join="LEFT JOIN (" + contested_sql("{claims}", "{claim_links}") + ") x ON x.event_id = t.id"),
+        Rule("link-kind", "claim_links", ("relation", "kind"), "kind", "coalesce(t.kind, '(empty)')",
+             "(t.relation = 'contradicts') <> (t.kind IS NOT NULL)",
+             "kind (factual, partial, legitimacy or framing) must be given exactly when relation is 'contradicts'"),
         Rule("self-link", "actor_relations", ("subject_id", "object_id"), "object_id", "t.object_id",
              "t.subject_id = t.object_id", "an actor cannot be related to itself"),
         Rule("self-link", "claim_links", ("claim_id", "other_claim_id"), "other_claim_id", "t.other_claim_id",
@@ -134,7 +164,7 @@ def _screen(t: Tables, rules: list[Rule]) -> tuple[set[int], bool]:
         if not t.usable(rule.table, *rule.needs) or not all(t.usable(tb, *fs) for tb, fs in rule.joins):
             continue
         joined = {tb for tb, _ in rule.joins}
-        if not joined or joined == {"sources"} or (rule.code == "event-unsupported" and status):
+        if not joined or (joined == {"sources"} and not rule.join) or (rule.code == "event-unsupported" and status):
             by_table.setdefault(rule.table, []).append(i)
     if status:
         by_table.setdefault("events", [])
@@ -166,7 +196,7 @@ def check_domain(t: Tables) -> list[Problem]:
         if not t.usable(rule.table, *rule.needs) or not all(t.usable(tb, *fs) for tb, fs in rule.joins):
             continue
         names = {tb: t.alias[tb] for tb, _ in rule.joins}
-        extra = _SOURCE_JOIN.format(**names) if "sources" in names else ""
+        extra = rule.join.format(**names) if rule.join else _SOURCE_JOIN.format(**names) if "sources" in names else ""
         where = rule.where.format(**names)
         data = t.tables[rule.table]
         for row, key, value in t.rows(rule.table, rule.value, where, extra, count=(problems, rule.code, rule.field)):

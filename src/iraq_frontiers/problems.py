@@ -69,6 +69,11 @@ CODES: dict[str, tuple[str, str]] = {
     "span-empty": ("domain", "An evidence span does not have span_start < span_end."),
     "span-outside-document": ("domain", "An evidence span ends beyond the source's text_length."),
     "span-without-document": ("domain", "An evidence span points into a source that records no text_length."),
+    "span-hash": ("domain", "An evidence span without span_sha256, or span_sha256 without a span."),
+    "anonymous-inconsistent": ("domain", "A claim's anonymous flag disagrees with its claimant (an unnamed_person actor is anonymous, a named one is not)."),
+    "figures-unbacked": ("domain", "An event gives a figure that no claim about it backs (a count_killed quantity or a dataset-record claim)."),
+    "contested-inconsistent": ("domain", "An event's contested flag differs from what its claims' disagreement links give."),
+    "link-kind": ("domain", "A contradicts link without a disagreement kind, or a kind on another relation."),
     "claim-without-subject": ("domain", "A claim is about no event, actor or location."),
     "self-link": ("domain", "A relation or link points from a row to itself."),
     # a bug in the toolkit (never the input's fault): reported instead of a traceback

@@ -254,7 +254,7 @@ def synthesize(out: str | Path, events: int, fmt: str = "parquet", seed: int = 0
     from iraq_frontiers.compiler import arrow_schema
     from iraq_frontiers.descriptor import build_descriptor, write_descriptor
     from iraq_frontiers.metadata import stance_effects, table_names, table_schema
-    from iraq_frontiers.status import EFFECTS, derive_status
+    from iraq_frontiers.status import CONTESTING_RELATION, EFFECTS, derive_status
 
     if fmt not in ("parquet", "csv"):
         raise ValueError("format must be parquet or csv")
@@ -336,7 +336,7 @@ def synthesize(out: str | Path, events: int, fmt: str = "parquet", seed: int = 0
     act_cols = {
         "id": aid,
         "name": _text("Synthetic actor ", aid),
-        "kind": _take(kinds, rng.integers(0, len(kinds), n_act)),
+        "kind": _take(kinds, actor_kind_idx := rng.integers(0, len(kinds), n_act)),
         "country": _take(_COUNTRIES, rng.integers(0, len(_COUNTRIES), n_act)),
         "aliases": pa.ListArray.from_arrays(pa.array(np.arange(n_act + 1, dtype=np.int32)), _text("Actor ", aid, " (alias)")),
         "description": pa.array(["A synthetic actor, generated for benchmarks and tests."] * n_act),
@@ -428,6 +428,7 @@ def synthesize(out: str | Path, events: int, fmt: str = "parquet", seed: int = 0
     roles, q_kinds, q_units, q_quals = (_enum("event_actors", "role"), _enum("claim_quantities", "kind"),
                                         _enum("claim_quantities", "unit"), _enum("claim_quantities", "qualifier"))
     link_rel = _enum("claim_links", "relation")
+    d_kinds = _enum("claim_links", "kind")
     stance_p = np.ones(len(stances))
     for s, weight in (("asserts", 6), ("reports", 6), ("confirms", 2), ("announces", 2), ("describes", 2)):
         if s in stances:
@@ -478,6 +479,7 @@ def synthesize(out: str | Path, events: int, fmt: str = "parquet", seed: int = 0
             "location_precision": _take(ev_lp, rng.integers(0, len(ev_lp), m)),
             "summary": _text("Synthetic ", _take(ev_types, type_idx), " event ", eid, ", reported by several sources near a frontier place."),
             "status": pa.array(status, pa.string()),
+            "contested": pa.array(np.zeros(m, bool)),  # set from the claim links below
             "withdrawn_reason": pa.array(np.full(m, "Synthetic: withdrawn after review."), pa.string(), mask=~withdrawn),
             "is_background": pa.array(rng.random(m) < 0.1),
             "fatalities_low": _int(low, fat_none),
@@ -493,13 +495,17 @@ def synthesize(out: str | Path, events: int, fmt: str = "parquet", seed: int = 0
         span_start = (rng.random(n_cl) * (tl - 300)).astype(np.int64) + 1
         span_end = span_start + rng.integers(1, 300, n_cl)
         claimant_none = rng.random(n_cl) < 0.3
+        claimant_idx = rng.integers(0, n_act, n_cl)
+        # anonymous exactly when the claimant is unnamed (rule anonymous-inconsistent)
+        anonymous = claimant_none | (np.array(kinds)[actor_kind_idx[claimant_idx]] == "unnamed_person")
+        span_hash = hexes[rng.integers(0, 256, size=(n_cl, 32), dtype=np.uint8)].view("S64").ravel()
         sd, smask, sprec = _single_dates(rng, n_cl, cl_dp, [0.6, 0.05, 0.2, 0.1, 0.05] if len(cl_dp) == 5 else None)
         cl_cols = {
             "id": cid,
             "source_id": _ids("src-", src_idx, w_src),
-            "claimant_id": pa.array(_ids("act-", rng.integers(0, n_act, n_cl), w_act).to_numpy(zero_copy_only=False), pa.string(), mask=claimant_none),
+            "claimant_id": pa.array(_ids("act-", claimant_idx, w_act).to_numpy(zero_copy_only=False), pa.string(), mask=claimant_none),
             "claimant_description": pa.array(np.full(n_cl, "an unnamed official"), pa.string(), mask=~claimant_none),
-            "anonymous": pa.array(claimant_none),
+            "anonymous": pa.array(anonymous),
             "relayed_via_id": pa.array(_ids("act-", rng.integers(0, n_act, n_cl), w_act).to_numpy(zero_copy_only=False), pa.string(), mask=rng.random(n_cl) < 0.9),
             "event_id": eid.take(pa.array(cl_event)),
             "stance": _take(stances, stance_idx),
@@ -509,6 +515,7 @@ def synthesize(out: str | Path, events: int, fmt: str = "parquet", seed: int = 0
             "direct_quote": pa.array(rng.random(n_cl) < 0.2),
             "span_start": _int(span_start, ~has_span),
             "span_end": _int(span_end, ~has_span),
+            "span_sha256": pa.array(span_hash, pa.string(), mask=~has_span),
         }
         cl = table_of("claims", cl_cols, n_cl)
         # event_actors: two distinct actors per event; the link cites the event's first claim
@@ -527,15 +534,22 @@ def synthesize(out: str | Path, events: int, fmt: str = "parquet", seed: int = 0
         ea = table_of("event_actors", ea_cols, 2 * m)
         # claim_quantities: about one claim in five states a figure
         has_q = rng.random(n_cl) < 0.2
+        with_figures = ~fat_none
+        for loc_i, v in err_local.items():  # planted figure errors must not also leave the figures unbacked
+            if any(cls in ("minimum", "figures-order") for cls, _ in v):
+                with_figures[loc_i] = True
+        has_q[first[with_figures]] = True  # the event's figures are backed by its first claim (rule figures-unbacked)
         for loc_i, v in err_local.items():
             if any(cls == "type-error" for cls, _ in v):
                 has_q[first[loc_i]] = True
         q_claims = np.flatnonzero(has_q)
+        backs_figures = np.zeros(n_cl, bool)
+        backs_figures[first[with_figures]] = True
         nq = len(q_claims)
         cq_cols = {
             "claim_id": cid.take(pa.array(q_claims)),
             "seq": _int(np.ones(nq)),
-            "kind": _take(q_kinds, rng.integers(0, len(q_kinds), nq)),
+            "kind": _take(q_kinds, np.where(backs_figures[q_claims], q_kinds.index("count_killed"), rng.integers(0, len(q_kinds), nq))),
             "value": _float(rng.integers(1, 1000, nq)),
             "unit": _take(q_units, rng.integers(0, len(q_units), nq)),
             "qualifier": _take(q_quals, rng.integers(0, len(q_quals), nq)),
@@ -548,11 +562,17 @@ def synthesize(out: str | Path, events: int, fmt: str = "parquet", seed: int = 0
             if any(cls == "self-link" for cls, _ in v) and loc_i not in set(two.tolist()):
                 two = np.sort(np.append(two, loc_i))
         nl = len(two)
+        rel_idx = rng.integers(0, len(link_rel), nl)
+        contradicts = np.array(link_rel)[rel_idx] == CONTESTING_RELATION
         cln_cols = {
             "claim_id": cid.take(pa.array(first[two] + 1)),
-            "relation": _take(link_rel, rng.integers(0, len(link_rel), nl)),
+            "relation": _take(link_rel, rel_idx),
             "other_claim_id": cid.take(pa.array(first[two])),
+            "kind": pa.array(np.array(d_kinds)[rng.integers(0, len(d_kinds), nl)], pa.string(), mask=~contradicts),
         }
+        contested = np.zeros(m, bool)
+        contested[two[contradicts]] = True  # links join two claims of one event (status.derive_contested)
+        ev = ev.set_column(ev.schema.get_field_index("contested"), "contested", pa.array(contested))
         cln = table_of("claim_links", cln_cols, nl)
 
         # plant this chunk's errors
@@ -651,7 +671,7 @@ def synthesize(out: str | Path, events: int, fmt: str = "parquet", seed: int = 0
         writers["events"].write(table_of("events", {
             "id": pa.array(ev_extra), "type": pa.array(["other"] * K), "date_precision": pa.array(["unknown"] * K),
             "location_precision": pa.array(["unknown"] * K), "summary": pa.array(["Synthetic event that no claim is about."] * K),
-            "status": pa.array(["reported"] * K), "is_background": pa.array([False] * K)}, K))
+            "status": pa.array(["reported"] * K), "contested": pa.array([False] * K), "is_background": pa.array([False] * K)}, K))
         for j, e in enumerate(ev_extra):
             expect("event-unsupported", "events", "id", n + j + 1, {"id": e})
         cl_extra = [f"clm-x-nosubject-{j}" for j in range(K)]

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from iraq_frontiers.compiler import field_type
 from iraq_frontiers.metadata import stance_effects, table_names, table_schema
-from iraq_frontiers.status import derive_status
+from iraq_frontiers.status import derive_contested, derive_status
 
 Package = dict[str, list[dict[str, Any]]]
 
@@ -183,11 +183,54 @@ def _claims(draw, drawn: Package) -> list[dict[str, Any]]:
             r["about_actor_id"] = drawn["actors"][0]["id"]  # packages() always draws at least one actor
         length = sources[r["source_id"]]["text_length"]
         if length is None or length == 0 or r["span_start"] is None:
-            r["span_start"] = r["span_end"] = None
+            r["span_start"] = r["span_end"] = r["span_sha256"] = None
         else:
             r["span_start"] = draw(st.integers(0, length - 1))
             r["span_end"] = draw(st.integers(r["span_start"] + 1, length))
+            r["span_sha256"] = draw(st.from_regex("^[0-9a-f]{64}$", fullmatch=True))
+    actor_kind = {a["id"]: a["kind"] for a in drawn["actors"]}
+    for r in rows:  # anonymous exactly when the claimant is unnamed (rule anonymous-inconsistent)
+        if r["claimant_id"] is not None:
+            r["anonymous"] = actor_kind[r["claimant_id"]] == "unnamed_person"
+        elif r["claimant_description"] is None:
+            r["anonymous"] = False
     return rows
+
+
+def _apply_figures_backing(drawn: Package) -> None:
+    """Give each event with a figure a claim that backs it (rule figures-unbacked): a count_killed quantity."""
+    fat = ("fatalities_low", "fatalities_best", "fatalities_high", "fatalities_civilians")
+    killed = {q["claim_id"] for q in drawn["claim_quantities"] if q["kind"] == "count_killed"}
+    used: dict[str, set[int]] = {}
+    for q in drawn["claim_quantities"]:
+        used.setdefault(q["claim_id"], set()).add(q["seq"])
+    for e in drawn["events"]:
+        if all(e[k] is None for k in fat):
+            continue
+        claims = [c for c in drawn["claims"] if c["event_id"] == e["id"]]
+        if any(c["id"] in killed for c in claims):  # (a dataset-record source would also do; not relied on here)
+            continue
+        cid = claims[0]["id"]
+        taken = used.setdefault(cid, set())
+        seq = next(n for n in range(1, len(taken) + 2) if n not in taken)
+        taken.add(seq)
+        drawn["claim_quantities"].append({"claim_id": cid, "seq": seq, "kind": "count_killed", "value": 1.0,
+                                          "unit": "people", "qualifier": "exact", "subject": "people killed"})
+
+
+def _apply_contested(drawn: Package) -> None:
+    """Kinds only on contradicts links; each event's contested flag derived from its claims' links."""
+    for link in drawn["claim_links"]:
+        if (link["relation"] == "contradicts") != (link["kind"] is not None):
+            link["kind"] = "factual" if link["relation"] == "contradicts" else None
+    event_of = {c["id"]: c["event_id"] for c in drawn["claims"]}
+    touching: dict[str, list[tuple[str, str | None]]] = {}
+    for link in drawn["claim_links"]:
+        for end in {link["claim_id"], link["other_claim_id"]}:
+            if event_of.get(end) is not None:
+                touching.setdefault(event_of[end], []).append((link["relation"], link["kind"]))
+    for e in drawn["events"]:
+        e["contested"] = derive_contested(touching.get(e["id"], ()))
 
 
 def _apply_status(events, claims):
@@ -222,6 +265,8 @@ def packages(draw, max_rows: dict[str, int] | None = None) -> Package:
             drawn[table] = [r for r in drawn[table] if r["subject_id"] != r["object_id"]]
         elif table == "claim_links":
             drawn[table] = [r for r in drawn[table] if r["claim_id"] != r["other_claim_id"]]
+    _apply_figures_backing(drawn)
+    _apply_contested(drawn)
     return drawn
 
 

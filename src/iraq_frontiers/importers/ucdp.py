@@ -678,6 +678,10 @@ def build_tables(ok, release: str) -> dict[str, Any]:
             frame = pl.DataFrame({c: [] for c in cols}, schema={c: pl.String for c in cols})
         if "origin" in cols and "origin" not in frame.columns:  # every imported row names its layer
             frame = frame.with_columns(pl.lit(ORIGIN, pl.String).alias("origin"))
+        if name == "events" and "contested" not in frame.columns:  # no claim links are imported: nothing is contested
+            frame = frame.with_columns(pl.lit(False).alias("contested"))
+        # fields UCDP does not give (span hashes, publisher actors) stay empty
+        frame = frame.with_columns([pl.lit(None, pl.String).alias(c) for c in cols if c not in frame.columns])
         out[name] = frame.select(cols)
     return out
 

@@ -1,0 +1,7 @@
+"""The curation workbench: register a document, find evidence spans, check and review a curation.
+
+`iraq-frontiers curate add-source|span|check|review` (wired in curate.cli) is how a new article is
+added: see docs/curation.md. One module per step: texts (exact texts, hashes, anchoring), store
+(appending curated rows to the package's CSV files), check (re-anchoring every span, duplicate
+suspects), review (the HTML page for a second coder).
+"""
