@@ -15,12 +15,15 @@ def _cmd_import_ucdp(args) -> int:
     if (args.out is None) == (args.into is None):
         print("iraq-frontiers import ucdp-ged: give exactly one of --out (a new package) or --into (an existing package)", file=sys.stderr)
         return EXIT_INPUT
-    out = Path(args.out or args.into)
-    if args.out and out.exists() and any(out.iterdir()) and not args.force:
+    if (args.out if args.into is None else args.into) == "":
+        print("iraq-frontiers import ucdp-ged: the folder given to --out or --into is empty; name a folder", file=sys.stderr)
+        return EXIT_INPUT
+    out = Path(args.out if args.into is None else args.into)
+    if args.into is None and out.exists() and any(out.iterdir()) and not args.force:
         print(f"{out} exists and is not empty; use --force to write into it", file=sys.stderr)
         return EXIT_INPUT
     try:
-        if args.into:
+        if args.into is not None:
             result = import_ged_into(args.file, out, release=args.release, frontier=args.frontier)
         else:
             result = import_ged(args.file, out, release=args.release, report_path=args.report, frontier=args.frontier)
