@@ -155,9 +155,12 @@ def test_curated_rows_go_before_imported_rows(tmp_path):
                                       "published_date_precision": "unknown", "published_date_basis": "unknown",
                                       "language": "en", "kind": "news_article"}])
     lines = path.read_text(encoding="utf-8").splitlines()
-    assert lines[-1] == imported.strip() and lines[-2].startswith("src-new,curated,")
+    assert lines[-1] == imported.strip()
     with open(path, encoding="utf-8", newline="") as fh:
-        assert [r["id"] for r in csv.DictReader(fh)][-2:] == ["src-new", "src-ucdp-x"]
+        ids = [r["id"] for r in csv.DictReader(fh)]
+    first_imported = next(i for i, x in enumerate(ids) if x.startswith("src-ucdp-"))
+    assert ids[first_imported - 1] == "src-new", "the new curated row ends the curated block"
+    assert not any(x.startswith("src-ucdp-") for x in ids[:first_imported]) and ids[-1] == "src-ucdp-x"
 
 
 def test_review_page_renders_in_a_headless_browser(tmp_path):

@@ -141,5 +141,13 @@ def event_suspects(tables: dict[str, list[dict]]) -> list[Suspect]:
 
 
 def suspects(tables: dict[str, list[dict]]) -> list[Suspect]:
-    """Suspected duplicates among the curated locations and events, best first."""
-    return sorted(location_suspects(tables) + event_suspects(tables), key=lambda s: (-s.score, s.table, s.first, s.second))
+    """Suspected duplicates among the curated locations and events, best first.
+
+    Rows of an imported layer (ids in its namespace, e.g. loc-ucdp-…) are left out: the layer is kept
+    apart from the curated rows on purpose, and its identities are its source's (UCDP's) to keep.
+    """
+    from iraq_frontiers.importers.layer import LAYER_KEY, NAMESPACE, in_layer
+
+    curated = {t: [r for r in rows if not any(in_layer(t, r, layer) for layer in NAMESPACE)] if t in LAYER_KEY else rows
+               for t, rows in tables.items()}
+    return sorted(location_suspects(curated) + event_suspects(curated), key=lambda s: (-s.score, s.table, s.first, s.second))
