@@ -85,11 +85,8 @@ def test_actors_claims_and_contested(tables, flat):
         assert 1 <= r["n_origins"] <= r["n_outlets"] <= r["n_claims"] or r["n_claims"] == 0
     ucdp = [r for r in flat.values() if r["origin"] == "ucdp-ged"]
     assert ucdp and all(r["actor1_id"] and r["actor2_id"] for r in ucdp)  # both UCDP sides
-    event_of = {c["id"]: c["event_id"] for c in tables["claims"].to_pylist()}
-    if "contested" not in tables["events"].column_names:
-        expected = {event_of[c] for link in tables["claim_links"].to_pylist() if link["relation"] in ("contradicts", "disputes")
-                    for c in (link["claim_id"], link["other_claim_id"]) if event_of.get(c)}
-        assert expected and {e for e, r in flat.items() if r["contested"]} == expected
+    contested = {e["id"] for e in tables["events"].to_pylist() if e["contested"]}
+    assert contested and {e for e, r in flat.items() if r["contested"]} == contested
 
 
 def test_ucdp_type_of_violence_is_ucdps_own(flat):

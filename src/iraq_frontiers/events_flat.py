@@ -11,9 +11,7 @@ from typing import Any
 TABLE = "events_flat"
 ACTOR1_ROLES = (("perpetrator",), ("participant",), ("proposer", "supporter"))
 ACTOR2_ROLES = (("target", "victim"), ("participant",), ("recipient",))
-CONTESTING = frozenset({"contradicts", "disputes"})  # claim_links relations that mark an event contested
 ADMIN1_KIND, ADMIN2_KIND = "governorate", "district"
-SOURCES = ("events", "locations", "actors", "event_actors", "claims", "sources", "claim_links", "crosswalk_event_types")
 
 
 def _rows(table) -> list[dict[str, Any]]:
@@ -60,17 +58,10 @@ def derive(tables: dict[str, Any]):
     for r in _rows(tables["event_actors"]):
         actors_of.setdefault(r["event_id"], []).append(r)
     claims_of: dict[str, list[dict[str, Any]]] = {}
-    event_of_claim: dict[str, str] = {}
     for c in tables["claims"].select(["id", "event_id", "source_id"]).to_pylist():
         if c["event_id"] is not None:
             claims_of.setdefault(c["event_id"], []).append(c)
-            event_of_claim[c["id"]] = c["event_id"]
     events = _rows(tables["events"])
-    contested: set[str] = set()
-    if not events or "contested" not in events[0]:
-        for link in tables["claim_links"].select(["claim_id", "relation", "other_claim_id"]).to_pylist():
-            if link["relation"] in CONTESTING:
-                contested.update(event_of_claim[c] for c in (link["claim_id"], link["other_claim_id"]) if c in event_of_claim)
 
     out = []
     for e in events:
@@ -115,7 +106,7 @@ def derive(tables: dict[str, Any]):
             "n_outlets": len({s["publisher"] for s in cited}),
             "n_origins": len({s["original_publisher"] or s["publisher"] for s in cited}),
             "status": e["status"],
-            "contested": bool(e["contested"]) if "contested" in e else e["id"] in contested,
+            "contested": e["contested"],  # derived once, on events (status.derive_contested)
             "is_background": e["is_background"],
             "ucdp_conflict_id": e.get("ucdp_conflict_id"), "ucdp_dyad_id": e.get("ucdp_dyad_id"),
             "summary": e["summary"],
