@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from iraq_frontiers.importers import ucdp
-from iraq_frontiers.metadata import vocabularies
+from iraq_frontiers.schema.metadata import vocabularies
 
 DP = Path(__file__).resolve().parents[1] / "datapackage"
 SCHEME_RANGES = {"acled_time_precision": range(1, 4), "ucdp_date_prec": range(1, 6), "acled_geo_precision": range(1, 4),

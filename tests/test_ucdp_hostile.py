@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from iraq_frontiers.cli import main
+from iraq_frontiers.cli.app import main
 from iraq_frontiers.importers import ucdp
 from test_ucdp_import import COLUMNS, ged_row, read, write_ged
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from iraq_frontiers import validate
-from iraq_frontiers.cli import main
+from iraq_frontiers.cli.app import main
 from iraq_frontiers.importers.ucdp import REQUIRED_COLUMNS, import_ged, parse_source_entries
 
 REPO = Path(__file__).resolve().parents[1]

@@ -365,7 +365,7 @@ def build_tables(ok, release: str) -> dict[str, Any]:
     """The nine core tables (polars frames, schema column order) for the checked GED rows."""
     import polars as pl
 
-    from iraq_frontiers.metadata import table_schema
+    from iraq_frontiers.schema.metadata import table_schema
 
     dataset_source_id = f"src-ucdp-release-{slug(release, 40)}"
 
@@ -694,7 +694,7 @@ def write_package(tables: dict[str, Any], out_dir: Path, release: str, source_na
     """Write the tables as CSV (the conventions of datapackage/) and a generated datapackage.json."""
     import polars as pl
 
-    from iraq_frontiers.descriptor import build_descriptor, resource_descriptor, write_descriptor
+    from iraq_frontiers.schema.descriptor import build_descriptor, resource_descriptor, write_descriptor
 
     out_dir.mkdir(parents=True, exist_ok=True)
     for name, frame in tables.items():
