@@ -10,7 +10,8 @@ from iraq_frontiers.cli.app import EXIT_INPUT, EXIT_INVALID, EXIT_OK, positive_i
 
 def _cmd_import_ucdp(args) -> int:
     from iraq_frontiers.importers.layer import LayerError
-    from iraq_frontiers.importers.ucdp import UcdpImportError, import_ged, import_ged_into
+    from iraq_frontiers.importers.ucdp_read import UcdpImportError
+    from iraq_frontiers.importers.ucdp import import_ged, import_ged_into
 
     if (args.out is None) == (args.into is None):
         print("iraq-frontiers import ucdp-ged: give exactly one of --out (a new package) or --into (an existing package)", file=sys.stderr)
@@ -62,7 +63,7 @@ def _cmd_import_ucdp(args) -> int:
 
 
 def _cmd_link_ucdp(args) -> int:
-    from iraq_frontiers.importers.ucdp import UcdpImportError
+    from iraq_frontiers.importers.ucdp_read import UcdpImportError
     from iraq_frontiers.importers.linking import link_ucdp_file
 
     try:

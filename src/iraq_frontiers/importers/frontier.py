@@ -46,7 +46,7 @@ def is_frontier(adm_1: str | None, lat: float | None, lon: float | None) -> bool
 
 
 def frontier_rows(ok):
-    """The rows of a checked GED frame (importers.ucdp.normalise) that the rule keeps, in their order."""
+    """The rows of a checked GED frame (importers.ucdp_read.normalise) that the rule keeps, in their order."""
     import polars as pl
 
     keep = [is_frontier(a, lat, lon) for a, lat, lon in ok.select("adm_1", "latitude", "longitude").iter_rows()]

@@ -227,8 +227,8 @@ def read_curated(package: str | Path) -> list[OurEvent]:
 
 
 def ged_events(ok) -> list[GedEvent]:
-    """GedEvents from the importer's checked frame (iraq_frontiers.importers.ucdp.normalise)."""
-    from iraq_frontiers.importers.ucdp import COUNTRY_ISO
+    """GedEvents from the importer's checked frame (iraq_frontiers.importers.ucdp_read.normalise)."""
+    from iraq_frontiers.importers.ucdp_mapping import COUNTRY_ISO
 
     out = []
     for r in ok.select("id", "date_start", "date_end", "where_prec", "latitude", "longitude", "side_a_new_id", "side_a",
@@ -249,7 +249,8 @@ def ged_events(ok) -> list[GedEvent]:
 
 
 def link_ucdp_file(package: str | Path, ged_file: str | Path, release: str | None = None) -> list[Link]:
-    from iraq_frontiers.importers.ucdp import default_release, normalise, read_ged
+    from iraq_frontiers.importers.ucdp_read import normalise, read_ged
+    from iraq_frontiers.importers.ucdp import default_release
 
     ok, _rejected, _warnings = normalise(read_ged(ged_file))
     crosswalk = Path(package) / "crosswalk_event_types.csv"
