@@ -208,8 +208,9 @@ def build_model(tables: dict[str, Any]) -> SiteData:
         origin = r.get("origin") if has_origin else None
         e = Event(r, place, frontier_of(chain, country_names), origin, lat, lon, coord_from, event_claims,
                   sorted(actors_by_event.get(r["id"], []), key=lambda a: (a["role"], a["_name"] or "")), links, rule, derived)
-        # Imported single-claim events are fully shown in the event list: no page of their own keeps the site small.
-        e.has_page = not has_origin or origin == CURATED or len(event_claims) > 1 or bool(links)
+        # Imported events are shown in full in the event list (every claim's source too): a page each for
+        # thousands of them would outweigh the rest of the site. A disagreement (linked claims) earns a page.
+        e.has_page = not has_origin or origin == CURATED or bool(links)
         events.append(e)
     events.sort(key=lambda e: (e.row.get("date_start") is None, e.row.get("date_start") or 0, e.id))
     return SiteData(tables, events, {"locations": locations, "actors": actors, "sources": sources}, claims, has_origin)
