@@ -99,7 +99,7 @@ def violations(package: Path = PACKAGE) -> list[str]:
                 out.append(f"{path.relative_to(package)}: part {me!r} is not in the table of allowed imports")
                 break
             if other not in ALLOWED:
-                out.append(f"{path.relative_to(package)}:{line}: imports {module}, of a part not in the table")
+                out.append(f"{path.relative_to(package)}:{line}: imports {module}: no such folder or base module (a path from before the layout?)")
             elif other not in ALLOWED[me]:
                 out.append(f"{path.relative_to(package)}:{line}: {me} may not import {other} ({module})")
     return out
