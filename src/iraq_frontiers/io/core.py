@@ -13,11 +13,12 @@ MAX_VALUE_CHARS = 200  # offending values quoted in problems are clipped to this
 ROW = "__row__"  # 1-based data row number column added to every frame
 
 
-class InputError(Exception):
-    """The package cannot be read or is refused; carries the problem to report (exit code 2)."""
+class InputError(ValueError):
+    """The package cannot be read or is refused; carries the problem to report (exit code 2). A ValueError,
+    so callers of load() and connect() catch every refusal of their argument as one."""
 
-    def __init__(self, problem: Problem):
-        super().__init__(problem.message)
+    def __init__(self, problem: Problem, message: str | None = None):
+        super().__init__(message or problem.message)
         self.problem = problem
 
 
@@ -41,6 +42,15 @@ class TableData:
     # Cells the reader already reported (type-error, cell-too-large) and read as empty: {field: sorted
     # row numbers}. Later checks say nothing more about them (one bad cell, one problem).
     bad_cells: dict[str, Any] = field(default_factory=dict)
+    # CSV: the physical line (1-based; the header is line 1) where each data row starts, indexed by row - 1;
+    # set by the reader, None where rows have no lines (Parquet, inline data).
+    row_lines: Any = None
+
+    def line_of(self, row: int) -> int | None:
+        """The line where data row `row` starts in the file, or None."""
+        if self.row_lines is None or not 1 <= row <= len(self.row_lines):
+            return None
+        return int(self.row_lines[row - 1])
 
     def reported(self, fname: str | None, row: int | None) -> bool:
         rows = self.bad_cells.get(fname)

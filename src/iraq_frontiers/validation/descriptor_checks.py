@@ -14,7 +14,7 @@ from typing import Any
 
 from iraq_frontiers.schema.compiler import TYPE_MAP, field_type
 from iraq_frontiers.schema.metadata import repo_root
-from iraq_frontiers.problems import Problem
+from iraq_frontiers.problems import MAX_QUOTED_CHARS, Problem, quote, quote_within
 
 PROFILE_ENV = "IRAQ_FRONTIERS_PROFILES"
 
@@ -59,9 +59,22 @@ def _profile_errors_cached(folder: str, profile: str, descriptor_json: str) -> t
     validator = _profile_validator(folder, profile)
     out = []
     for err in sorted(validator.iter_errors(descriptor), key=lambda e: list(e.absolute_path)):
-        where = "/".join(str(p) for p in err.absolute_path) or "(root)"
-        out.append(f"{where}: {err.message[:300]}")
+        where = "/".join(str(p) if len(str(p)) <= MAX_QUOTED_CHARS else quote(str(p)) for p in err.absolute_path) or "(root)"
+        parts = [err.instance, *(err.instance.items() if isinstance(err.instance, dict) else ()), *_flat(err.instance)]
+        out.append(f"{where}: {quote_within(err.message, *parts)}")  # long values clipped; the explanation kept whole
     return tuple(out)
+
+
+def _flat(value: Any, depth: int = 0):
+    """The keys and values nested in a JSON value (a message may quote any of them)."""
+    if depth > 3:
+        return
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for k, v in items:
+        if isinstance(k, str):
+            yield k
+        yield v
+        yield from _flat(v, depth + 1)
 
 
 def _frictionless_errors(descriptor: dict[str, Any]) -> list[str]:
@@ -105,7 +118,7 @@ def check_descriptor(descriptor: dict[str, Any], file: str = "datapackage.json")
             if not isinstance(f, dict) or not isinstance(f.get("type", "string"), str):
                 continue  # reported by schema_guard
             if field_type(f) not in TYPE_MAP:
-                problems.append(Problem("schema-unsupported", f"type {f.get('type')!r} is not supported (supported: {', '.join(TYPE_MAP)})", table=name, field=f.get("name"), file=file, value=f.get("type")))
+                problems.append(Problem("schema-unsupported", f"type {quote(f.get('type'))} is not supported (supported: {', '.join(TYPE_MAP)})", table=name, field=f.get("name"), file=file, value=f.get("type")))
             if field_type(f) == "list" and isinstance(f.get("constraints", {}), dict) and set(f.get("constraints", {})) - {"required"}:
                 problems.append(Problem("schema-unsupported", "list fields support only the required constraint", table=name, field=f.get("name"), file=file))
         fks = schema.get("foreignKeys")
@@ -117,7 +130,7 @@ def check_descriptor(descriptor: dict[str, Any], file: str = "datapackage.json")
             fields = _as_list(fk.get("fields"))
             ref_fields = _as_list(ref.get("fields"))
             if not isinstance(target, str) or target not in schemas:
-                problems.append(Problem("foreign-key-target-missing", f"foreign key {fields} references resource {target!r}, which the package does not have", table=name, file=file, value=target))
+                problems.append(Problem("foreign-key-target-missing", f"foreign key {fields} references resource {quote(target)}, which the package does not have", table=name, file=file, value=target))
                 continue
             target_fields = schemas[target].get("fields")
             target_names = [f.get("name") for f in target_fields if isinstance(f, dict)] if isinstance(target_fields, list) else []

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from iraq_frontiers.io.core import ROW, TableData
-from iraq_frontiers.problems import Problem, ProblemList
+from iraq_frontiers.problems import Problem, ProblemList, quote
 
 
 def q(identifier: str) -> str:
@@ -213,7 +213,7 @@ def check_foreign_keys(t: Tables) -> list[Problem]:
         where = f"{_not_null('t', fields)} AND NOT EXISTS (SELECT 1 FROM {t.alias[target]} p WHERE {join})"
         data = t.tables[table]
         for row, key, value in t.rows(table, _tuple_value("t", fields), where, count=(problems, "foreign-key-orphan", ",".join(fields))):
-            problems.append(Problem("foreign-key-orphan", f"{fields} = {value!r} has no match in {target}{ref_fields}", table=table,
+            problems.append(Problem("foreign-key-orphan", f"{fields} = {quote(value)} has no match in {target}{ref_fields}", table=table,
                                     field=",".join(fields), row=row, key=key, value=value, file=data.file))
     return problems
 
