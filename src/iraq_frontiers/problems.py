@@ -29,6 +29,7 @@ CODES: dict[str, tuple[str, str]] = {
     "encoding-error": ("input", "A CSV file is not UTF-8 text (UTF-16, Latin-1...) or holds NUL bytes; the message gives the byte offset."),
     "setting-invalid": ("input", "An environment setting of the toolkit (IRAQ_FRONTIERS_...) has a value it cannot use."),
     "release-corrupt": ("input", "A release file differs from SHA256SUMS or from its descriptor's bytes/hash, is missing, or is not listed (`iraq-frontiers verify`)."),
+    "profile-unsupported": ("input", "The descriptor's `$schema` names a profile the toolkit does not know (a Data Package version other than 1.0 and 2.0, or a custom profile): refused, not checked against the wrong rules."),
     "csv-malformed": ("input", "A CSV file cannot be split into cells (unclosed quote, text after a closing quote, blank first line)."),
     # (a) descriptor
     "descriptor-invalid": ("descriptor", "The descriptor does not conform to the Data Package v2 profile."),
@@ -54,7 +55,7 @@ CODES: dict[str, tuple[str, str]] = {
     "max-length": ("table", "A value is longer than the field's maxLength."),
     "format": ("table", "A value is not of the field's string format (email, uri, uuid or binary)."),
     # (c) cross-table integrity
-    "primary-key-duplicate": ("integrity", "Two rows share a primary key."),
+    "primary-key-duplicate": ("integrity", "Two rows share a primary key, or keys that differ only in Unicode normalisation (NFC vs NFD)."),
     "unique-duplicate": ("integrity", "Two rows share a value that must be unique."),
     "foreign-key-orphan": ("integrity", "A reference points to a key that does not exist in the referenced table."),
     # (d) domain rules
@@ -79,6 +80,7 @@ CODES: dict[str, tuple[str, str]] = {
     "link-kind": ("domain", "A contradicts link without a disagreement kind, or a kind on another relation."),
     "claim-without-subject": ("domain", "A claim is about no event, actor or location."),
     "self-link": ("domain", "A relation or link points from a row to itself."),
+    "reference-cycle": ("domain", "Following a self-reference (locations.parent_id) from a row leads back to it through other rows: a loop."),
     # a bug in the toolkit (never the input's fault): reported instead of a traceback
     "internal-error": ("internal", "The toolkit failed unexpectedly (a bug: please report it with the message)."),
 }

@@ -67,6 +67,10 @@ def open_package(path: str | os.PathLike) -> Iterator[OpenedPackage]:
                 found = sorted((p for p in tmp.rglob("datapackage.json") if p.is_file()), key=lambda p: (len(p.parts), str(p)))
                 if not found:
                     raise InputError(Problem("archive-unreadable", "archive holds no datapackage.json", file=str(path)))
+                if len(found) > 1:  # which package was meant is not ours to guess
+                    names = ", ".join(quote(p.relative_to(tmp).as_posix()) for p in found[:5]) + (", ..." if len(found) > 5 else "")
+                    raise InputError(Problem("archive-unreadable", f"archive holds {len(found)} descriptors ({names}): it is ambiguous "
+                                             "which package to read; zip one package, its datapackage.json at the top", file=str(path)))
                 descriptor_path = found[0]
             else:
                 descriptor_path = path

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from iraq_frontiers.io.disk import write_bytes, writing
 from iraq_frontiers.schema.descriptor import build_descriptor, dumps
 from iraq_frontiers.schema.metadata import package_metadata, repo_root, table_names, table_schema
 
@@ -227,7 +228,7 @@ def write_parquet_package(tables: dict[str, Any], folder: Path, created: str | N
     for resource in descriptor["resources"]:
         if resource["name"] == GEO_TABLE:
             resource["description"] = (resource.get("description") or "").rstrip() + GEO_NOTE
-    (folder / "datapackage.json").write_bytes(dumps(descriptor).encode("utf-8"))
+    write_bytes(folder / "datapackage.json", dumps(descriptor).encode("utf-8"))
     return descriptor
 
 
@@ -240,7 +241,7 @@ def write_csv_package(tables: dict[str, Any], folder: Path, created: str | None 
     for name in tables:
         write_csv(tables[name], table_schema(name), folder / f"{name}.csv", name)
     descriptor = build_descriptor("csv", folder, extra={"created": created} if created else None, tables=list(tables))
-    (folder / "datapackage.json").write_bytes(dumps(descriptor).encode("utf-8"))
+    write_bytes(folder / "datapackage.json", dumps(descriptor).encode("utf-8"))
     return descriptor
 
 
@@ -250,7 +251,7 @@ def write_zip(entries: dict[str, bytes], archive: Path, created: str | None = No
     Top level, not under a folder: frictionless-py's Package("….zip") reads datapackage.json there.
     """
     when = _zip_time(created)
-    with zipfile.ZipFile(archive, "w") as zf:
+    with writing(archive), zipfile.ZipFile(archive, "w") as zf:
         for name in sorted(entries):
             info = zipfile.ZipInfo(name, date_time=when)
             info.compress_type = zipfile.ZIP_DEFLATED
@@ -272,9 +273,9 @@ def write_extra_formats(tables: dict[str, Any], folder: Path, version: str, rele
     except (MissingExtra, SQLiteExportError) as exc:
         raise ReleaseError(str(exc)) from None
     meta = datasette_metadata(list(tables), database_name(folder / SQLITE_FILE), version)
-    (folder / DATASETTE_METADATA).write_bytes(dumps(meta).encode("utf-8"))
+    write_bytes(folder / DATASETTE_METADATA, dumps(meta).encode("utf-8"))
     files = {t: folder / "parquet" / f"{t}.parquet" for t in tables}
-    (folder / CROISSANT_FILE).write_bytes(dumps(croissant(files, schemas, version, released)).encode("utf-8"))
+    write_bytes(folder / CROISSANT_FILE, dumps(croissant(files, schemas, version, released)).encode("utf-8"))
 
 
 def sha256_file(path: Path) -> str:
@@ -422,6 +423,21 @@ def _key(key: dict[str, Any]) -> str:
 
 # --- the build --------------------------------------------------------------------------------
 
+def _refuse_out_inside(source: Path, out: Path) -> None:
+    """A release written inside the package it is built from would become part of that package (and of the
+    next build's input): refused (ReleaseError, exit 2). Symlinks are resolved on both sides."""
+    folder = source if source.is_dir() else source.parent
+    if source.is_file() and zipfile.is_zipfile(source):
+        return  # a zip's package is its extracted copy, never written to
+    try:
+        inside = out.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):
+        return  # the writer will name what is wrong with the path
+    if inside:
+        raise ReleaseError(f"--out {out} is inside the package folder {folder}: the release would become part of the package "
+                           "it is built from; write it elsewhere (e.g. release/ beside the package)")
+
+
 def build_release(source: str | os.PathLike = "datapackage", out: str | os.PathLike = "release", *,
                   force: bool = False, previous: str | os.PathLike | None = None,
                   changelog: str | os.PathLike | None = None, progress: Progress | None = None) -> BuildResult:
@@ -445,6 +461,7 @@ def build_release(source: str | os.PathLike = "datapackage", out: str | os.PathL
     except VersionError as exc:
         raise ReleaseError(f"schemas/package.json: {exc}") from None
     out = Path(out)
+    _refuse_out_inside(Path(source), out)
     final = out / version
     if final.exists() and not force:
         raise ReleaseExists(f"release folder {final} already exists: pass --force to rebuild it (only identical content "
@@ -518,7 +535,7 @@ def build_release(source: str | os.PathLike = "datapackage", out: str | os.PathL
             entries = {p.name: p.read_bytes() for p in (tmp / fmt).iterdir()}
             write_zip({**entries, **documents(fmt)}, tmp / f"iraq-frontiers-{version}-{fmt}.zip", created)
         for name, data in documents("release").items():
-            (tmp / name).write_bytes(data)
+            write_bytes(tmp / name, data)
         say("writing the site")
         from iraq_frontiers.release.site.build import write_site
 
@@ -526,9 +543,9 @@ def build_release(source: str | os.PathLike = "datapackage", out: str | os.PathL
                    release_dir=tmp, diff=diff, progress=say)
         files = {p.relative_to(tmp).as_posix(): p.stat().st_size for p in sorted(tmp.rglob("*")) if p.is_file()}
         notes = release_notes(version, created, rows, files, diff, prev_version, section.body, coverage=coverage)
-        (tmp / "RELEASE_NOTES.md").write_bytes(notes.encode("utf-8"))
+        write_bytes(tmp / "RELEASE_NOTES.md", notes.encode("utf-8"))
         sums = sha256sums(tmp)
-        (tmp / "SHA256SUMS").write_bytes(sums.encode("utf-8"))
+        write_bytes(tmp / "SHA256SUMS", sums.encode("utf-8"))
         files = {p.relative_to(tmp).as_posix(): p.stat().st_size for p in sorted(tmp.rglob("*")) if p.is_file()}
         os.chmod(tmp, 0o755)
         if final.exists():

@@ -17,9 +17,12 @@ is one type-error only (one bad cell gives one problem).
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from iraq_frontiers.io.disk import write_bytes, writing
 
 CHUNK_EVENTS = 500_000  # events per generation chunk (and per Parquet row group of events)
 MANIFEST = "injected-errors.json"
@@ -165,42 +168,78 @@ def _replace(table, column: str, positions: list[int], values: list[Any]):
 
 
 class _Writer:
-    """Writes a table a chunk at a time, as Parquet (zstd) or CSV (the package's CSV dialect)."""
+    """Writes a table a chunk at a time, as Parquet (zstd) or CSV (the package's CSV dialect). An OSError names
+    the file (io.disk.writing); the half-written file is then closed quietly."""
+
+    open_writers: list[_Writer] = []  # all are closed quietly when one fails (a package is written whole or not at all)
 
     def __init__(self, path: Path, schema, fmt: str, table_schema: dict):
         self.path, self.schema, self.fmt, self.rows = path, schema, fmt, 0
         self.list_fields = {f["name"]: (f.get("listDelimiter") or f.get("delimiter") or ",") for f in table_schema["fields"]
                             if f.get("listDelimiter") or f.get("type") == "list"}
-        if fmt == "parquet":
-            import pyarrow.parquet as pq
+        try:
+            with writing(path):
+                if fmt == "parquet":
+                    import pyarrow.parquet as pq
 
-            self.writer = pq.ParquetWriter(path, schema, compression="zstd")
-        else:
-            self.fh = open(path, "wb")
+                    self.writer = pq.ParquetWriter(path, schema, compression="zstd")
+                else:
+                    self.fh = open(path, "wb")
+        except OSError:
+            for writer in list(_Writer.open_writers):
+                writer._discard()
+            raise
+        _Writer.open_writers.append(self)
 
     def write(self, table) -> None:
         import pyarrow as pa
 
         table = pa.Table.from_arrays(table.columns, schema=self.schema)
         self.rows += table.num_rows
-        if self.fmt == "parquet":
-            self.writer.write_table(table, row_group_size=1 << 21)
-            return
-        import polars as pl
+        with self._writing():
+            if self.fmt == "parquet":
+                self.writer.write_table(table, row_group_size=1 << 21)
+                return
+            import polars as pl
 
-        frame = pl.from_arrow(table)
-        if self.list_fields:
-            frame = frame.with_columns([pl.col(c).list.join(d) for c, d in self.list_fields.items()])
-        frame.write_csv(self.fh, include_header=self.rows == table.num_rows, line_terminator="\n", float_precision=None,
-                        date_format="%Y-%m-%d")
+            frame = pl.from_arrow(table)
+            if self.list_fields:
+                frame = frame.with_columns([pl.col(c).list.join(d) for c, d in self.list_fields.items()])
+            frame.write_csv(self.fh, include_header=self.rows == table.num_rows, line_terminator="\n", float_precision=None,
+                            date_format="%Y-%m-%d")
 
     def close(self) -> None:
+        with self._writing():
+            if self.fmt == "parquet":
+                self.writer.close()
+            else:
+                if self.rows == 0:  # an empty table still has its header
+                    self.fh.write((",".join(self.schema.names) + "\n").encode("utf-8"))
+                self.fh.close()
+
+    @contextmanager
+    def _writing(self):
+        try:
+            with writing(self.path):
+                yield
+        except OSError:
+            for writer in list(_Writer.open_writers):
+                writer._discard()
+            raise
+        finally:
+            if self in _Writer.open_writers and (self.fmt == "parquet" and not self.writer.is_open or self.fmt != "parquet" and self.fh.closed):
+                _Writer.open_writers.remove(self)
+
+    def _discard(self) -> None:
+        """Close after a failed write without writing more (else each writer retries when garbage-collected)."""
+        try:
+            (self.writer if self.fmt == "parquet" else self.fh).close()
+        except OSError:
+            pass
         if self.fmt == "parquet":
-            self.writer.close()
-        else:
-            if self.rows == 0:  # an empty table still has its header
-                self.fh.write((",".join(self.schema.names) + "\n").encode("utf-8"))
-            self.fh.close()
+            self.writer.is_open = False
+        if self in _Writer.open_writers:
+            _Writer.open_writers.remove(self)
 
 
 class _Plan:
@@ -716,11 +755,12 @@ def synthesize(out: str | Path, events: int, fmt: str = "parquet", seed: int = 0
         wr.close()
         rows[t] = wr.rows
     say("descriptor")
-    write_descriptor(out / "datapackage.json", build_descriptor(fmt, out, extra=synthetic_metadata(n, seed, K)))
+    with writing(out / "datapackage.json"):
+        write_descriptor(out / "datapackage.json", build_descriptor(fmt, out, extra=synthetic_metadata(n, seed, K)))
     manifest = out / MANIFEST
     if K:
-        manifest.write_text(json.dumps({"events": n, "seed": seed, "format": fmt, "errors_per_class": K,
-                                        "classes": list(ERROR_CLASSES), "problems": injected}, indent=1) + "\n", encoding="utf-8")
+        write_bytes(manifest, (json.dumps({"events": n, "seed": seed, "format": fmt, "errors_per_class": K,
+                                           "classes": list(ERROR_CLASSES), "problems": injected}, indent=1) + "\n").encode("utf-8"))
     elif manifest.exists():
         manifest.unlink()
     return SynthResult(out, rows, injected)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,42 @@ def _frictionless_errors(descriptor: dict[str, Any]) -> list[str]:
     except Exception as exc:  # noqa: BLE001 - frictionless on a hostile descriptor: report, never raise
         return [f"the descriptor could not be checked: {type(exc).__name__}: {str(exc)[:300]}"]
     return [e.message for e in report.errors]
+
+
+# The Data Package profiles the toolkit knows: `$schema` names one of them, of the descriptor's kind, or is absent
+# (a package, resource, Table Schema or dialect without `$schema` follows the version's default profile).
+KNOWN_PROFILE_VERSIONS = ("1.0", "2.0")
+_PROFILE_URL = re.compile(r"^https?://(?:datapackage\.org|specs\.frictionlessdata\.io)/profiles/([^/]+)/([A-Za-z]+)\.json$")
+
+
+def check_profiles(descriptor: dict[str, Any], file: str = "datapackage.json") -> list[Problem]:
+    """`profile-unsupported` for each `$schema` naming a profile the toolkit does not know: another version of
+    the Data Package profiles, or a custom profile (it would have to be fetched, and its rules would go unchecked)."""
+    known = ", ".join(KNOWN_PROFILE_VERSIONS)
+    out = []
+
+    def check(obj: Any, kind: str, table: str | None = None) -> None:
+        url = obj.get("$schema") if isinstance(obj, dict) else None
+        if not isinstance(url, str):
+            return  # absent, or not a string (the profile reports that)
+        m = _PROFILE_URL.match(url)
+        if m and m.group(1) in KNOWN_PROFILE_VERSIONS and m.group(2) == kind:
+            return
+        why = (f"Data Package profile version {quote(m.group(1))} is not one the toolkit knows" if m and m.group(2) == kind
+               else f"it names the profile {quote(m.group(2))}, not {kind}" if m
+               else "a custom profile is never fetched, so its rules could not be checked")
+        out.append(Problem("profile-unsupported", f"$schema {quote(url)}: {why}; known: versions {known} "
+                           f"(https://datapackage.org/profiles/{KNOWN_PROFILE_VERSIONS[-1]}/{kind}.json), or no $schema",
+                           table=table, file=file, value=url))
+
+    check(descriptor, "datapackage")
+    for r in descriptor.get("resources") if isinstance(descriptor.get("resources"), list) else []:
+        name = r.get("name") if isinstance(r, dict) and isinstance(r.get("name"), str) else None
+        check(r, "dataresource", name)
+        if isinstance(r, dict):
+            check(r.get("schema"), "tableschema", name)
+            check(r.get("dialect"), "tabledialect", name)
+    return out
 
 
 def check_descriptor(descriptor: dict[str, Any], file: str = "datapackage.json") -> list[Problem]:

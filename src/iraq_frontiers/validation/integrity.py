@@ -158,6 +158,36 @@ def _duplicates(t: Tables, table: str, fields: list[str], code: str, what: str) 
     return problems
 
 
+def _normalisation_duplicates(t: Tables, table: str, fields: list[str]) -> list[Problem]:
+    """Primary keys that differ only in Unicode normalisation (NFC 'é' vs NFD 'e' + combining accent): they
+    look the same to a person and to most tools, so a reference to one is ambiguous. Each such row after the
+    first of its normalised key is reported once (exact repeats are primary-key-duplicate already)."""
+    import polars as pl
+
+    if not fields or not t.usable(table, *fields):
+        return []
+    lazy = _key_scan(t, table, fields)
+    if lazy is None:
+        return []
+    texts = [f for f in fields if lazy.collect_schema()[f] == pl.String]
+    # Screen: only keys with a non-ASCII character can have another normal form.
+    if not texts or not lazy.select(pl.any_horizontal(pl.col(f).str.len_bytes() != pl.col(f).str.len_chars() for f in texts)
+                                    .sum()).collect(engine="streaming").item():
+        return []
+    norm = ", ".join(f"nfc_normalize({q(f)})" if f in texts else q(f) for f in fields)
+    raw = ", ".join(q(f) for f in fields)
+    where = (f"t.{ROW} IN (SELECT {ROW} FROM (SELECT {ROW}, row_number() OVER (PARTITION BY {norm} ORDER BY {ROW}) AS n, "
+             f"row_number() OVER (PARTITION BY {norm}, {raw} ORDER BY {ROW}) AS m FROM {t.alias[table]} "
+             f"WHERE {_not_null(t.alias[table], fields)}) WHERE n > 1 AND m = 1)")
+    data = t.tables[table]
+    problems = ProblemList()
+    for row, key, value in t.rows(table, _tuple_value("t", fields), where, count=(problems, "primary-key-duplicate", ",".join(fields))):
+        problems.append(Problem("primary-key-duplicate", f"primary key {fields} differs from an earlier row's only in Unicode "
+                                "normalisation (composed vs decomposed characters, NFC vs NFD): the two look the same; write "
+                                "both in NFC", table=table, field=",".join(fields), row=row, key=key, value=value, file=data.file))
+    return problems
+
+
 def check_keys(t: Tables) -> list[Problem]:
     problems = ProblemList()
     for table, schema in t.schemas.items():
@@ -165,6 +195,7 @@ def check_keys(t: Tables) -> list[Problem]:
             continue
         pk = as_list(schema.get("primaryKey"))
         problems += _duplicates(t, table, pk, "primary-key-duplicate", "primary key")
+        problems += _normalisation_duplicates(t, table, pk)
         seen = {tuple(pk)}
         unique_sets = [[f["name"]] for f in schema.get("fields", []) if f.get("constraints", {}).get("unique")]
         unique_sets += [as_list(u) for u in schema.get("uniqueKeys", []) or []]

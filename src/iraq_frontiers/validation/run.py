@@ -75,7 +75,7 @@ def _internal_error(exc: BaseException) -> Problem:
 
 
 def _validate_opened(pkg, report: Report, say: Progress, engine: str = "auto") -> None:
-    from iraq_frontiers.validation.descriptor_checks import check_descriptor
+    from iraq_frontiers.validation.descriptor_checks import check_descriptor, check_profiles
     from iraq_frontiers.validation.domain import check_domain
     from iraq_frontiers.validation.geo_checks import check_coordinates
     from iraq_frontiers.validation.integrity import Tables, check_foreign_keys, check_keys
@@ -83,6 +83,10 @@ def _validate_opened(pkg, report: Report, say: Progress, engine: str = "auto") -
     from iraq_frontiers.validation.schema_guard import check_resources, first_resources
 
     say("checking the descriptor")
+    refused_profiles = check_profiles(pkg.descriptor)
+    if refused_profiles:  # rules we do not know: nothing is judged by others
+        report.problems += refused_profiles
+        return
     report.problems += pkg.schema_problems
     report.problems += check_descriptor(pkg.descriptor)
     guard_problems, refused = check_resources(pkg.descriptor)  # schemas the readers cannot follow: not read
