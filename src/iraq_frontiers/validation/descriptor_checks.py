@@ -10,6 +10,7 @@ import json
 import os
 import re
 from functools import cache, lru_cache
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,7 @@ def _profile_errors_cached(folder: str, profile: str, descriptor_json: str) -> t
     out = []
     for err in sorted(validator.iter_errors(descriptor), key=lambda e: list(e.absolute_path)):
         where = "/".join(str(p) if len(str(p)) <= MAX_QUOTED_CHARS else quote(str(p)) for p in err.absolute_path) or "(root)"
-        parts = [err.instance, *(err.instance.items() if isinstance(err.instance, dict) else ()), *_flat(err.instance)]
+        parts = [err.instance, *islice(_flat(err.instance), 200)]  # what the message may quote (bounded work)
         out.append(f"{where}: {quote_within(err.message, *parts)}")  # long values clipped; the explanation kept whole
     return tuple(out)
 
