@@ -152,7 +152,8 @@ def import_ged(path: str | Path, out_dir: str | Path, release: str | None = None
 def import_ged_into(path: str | Path, package: str | Path, release: str | None = None, frontier: bool = True) -> ImportResult:
     """Import a GED CSV as the `ucdp-ged` layer of an existing package (datapackage/): its ucdp-ged
     rows are replaced, every other row keeps its bytes (importers.layer). Writes no report file."""
-    from iraq_frontiers.importers.layer import layer_csv, merged, replace_file
+    from iraq_frontiers.importers.layer import layer_csv, merged
+    from iraq_frontiers.io.disk import replace_file
 
     t0 = time.perf_counter()
     package = Path(package)
