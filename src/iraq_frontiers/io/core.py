@@ -42,15 +42,6 @@ class TableData:
     # Cells the reader already reported (type-error, cell-too-large) and read as empty: {field: sorted
     # row numbers}. Later checks say nothing more about them (one bad cell, one problem).
     bad_cells: dict[str, Any] = field(default_factory=dict)
-    # CSV: the physical line (1-based; the header is line 1) where each data row starts, indexed by row - 1;
-    # set by the reader, None where rows have no lines (Parquet, inline data).
-    row_lines: Any = None
-
-    def line_of(self, row: int) -> int | None:
-        """The line where data row `row` starts in the file, or None."""
-        if self.row_lines is None or not 1 <= row <= len(self.row_lines):
-            return None
-        return int(self.row_lines[row - 1])
 
     def reported(self, fname: str | None, row: int | None) -> bool:
         rows = self.bad_cells.get(fname)

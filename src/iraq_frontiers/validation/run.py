@@ -112,7 +112,6 @@ def _validate_opened(pkg, report: Report, say: Progress, engine: str = "auto") -
             say("checking domain rules")
             report.problems += check_domain(t)
             report.problems += check_coordinates(t)
-            _add_lines(report.problems, t)
         except Exception as exc:
             # DuckDB reads fast-path Parquet files only now: a corrupt page surfaces here, not as a bug.
             if engine != "pandera" and any(getattr(d, "select_sql", None) for d in t.tables.values()):
@@ -120,18 +119,6 @@ def _validate_opened(pkg, report: Report, say: Progress, engine: str = "auto") -
             raise
     finally:
         t.close()
-
-
-def _add_lines(problems: list[Problem], t) -> None:
-    """Give each listed problem about a CSV row the physical line where that row starts (from its table's reader)."""
-    from dataclasses import replace
-
-    for i, p in enumerate(problems):
-        if p.row is not None and p.line is None and p.table in t.tables:
-            line_of = getattr(t.tables[p.table], "line_of", None)
-            line = line_of(p.row) if line_of else None
-            if line is not None:
-                problems[i] = replace(p, line=line)
 
 
 def _check_table(pkg, resource, name, schema, t, engine: str, report: Report, say: Progress) -> list[Problem]:
