@@ -1,4 +1,4 @@
-"""Regenerate src/iraq_frontiers/site/vendor/countries-region.geojson (run by hand, rarely).
+"""Regenerate src/iraq_frontiers/release/site/vendor/countries-region.geojson (run by hand, rarely).
 
 Input: countries-50m.json from the npm package world-atlas 2.0.2 (Natural Earth 4.1.0 Admin 0
 countries, 1:50m, as TopoJSON; `npm pack world-atlas@2.0.2`). Output: the countries whose outline
@@ -14,7 +14,7 @@ from pathlib import Path
 
 # The map window: Iraq's frontiers and the theatres beside them (lon_min, lat_min, lon_max, lat_max).
 WINDOW = (30.0, 26.0, 56.0, 42.5)
-OUT = Path(__file__).resolve().parents[1] / "src" / "iraq_frontiers" / "site" / "vendor" / "countries-region.geojson"
+OUT = Path(__file__).resolve().parents[1] / "src" / "iraq_frontiers" / "release" / "site" / "vendor" / "countries-region.geojson"
 
 
 def decode_arcs(topology: dict) -> list[list[tuple[float, float]]]:

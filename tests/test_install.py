@@ -62,7 +62,7 @@ def test_base_install_is_pyarrow_and_extras_cover_the_toolkit():
 
 def test_missing_backend_names_its_extra(monkeypatch, tmp_path):
     from _release_helpers import edge_tables
-    from iraq_frontiers.release.build import write_parquet_package
+    from iraq_frontiers.release.files import write_parquet_package
 
     package = tmp_path / "parquet"
     write_parquet_package(edge_tables(), package)

@@ -42,6 +42,7 @@ def set_version(monkeypatch, tmp_path):
     """Pretend schemas/package.json says another version (for the bump rule), with a CHANGELOG section for it;
     the descriptors of `packages` are regenerated to carry it."""
     import iraq_frontiers.schema.descriptor as descriptor
+    from iraq_frontiers.release import files as release_files, notes as release_notes, tables as release_tables
 
     base = package_metadata()
     changelog = tmp_path / "CHANGELOG.md"
@@ -50,8 +51,8 @@ def set_version(monkeypatch, tmp_path):
 
     def _set(version: str, *packages: Path) -> None:
         meta = {**base, "version": version}
-        monkeypatch.setattr(release, "package_metadata", lambda: meta)
-        monkeypatch.setattr(descriptor, "package_metadata", lambda: meta)
+        for module in (release, release_tables, release_notes, release_files, descriptor):  # every reader of package.json
+            monkeypatch.setattr(module, "package_metadata", lambda: meta)
         with changelog.open("a", encoding="utf-8") as fh:
             fh.write(f"\n## [{version}] - {base['citation']['date-released']}\n\n### Data\n- Release {version}.\n")
         for folder in packages:

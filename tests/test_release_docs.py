@@ -16,6 +16,7 @@ import yaml
 
 from _release_helpers import REPO
 from iraq_frontiers.release import build as release
+from iraq_frontiers.release.notes import changelog_section
 from iraq_frontiers.schema.metadata import package_metadata, release_table_names, table_names
 from iraq_frontiers.release.release_docs import DOCUMENTS
 
@@ -32,7 +33,7 @@ def _zips(folder: Path) -> dict[str, Path]:
 
 
 def test_documents_in_folder_and_zips(curated):
-    section = release.changelog_section(VERSION, REPO / "CHANGELOG.md")
+    section = changelog_section(VERSION, REPO / "CHANGELOG.md")
     for name in DOCUMENTS:
         assert (curated / name).is_file(), name
     assert (curated / "LICENSE-DATA").read_bytes() == (REPO / "LICENSE-DATA").read_bytes()

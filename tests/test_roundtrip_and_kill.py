@@ -120,7 +120,7 @@ def _snapshot(folder: Path) -> dict[str, str]:
 # after the rename that publishes a first release, or right after the exchange that replaces one.
 _KILLER = textwrap.dedent("""
     import os, signal, sys
-    from iraq_frontiers.release import build as release
+    from iraq_frontiers.release import build as release, publish
     stage = os.environ["KILL_AT"]
     def die():
         os.kill(os.getpid(), signal.SIGKILL)
@@ -130,16 +130,18 @@ _KILLER = textwrap.dedent("""
             die()
             return out
         return wrapped
-    if stage in ("write_parquet_package", "write_csv_package", "write_zip", "sha256sums", "release_notes", "_exchange"):
+    if stage in ("write_parquet_package", "write_csv_package", "write_zip", "sha256sums", "release_notes"):
         setattr(release, stage, after(getattr(release, stage)))
+    elif stage == "_exchange":
+        publish._exchange = after(publish._exchange)
     elif stage == "first_rename":
-        release.os = type(os)("os_proxy")
-        release.os.__dict__.update(os.__dict__)
+        publish.os = type(os)("os_proxy")
+        publish.os.__dict__.update(os.__dict__)
         real = os.rename
         def rename(a, b):
             real(a, b)
             die()
-        release.os.rename = rename
+        publish.os.rename = rename
     from iraq_frontiers.cli.app import main
     sys.exit(main(sys.argv[1:]))
 """)
@@ -188,7 +190,7 @@ def test_killed_first_build_leaves_no_partial_release(tmp_path: Path, stage: str
 
 def test_a_running_build_keeps_its_work_folder(tmp_path: Path):
     """Only folders of builds whose process is gone are removed: a live build's folder stays."""
-    from iraq_frontiers.release.build import _remove_stale_partials
+    from iraq_frontiers.release.publish import _remove_stale_partials
 
     live = tmp_path / f".{VERSION}.partial-{os.getpid()}-abc"
     dead = tmp_path / f".{VERSION}.partial-{2**22 + 12345}-abc"
@@ -204,7 +206,7 @@ def test_killed_forced_rebuild_keeps_previous_release(built, stage: str):
     """--force replaces the release in one atomic exchange (Linux renameat2), so no moment is unsafe."""
     src, out, before = built
     if stage == "_exchange":
-        from iraq_frontiers.release.build import _exchange
+        from iraq_frontiers.release.publish import _exchange
 
         probe = out.parent / "probe"
         (probe / "a").mkdir(parents=True, exist_ok=True)

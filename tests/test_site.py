@@ -13,7 +13,7 @@ import pytest
 
 from iraq_frontiers.cli.app import main
 from iraq_frontiers.schema.metadata import release_table_names, source_schema, vocabularies
-from iraq_frontiers.release.build import read_tables, with_derived
+from iraq_frontiers.release.tables import read_tables, with_derived
 
 REPO = Path(__file__).resolve().parents[1]
 AL_TANF_STRIKE = "evt-us-strike-pro-government-forces-al-tanf"

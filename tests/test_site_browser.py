@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from iraq_frontiers.cli.app import main
-from iraq_frontiers.release.build import read_tables
+from iraq_frontiers.release.tables import read_tables
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[1]

@@ -21,7 +21,8 @@ def _error(args, message: str, code: int, extra: dict | None = None) -> int:
 
 
 def _cmd_build(args) -> int:
-    from iraq_frontiers.release.build import ReleaseError, build_release
+    from iraq_frontiers.release.errors import ReleaseError
+    from iraq_frontiers.release.build import build_release
 
     say = progress_printer(not args.json and not args.quiet)
     try:

@@ -13,7 +13,7 @@ from iraq_frontiers.cli.release import _error as _fail
 
 def _cmd_site(args) -> int:
     from iraq_frontiers.io.core import InputError
-    from iraq_frontiers.release.build import ReleaseError
+    from iraq_frontiers.release.errors import ReleaseError
     from iraq_frontiers.release.site.build import build_site
     from iraq_frontiers.release.site.evidence import SourcesError
     from iraq_frontiers.validation.run import validate

@@ -21,8 +21,8 @@ candidate releases), one row per event, and writes a data package that validates
 The mapping tables are the shipped crosswalks (datapackage/crosswalk_*.csv); tests prove that the
 constants of ucdp_mapping agree with them. Rows that cannot be mapped are returned one by one with
 the reason (never dropped silently; ucdp_read); docs/ucdp.md explains what the schema cannot hold.
-Steps: ucdp_read (read and check the rows), ucdp_tables (build the tables), this module (write the
-package or the layer, and account for every row).
+Steps: ucdp_read (read and check the rows), ucdp_places and ucdp_tables (build the tables), this
+module (write the package or the layer, and account for every row).
 """
 from __future__ import annotations
 

@@ -1,21 +1,14 @@
 """Building the nine core tables (polars frames in schema column order) from the checked GED rows: events,
-locations under their administrative divisions, actors and coalitions, sources, claims and their links."""
+actors and coalitions, sources, claims and their links; the locations come from ucdp_places."""
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import Any
 
-from iraq_frontiers.importers.ucdp_mapping import CIVILIANS_ID, COUNTRY_ISO, DATASET_CITATION, DATE_PREC, ORIGIN, TYPE_LABEL, TYPE_OF_VIOLENCE, UCDP_ACTOR, WHERE_PREC, slug
+from iraq_frontiers.importers.ucdp_mapping import (CIVILIANS_ID, DATASET_CITATION, DATE_PREC, ORIGIN, TYPE_LABEL, TYPE_OF_VIOLENCE,
+                                                   UCDP_ACTOR, WHERE_PREC, slug)
+from iraq_frontiers.importers.ucdp_places import _country_iso, _hash, locations
 from iraq_frontiers.importers.ucdp_read import parse_source_entries
-
-
-def _hash(text: str, n: int = 12) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:n]
-
-
-def _country_iso(name: str | None) -> str | None:
-    return COUNTRY_ISO.get((name or "").strip())
 
 
 def _government_iso(side: str) -> str | None:
@@ -33,136 +26,62 @@ def _optional_id(frame, col: str):
     return pl.when(value >= 1).then(value).otherwise(None)
 
 
-def _place_kind(name: str, is_country: bool) -> str:
-    if is_country:
-        return "country"
-    last = name.rsplit(" ", 1)[-1].lower().strip("()")
-    lowered = name.lower()
-    if last in ("town", "suburb"):
-        return "town"
-    if last in ("village", "farm", "farms"):
-        return "village"
-    if last == "city":
-        return "city"
-    if last == "governorate":
-        return "governorate"
-    if last == "district":
-        return "district"
-    if any(w in lowered for w in ("airbase", "air base", " base", "military", "(t4)", "barracks", "academy")):
-        return "military_site"
-    if any(w in lowered for w in ("airport", " dam", "field", "station", "prison", "hospital", "bridge", "factory", "complex", "plant")):
-        return "infrastructure"
-    if "border" in lowered or "crossing" in lowered:
-        return "border_segment" if "crossing" not in lowered else "border_crossing"
-    if last in ("river",):
-        return "river"
-    return "region"
-
-
-_SETTLEMENT = {"town", "village", "city"}
-_AREAL = {"country", "governorate", "district", "region", "border_segment", "zone", "river"}
-
-
-def _coordinate_precision(kind: str) -> str:
-    if kind in _SETTLEMENT:
-        return "settlement"
-    if kind in _AREAL:
-        return "representative_point"
-    return "exact"
-
-
 def build_tables(ok, release: str) -> dict[str, Any]:
     """The nine core tables (polars frames, schema column order) for the checked GED rows."""
     import polars as pl
 
-    from iraq_frontiers.schema.metadata import table_schema
-
     dataset_source_id = f"src-ucdp-release-{slug(release, 40)}"
+    loc_rows, ev = locations(ok, release)
+    actor_rows, members = _actors(ev, release)
+    ev = ev.with_columns(pl.format("evt-ucdp-{}", pl.col("id")).alias("event_id"))
+    sources, claims = _sources_and_claims(ev, release, dataset_source_id)
+    events = _events(ev, release)
+    event_actors = _event_actors(ev, members)
+    rel_rows, rel_claims = [], []
+    for aid, ms in sorted(members.items()):
+        coalition = f"act-ucdp-{aid}"
+        for m in ms:
+            cid = f"clm-ucdp-actor-{aid}-{slug(m.removeprefix('act-ucdp-'), 40)}"
+            rel_rows.append({"subject_id": m, "relation": "part_of", "object_id": coalition, "claim_id": cid,
+                             "notes": "From the UCDP side name, which lists the groups that make up the side."})
+            rel_claims.append({"id": cid, "source_id": dataset_source_id, "claimant_id": UCDP_ACTOR["id"],
+                               "claimant_description": "UCDP GED coders", "anonymous": False, "relayed_via_id": None, "event_id": None,
+                               "about_actor_id": m, "about_location_id": None, "stance": "describes",
+                               "statement": f"UCDP GED codes {actor_rows[m]['name']} as one of the groups making up the side '{actor_rows[coalition]['name']}' (UCDP actor {aid}).",
+                               "statement_date": None, "statement_date_precision": "unknown", "direct_quote": False,
+                               "span_start": None, "span_end": None, "notes": None})
+    claims = pl.concat([claims, pl.DataFrame(rel_claims, schema=claims.schema)]) if rel_claims else claims
 
-    # ---------------- locations
-    countries = ok.select("country").unique().drop_nulls().filter(pl.col("country") != "")["country"].to_list()
-    loc_rows: dict[str, dict[str, Any]] = {}
-    used: dict[str, str] = {}  # id -> natural key, to detect id collisions
+    tables = {
+        "sources": sources,
+        "actors": pl.DataFrame(list(actor_rows.values())),
+        "locations": pl.DataFrame(list(loc_rows.values()), infer_schema_length=None),
+        "events": events,
+        "claims": claims,
+        "claim_quantities": None,
+        "event_actors": event_actors,
+        "actor_relations": pl.DataFrame(rel_rows) if rel_rows else None,
+        "claim_links": None,
+    }
+    return _in_schema_order(tables)
 
-    def new_id(base: str, key: str) -> str:
-        cand = base
-        if cand in used and used[cand] != key:
-            cand = f"{base}-{_hash(key, 6)}"
-        used[cand] = key
-        return cand
 
-    def add_loc(lid: str, name: str, kind: str, country: str | None, parent: str | None, lat=None, lon=None, note="", point_id=None):
-        loc_rows[lid] = {"id": lid, "name": name, "aliases": None, "kind": kind, "country": country, "parent_id": parent,
-                         "latitude": lat, "longitude": lon,
-                         "coordinate_precision": "none" if lat is None else _coordinate_precision(kind),
-                         "geonames_id": None, "wikidata_id": None,
-                         "notes": note or f"Place as named by UCDP GED ({release}); kind inferred from the name.",
-                         # the point's gazetteer row: the first GED event coded there
-                         "coordinate_source": None if lat is None else ORIGIN, "coordinate_source_id": None if lat is None else point_id}
+def _event_phrases():
+    """Polars expressions for the place, the days and the kind of violence of an event, as its texts say them."""
+    import polars as pl
 
-    country_id: dict[str, str] = {}
-    for c in sorted(countries):
-        lid = new_id(f"loc-ucdp-{slug(c)}", f"country:{c}")
-        country_id[c] = lid
-        iso = _country_iso(c)
-        add_loc(lid, c, "country", iso, None, note=f"Country as named by UCDP GED ({release})." + ("" if iso else " No ISO code known to the importer for this name."))
-    adm1 = ok.select("country", "adm_1").unique().filter(pl.col("adm_1").fill_null("") != "").sort("country", "adm_1")
-    adm1_id: dict[tuple[str, str], str] = {}
-    for c, a in adm1.iter_rows():
-        lid = new_id(f"loc-ucdp-{slug(a)}", f"adm1:{c}:{a}")
-        adm1_id[(c, a)] = lid
-        add_loc(lid, a, "governorate", _country_iso(c), country_id.get(c), note=f"First-order administrative division (UCDP adm_1, {release}).")
-    adm2 = ok.select("country", "adm_1", "adm_2").unique().filter(pl.col("adm_2").fill_null("") != "").sort("country", "adm_1", "adm_2")
-    adm2_id: dict[tuple[str, str, str], str] = {}
-    for c, a1, a2 in adm2.iter_rows():
-        lid = new_id(f"loc-ucdp-{slug(a2)}", f"adm2:{c}:{a1}:{a2}")
-        adm2_id[(c, a1, a2)] = lid
-        parent = adm1_id.get((c, a1)) or country_id.get(c)
-        add_loc(lid, a2, "district", _country_iso(c), parent, note=f"Second-order administrative division (UCDP adm_2, {release}).")
+    place_expr = pl.when(pl.col("where_coordinates").fill_null("") != "").then(pl.col("where_coordinates")).otherwise(pl.lit("an unnamed place"))
+    day_text = pl.when(pl.col("date_start") == pl.col("date_end")).then(pl.col("date_start").cast(pl.String)).otherwise(
+        pl.format("{} to {}", pl.col("date_start"), pl.col("date_end")))
+    tov_label = pl.col("type_of_violence").replace_strict(TYPE_LABEL, return_dtype=pl.String)
+    return place_expr, day_text, tov_label
 
-    places = (ok.group_by("country", "adm_1", "adm_2", "where_coordinates", "latitude", "longitude").agg(pl.col("id").min().alias("first_id"))
-              .sort("country", "adm_1", "adm_2", "where_coordinates", "latitude", "longitude", nulls_last=True))
-    name_coords = places.group_by("where_coordinates").agg(pl.struct("latitude", "longitude").n_unique().alias("n"))
-    multi = set(name_coords.filter(pl.col("n") > 1)["where_coordinates"].to_list())
-    place_map: list[dict[str, Any]] = []
-    for c, a1, a2, name, lat, lon, first_id in places.iter_rows():
-        c, a1, a2 = c or "", a1 or "", a2 or ""
-        label = name or (f"{lat:.5f}, {lon:.5f}" if lat is not None else "unnamed place")
-        coords_key = "none" if lat is None else f"{lat:.6f},{lon:.6f}"
-        admin = None  # the place is itself one of the administrative units
-        if name and name == c:
-            admin = country_id.get(c)
-        elif name and name == a1:
-            admin = adm1_id.get((c, a1))
-        elif name and name == a2:
-            admin = adm2_id.get((c, a1, a2))
-        if admin is not None and name not in multi:
-            lid = admin
-            row = loc_rows[lid]
-            if lat is not None and row["latitude"] is None:
-                row.update(latitude=lat, longitude=lon, coordinate_precision="representative_point",
-                           coordinate_source=ORIGIN, coordinate_source_id=first_id)
-                row["notes"] += " Coordinates: the representative point UCDP codes for events placed only at this level."
-        else:
-            parent = adm2_id.get((c, a1, a2)) or adm1_id.get((c, a1)) or country_id.get(c)
-            base = f"loc-ucdp-{slug(label)}" + (f"-{_hash(coords_key, 6)}" if name in multi else "")
-            lid = new_id(base, f"place:{c}:{a1}:{a2}:{label}:{coords_key}")
-            if lid not in loc_rows:
-                kind = _place_kind(label, False)
-                if kind in ("governorate", "district"):  # e.g. "Eastern Deir ez Zor Governorate": a part of a unit, not one
-                    kind = "region"
-                add_loc(lid, label, kind, _country_iso(c), parent if parent != lid else None, lat, lon,
-                        note=f"Place as named by UCDP GED where_coordinates ({release}); kind inferred from the name; "
-                        "coordinates as UCDP codes them." + (" UCDP uses this name for more than one place; the id carries a hash of the coordinates." if name in multi else ""),
-                        point_id=first_id)
-        place_map.append({"country": c, "adm_1": a1, "adm_2": a2, "where_coordinates": name, "latitude": lat, "longitude": lon, "location_id": lid})
-    pm = pl.DataFrame(place_map, schema={"country": pl.String, "adm_1": pl.String, "adm_2": pl.String, "where_coordinates": pl.String,
-                                         "latitude": pl.Float64, "longitude": pl.Float64, "location_id": pl.String})
-    ev = ok.with_columns(pl.col(c).fill_null("") for c in ("country", "adm_1", "adm_2")).join(
-        pm, on=["country", "adm_1", "adm_2", "where_coordinates", "latitude", "longitude"], how="left", nulls_equal=True)
-    assert ev["location_id"].null_count() == 0 and ev.height == ok.height
 
-    # ---------------- actors
+def _actors(ev, release: str):
+    """(actor rows by id, the member actor ids of each multi-group side): one actor per UCDP side, a coalition's
+    members as actors of their own; the UCDP programme as the claimant of every claim."""
+    import polars as pl
+
     sides = pl.concat([
         ev.select(pl.col("side_a_new_id").alias("aid"), pl.col("side_a").alias("name")),
         ev.select(pl.col("side_b_new_id").alias("aid"), pl.col("side_b").alias("name")),
@@ -201,8 +120,14 @@ def build_tables(ok, release: str) -> dict[str, Any]:
                 if mid not in ids:
                     ids.append(mid)
             members[aid] = ids
+    return actor_rows, members
 
-    # ---------------- sources and claims
+
+def _sources_and_claims(ev, release: str, dataset_source_id: str):
+    """(sources, claims): one source per cited source entry plus the GED release itself; one claim per cited source
+    of each event."""
+    import polars as pl
+
     parsed = ev.select(
         "id",
         pl.struct("source_article", "source_office", "source_date", "source_headline").map_elements(
@@ -252,11 +177,7 @@ def build_tables(ok, release: str) -> dict[str, Any]:
     }], schema=sources.schema)
     sources = pl.concat([dataset_source, sources])
 
-    ev = ev.with_columns(pl.format("evt-ucdp-{}", pl.col("id")).alias("event_id"))
-    place_expr = pl.when(pl.col("where_coordinates").fill_null("") != "").then(pl.col("where_coordinates")).otherwise(pl.lit("an unnamed place"))
-    day_text = pl.when(pl.col("date_start") == pl.col("date_end")).then(pl.col("date_start").cast(pl.String)).otherwise(
-        pl.format("{} to {}", pl.col("date_start"), pl.col("date_end")))
-    tov_label = pl.col("type_of_violence").replace_strict(TYPE_LABEL, return_dtype=pl.String)
+    place_expr, day_text, tov_label = _event_phrases()
     claims = cl.join(ev.select("id", "event_id", "side_a", "side_b", "where_coordinates", "date_start", "date_end", "best", "type_of_violence"), on="id").select(
         pl.format("clm-ucdp-{}-{}", pl.col("id"), pl.col("seq")).alias("id"),
         "source_id",
@@ -271,9 +192,7 @@ def build_tables(ok, release: str) -> dict[str, Any]:
         pl.lit("reports").alias("stance"),
         pl.format("Reports what UCDP GED codes as event {}: {} between {} and {} at {}, {}; UCDP's best estimate for the event is {} killed.",
                   pl.col("id"), tov_label, pl.col("side_a"), pl.col("side_b"),
-                  pl.when(pl.col("where_coordinates").fill_null("") != "").then(pl.col("where_coordinates")).otherwise(pl.lit("an unnamed place")),
-                  pl.when(pl.col("date_start") == pl.col("date_end")).then(pl.col("date_start").cast(pl.String)).otherwise(
-                      pl.format("{} to {}", pl.col("date_start"), pl.col("date_end"))),
+                  place_expr, day_text,
                   pl.col("best")).str.slice(0, 2000).alias("statement"),
         pl.col("sdate").alias("statement_date"),
         pl.when(pl.col("sdate").is_null()).then(pl.lit("unknown")).otherwise(pl.lit("day")).alias("statement_date_precision"),
@@ -282,8 +201,15 @@ def build_tables(ok, release: str) -> dict[str, Any]:
         pl.lit(None, pl.Int64).alias("span_end"),
         pl.lit(None, pl.String).alias("notes"),
     )
+    return sources, claims
 
-    # ---------------- events
+
+def _events(ev, release: str):
+    """The events table: one per GED row; dates widened to whole months or years by precision; UCDP's own
+    values kept in the notes."""
+    import polars as pl
+
+    place_expr, day_text, tov_label = _event_phrases()
     ds, de, p = pl.col("date_start"), pl.col("date_end"), pl.col("date_prec")
     start = (pl.when(p == 4).then(ds.dt.month_start()).when(p == 5).then(pl.date(ds.dt.year(), 1, 1)).otherwise(ds))
     end = (pl.when(p == 4).then(de.dt.month_end()).when(p == 5).then(pl.date(de.dt.year(), 12, 31)).otherwise(de))
@@ -333,8 +259,13 @@ def build_tables(ok, release: str) -> dict[str, Any]:
         _optional_id(ev, "conflict_new_id").alias("ucdp_conflict_id"),
         _optional_id(ev, "dyad_new_id").alias("ucdp_dyad_id"),
     )
+    return events
 
-    # ---------------- event_actors and actor_relations
+
+def _event_actors(ev, members):
+    """Both sides of each event (perpetrator and target for one-sided violence), and each member of a multi-group side."""
+    import polars as pl
+
     role_a = pl.when(pl.col("type_of_violence") == 3).then(pl.lit("perpetrator")).otherwise(pl.lit("participant"))
     role_b = pl.when(pl.col("type_of_violence") == 3).then(pl.lit("target")).otherwise(pl.lit("participant"))
     first_claim = pl.format("clm-ucdp-{}-1", pl.col("id"))
@@ -353,33 +284,15 @@ def build_tables(ok, release: str) -> dict[str, Any]:
         pl.format("Member of the multi-group UCDP side {} (its deaths are on the side's row).", pl.col("actor_id")).alias("notes"))
     event_actors = (pl.concat([side_rows.drop("side"), member_rows])
                     .unique(subset=["event_id", "actor_id", "role"], keep="first", maintain_order=True))
+    return event_actors
 
-    rel_rows, rel_claims = [], []
-    for aid, ms in sorted(members.items()):
-        coalition = f"act-ucdp-{aid}"
-        for m in ms:
-            cid = f"clm-ucdp-actor-{aid}-{slug(m.removeprefix('act-ucdp-'), 40)}"
-            rel_rows.append({"subject_id": m, "relation": "part_of", "object_id": coalition, "claim_id": cid,
-                             "notes": "From the UCDP side name, which lists the groups that make up the side."})
-            rel_claims.append({"id": cid, "source_id": dataset_source_id, "claimant_id": UCDP_ACTOR["id"],
-                               "claimant_description": "UCDP GED coders", "anonymous": False, "relayed_via_id": None, "event_id": None,
-                               "about_actor_id": m, "about_location_id": None, "stance": "describes",
-                               "statement": f"UCDP GED codes {actor_rows[m]['name']} as one of the groups making up the side '{actor_rows[coalition]['name']}' (UCDP actor {aid}).",
-                               "statement_date": None, "statement_date_precision": "unknown", "direct_quote": False,
-                               "span_start": None, "span_end": None, "notes": None})
-    claims = pl.concat([claims, pl.DataFrame(rel_claims, schema=claims.schema)]) if rel_claims else claims
 
-    tables = {
-        "sources": sources,
-        "actors": pl.DataFrame(list(actor_rows.values())),
-        "locations": pl.DataFrame(list(loc_rows.values()), infer_schema_length=None),
-        "events": events,
-        "claims": claims,
-        "claim_quantities": None,
-        "event_actors": event_actors,
-        "actor_relations": pl.DataFrame(rel_rows) if rel_rows else None,
-        "claim_links": None,
-    }
+def _in_schema_order(tables: dict[str, Any]) -> dict[str, Any]:
+    """Each table with the schema's columns in order: the layer's origin, and empty columns for what UCDP does not give."""
+    import polars as pl
+
+    from iraq_frontiers.schema.metadata import table_schema
+
     out = {}
     for name, frame in tables.items():
         fields = table_schema(name)["fields"]

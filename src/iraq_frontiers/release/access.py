@@ -94,7 +94,7 @@ def _read_arrow(table: str, path: str | os.PathLike | None, verify: bool = True)
             from iraq_frontiers.schema.metadata import derived_table_names
 
             if table in derived_table_names():  # a curated package lacks what a release derives: derive it
-                from iraq_frontiers.release.build import read_tables, with_derived
+                from iraq_frontiers.release.tables import read_tables, with_derived
 
                 return with_derived(read_tables(_resolve(path)))[table]
             raise ValueError(f"no table {table!r}; the tables are: {', '.join(n for n in resources if n)}")

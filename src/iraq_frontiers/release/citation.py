@@ -97,6 +97,11 @@ def _yaml(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid YAML double-quoted scalar
 
 
+def _optional_keys(indent: str, pairs) -> list[str]:
+    """CITATION.cff lines `key: "value"` for the (key, value) pairs that have a value, in order."""
+    return [f"{indent}{key}: {_yaml(value)}" for key, value in pairs if value]
+
+
 def citation_cff(meta: dict[str, Any] | None = None) -> str:
     """The text of CITATION.cff (Citation File Format 1.2.0, type dataset)."""
     meta = _meta(meta)
@@ -113,20 +118,9 @@ def citation_cff(meta: dict[str, Any] | None = None) -> str:
             lines.append(f"  - name: {_yaml(a['name'])}")
         else:
             lines.append(f"  - family-names: {_yaml(a['family'])}")
-            if a.get("given"):
-                lines.append(f"    given-names: {_yaml(a['given'])}")
-            if a.get("affiliation"):
-                lines.append(f"    affiliation: {_yaml(a['affiliation'])}")
-            if a.get("orcid"):
-                lines.append(f"    orcid: {_yaml(a['orcid'])}")
-    if meta.get("description"):
-        lines.append(f"abstract: {_yaml(meta['description'])}")
-    if _license(meta):
-        lines.append(f"license: {_yaml(_license(meta))}")
-    if meta.get("homepage"):
-        lines.append(f"url: {_yaml(meta['homepage'])}")
-    if cit.get("repository"):
-        lines.append(f"repository-code: {_yaml(cit['repository'])}")
+            lines += _optional_keys("    ", (("given-names", a.get("given")), ("affiliation", a.get("affiliation")), ("orcid", a.get("orcid"))))
+    lines += _optional_keys("", (("abstract", meta.get("description")), ("license", _license(meta)), ("url", meta.get("homepage")),
+                                 ("repository-code", cit.get("repository"))))
     if meta.get("keywords"):
         lines.append("keywords:")
         lines.extend(f"  - {_yaml(k)}" for k in meta["keywords"])

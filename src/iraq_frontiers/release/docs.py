@@ -118,7 +118,7 @@ def generated_files(docs_dir: Path) -> dict[Path, str]:
     readme, package = docs_dir.parent / "README.md", docs_dir.parent / "datapackage"
     if readme.is_file() and (package / "datapackage.json").is_file():
         from iraq_frontiers.release.coverage import coverage_markdown, with_coverage
-        from iraq_frontiers.release.build import read_tables
+        from iraq_frontiers.release.tables import read_tables
 
         files[readme] = with_coverage(readme.read_text(encoding="utf-8"), coverage_markdown(read_tables(package)))
     return files

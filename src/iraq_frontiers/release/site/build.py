@@ -211,7 +211,7 @@ def write_site(tables: dict[str, Any], out: str | os.PathLike, *, meta: dict[str
 def build_site(package: str | os.PathLike, out: str | os.PathLike, *, sources_dir=None, previous=None,
                progress: Progress | None = None) -> SiteResult:
     """The site of a package on disk (validated by the caller), with changes since `previous` if given."""
-    from iraq_frontiers.release.build import read_tables, with_derived
+    from iraq_frontiers.release.tables import read_tables, with_derived
 
     tables = with_derived(read_tables(package))
     diff = None
