@@ -96,6 +96,7 @@ class Problem:
     key: dict[str, Any] | None = None  # primary-key values of the row, where known
     value: Any = None
     file: str | None = None
+    line: int | None = None  # CSV: the physical line where the row's record starts (quoted cells may span lines)
 
     def __post_init__(self):
         if self.code not in CODES:
