@@ -16,7 +16,7 @@ from typing import Any
 from iraq_frontiers.problems import Problem, ProblemList
 from iraq_frontiers.io.core import MAX_COLUMNS, ROW, TableData
 
-STREAM_BLOCK_BYTES = 16 * 1024 * 1024  # one block of the file: the reader's working memory is a few of these
+STREAM_BLOCK_BYTES = 8 * 1024 * 1024  # one block of the file: the reader's working memory is a few of these
 _C1 = re.compile(rb"\xc2[\x80-\x9f]")  # C1 controls, UTF-8 encoded
 _C0 = [i for i in range(32) if i not in (9, 10, 13)]  # C0 controls but tab, LF and CR (NUL is refused)
 
@@ -283,6 +283,7 @@ def stream_csv(name: str, rel: str, raw, delimiter: str, fields, pk, big: bool, 
                                 table=name, row=row, file=rel))
     unusable = set(missing) | {f["name"] for f in fields if field_type(f) not in TYPE_MAP}
     frame, unfit = _unrepresentable_cells(name, rel, frame, fields, unusable, pk, problems)
+    pa.default_memory_pool().release_unused()  # the blocks' memory, which the allocator would otherwise keep
     data = TableData(name, frame, rel, unusable, lines=lines)
     for fname, parts in bad.items():
         data.mark_bad(fname, np.concatenate(parts))
@@ -339,11 +340,13 @@ def _break_columns(table) -> list[int]:
 def with_lines(problems, lines: LineMap | None, table: str | None = None) -> Any:
     """The problems (changed in place), each about a row of `table` (any table if None) given that
     row's physical line (problems.Problem.line)."""
-    from dataclasses import replace
+    import copy
 
     if lines is None:
         return problems
     for i, p in enumerate(problems):
         if p.row is not None and p.line is None and (table is None or p.table == table):
-            problems[i] = replace(p, line=lines.line(p.row))
+            q = copy.copy(p)  # not dataclasses.replace: it would clip the (already clipped) value again
+            object.__setattr__(q, "line", lines.line(p.row))
+            problems[i] = q
     return problems
