@@ -235,4 +235,8 @@ def read_table(pkg: OpenedPackage, resource: dict[str, Any]) -> tuple[TableData,
         raise InputError(Problem("resource-unreadable", f"a gzip-compressed {clip(fmt)!r} file is not supported (only CSV may be compressed)", table=name, file=rel))
     if fmt not in ("csv", "parquet"):
         raise InputError(Problem("resource-unreadable", f"format {clip(fmt)!r} is not supported (csv or parquet)", table=name, file=rel))
-    return _read_csv(name, file, rel, fields, pk, resource, gz) if fmt == "csv" else _read_parquet(name, file, rel, fields, pk)
+    if fmt == "parquet":
+        return _read_parquet(name, file, rel, fields, pk)
+    data, problems = _read_csv(name, file, rel, fields, pk, resource, gz)
+    pkg.lines[name] = data.lines  # so that every problem about a row of it can name the line (validation.run)
+    return data, problems

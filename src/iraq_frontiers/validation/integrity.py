@@ -65,7 +65,10 @@ class Tables:
         if getattr(data, "select_sql", None):
             self.con.execute(f"CREATE VIEW {alias} AS {data.select_sql}")
         else:
-            self.con.register(alias, data.frame.to_arrow())
+            import polars as pl
+
+            # string views: handed over without a copy (the default large strings would copy every string cell)
+            self.con.register(alias, data.frame.to_arrow(compat_level=pl.CompatLevel.newest()))
         self.alias[name] = alias
         self.tables[name] = data
         if schema is not None:

@@ -31,6 +31,7 @@ def validate(path: str | os.PathLike, progress: Progress | None = None, engine: 
     iraq_frontiers.validation.fastpath) is read and checked the reference way.
     """
     from iraq_frontiers.io.core import InputError
+    from iraq_frontiers.io.csv_stream import with_lines
     from iraq_frontiers.io.package import checked_path, open_package
     from iraq_frontiers.io.verify import release_package
 
@@ -49,6 +50,8 @@ def validate(path: str | os.PathLike, progress: Progress | None = None, engine: 
                 report.problems.clear()
                 report.tables.clear()
                 _validate_opened(pkg, report, say, "pandera")
+            for table, lines in pkg.lines.items():  # CSV: every problem about a row names its line
+                with_lines(report.problems, lines, table)
     except InputError as exc:
         report.problems.append(exc.problem)
     except (KeyboardInterrupt, SystemExit):
