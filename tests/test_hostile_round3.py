@@ -89,7 +89,6 @@ def no_traceback(done: subprocess.CompletedProcess) -> None:
 # Section 4: where each problem is (file, row and line), in text and in JSON
 
 
-@pytest.mark.xfail(reason="lines come from the new CSV reader (issue 14, io.csv_stream.with_lines); remove this mark once it is on main", strict=False)
 def test_text_output_names_file_row_and_line(tmp_path: Path):
     """A CSV problem names the file, the data row and the physical line where the row starts (a quoted cell
     with a newline makes them differ); a blank row shows no empty key."""
