@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from iraq_frontiers.validation.integrity import Tables, q
 from iraq_frontiers.schema.metadata import stance_effects
-from iraq_frontiers.problems import Problem, ProblemList, quote
+from iraq_frontiers.problems import Problem, ProblemList
 from iraq_frontiers.validation.status import EFFECTS, contested_sql, status_sql
 
 
@@ -270,6 +270,6 @@ def _check_status(t: Tables) -> list[Problem]:
     data = t.tables["events"]
     problems = ProblemList()
     for row, key, value in t.rows("events", f"t.status || '->' || ({derived})", where, extra, count=(problems, "status-inconsistent", "status")):
-        problems.append(Problem("status-inconsistent", f"status is {quote(value.split('->')[0])} but its claims give {quote(value.split('->')[1])} "
+        problems.append(Problem("status-inconsistent", f"status is {value.split('->')[0]!r} but its claims give {value.split('->')[1]!r} "
                                 "(rule: docs/data-dictionary.md#event-status)", table="events", field="status", row=row, key=key, value=value, file=data.file))
     return problems

@@ -6,7 +6,7 @@ from typing import Any
 from iraq_frontiers.schema.compiler import constraint_checks, pandera_polars_schema, primary_key
 from iraq_frontiers.io.core import ROW, TableData
 from iraq_frontiers import problems as problems_module
-from iraq_frontiers.problems import Problem, ProblemList, quote
+from iraq_frontiers.problems import Problem, ProblemList
 
 # Message of each per-field check, shared by the Pandera engine and the fast path.
 CONSTRAINT_MESSAGES = {
@@ -24,9 +24,9 @@ CONSTRAINT_MESSAGES = {
 def constraint_message(code: str, arg) -> str:
     """The message of a failed per-field check (pattern shown quoted; a vocabulary listed, clipped)."""
     if code == "enum":
-        shown = ", ".join(quote(v) for v in list(arg)[:20]) + (f", ... ({len(arg)} values)" if len(arg) > 20 else "")
+        shown = ", ".join(repr(v) for v in list(arg)[:20]) + (f", ... ({len(arg)} values)" if len(arg) > 20 else "")
         return f"{CONSTRAINT_MESSAGES[code]}: {shown} (case matters)"
-    return CONSTRAINT_MESSAGES[code].format(arg=quote(arg) if code == "pattern" else arg)
+    return CONSTRAINT_MESSAGES[code].format(arg=repr(arg) if code == "pattern" else arg)
 
 
 def check_table(table: TableData, schema: dict[str, Any]) -> list[Problem]:
