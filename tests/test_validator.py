@@ -126,7 +126,7 @@ def test_cli_valid_invalid_and_unreadable(repo, tmp_path):
         assert p["table"] == "events" and p["file"] == "events.csv" and p["field"] and p["row"] and p["message"]
 
     text = _cli("validate", str(broken))
-    assert text.returncode == 1 and "[enum] events.csv:events" in text.stdout and "Traceback" not in text.stderr
+    assert text.returncode == 1 and "[enum] events.csv, table events" in text.stdout and "Traceback" not in text.stderr
 
     missing = _cli("validate", str(tmp_path / "nowhere"))
     assert missing.returncode == 2 and "Traceback" not in missing.stderr + missing.stdout

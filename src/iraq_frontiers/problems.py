@@ -1,8 +1,11 @@
 """Problem records and the validation report.
 
-Every problem has a stable code (listed in CODES with its meaning), the table, the primary key
-(or row number) and field where it applies, the offending value and a message. A program reads
-Report.to_dict(); a person reads Report.format_text().
+Every problem has a stable code (listed in CODES with its meaning), the file, table, row (and, in
+CSV, the physical line), primary key and field where it applies, the offending value and a message.
+A program reads Report.to_dict(); a person reads Report.format_text().
+
+A message quotes a value from input with `quote()`: a long value is clipped inside the quotes and its
+length said after them, so a message is bounded and its explanation is never cut.
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ CODES: dict[str, tuple[str, str]] = {
     "encoding-error": ("input", "A CSV file is not UTF-8 text (UTF-16, Latin-1...) or holds NUL bytes; the message gives the byte offset."),
     "setting-invalid": ("input", "An environment setting of the toolkit (IRAQ_FRONTIERS_...) has a value it cannot use."),
     "release-corrupt": ("input", "A release file differs from SHA256SUMS or from its descriptor's bytes/hash, is missing, or is not listed (`iraq-frontiers verify`)."),
+    "profile-unsupported": ("input", "The descriptor's `$schema` names a profile the toolkit does not know (a Data Package version other than 1.0 and 2.0, or a custom profile): refused, not checked against the wrong rules."),
     "csv-malformed": ("input", "A CSV file cannot be split into cells (unclosed quote, text after a closing quote, blank first line)."),
     # (a) descriptor
     "descriptor-invalid": ("descriptor", "The descriptor does not conform to the Data Package v2 profile."),
@@ -51,7 +55,7 @@ CODES: dict[str, tuple[str, str]] = {
     "max-length": ("table", "A value is longer than the field's maxLength."),
     "format": ("table", "A value is not of the field's string format (email, uri, uuid or binary)."),
     # (c) cross-table integrity
-    "primary-key-duplicate": ("integrity", "Two rows share a primary key."),
+    "primary-key-duplicate": ("integrity", "Two rows share a primary key, or keys that differ only in Unicode normalisation (NFC vs NFD)."),
     "unique-duplicate": ("integrity", "Two rows share a value that must be unique."),
     "foreign-key-orphan": ("integrity", "A reference points to a key that does not exist in the referenced table."),
     # (d) domain rules
@@ -76,12 +80,39 @@ CODES: dict[str, tuple[str, str]] = {
     "link-kind": ("domain", "A contradicts link without a disagreement kind, or a kind on another relation."),
     "claim-without-subject": ("domain", "A claim is about no event, actor or location."),
     "self-link": ("domain", "A relation or link points from a row to itself."),
+    "reference-cycle": ("domain", "Following a self-reference (locations.parent_id) from a row leads back to it through other rows: a loop."),
     # a bug in the toolkit (never the input's fault): reported instead of a traceback
     "internal-error": ("internal", "The toolkit failed unexpectedly (a bug: please report it with the message)."),
 }
 
 
 MAX_VALUE_CHARS = 500  # longer offending values are clipped in problems
+MAX_QUOTED_CHARS = 200  # a value quoted in a message is clipped to this many characters
+
+
+def quote(value: Any, n: int = MAX_QUOTED_CHARS) -> str:
+    """A value from input, quoted for a message (its repr); beyond n characters a string is clipped and its
+    length given after the quote (in a list or object, each string so), so the rest of the message stays whole."""
+    if isinstance(value, str):
+        return repr(value) if len(value) <= n else f"{value[:n]!r}... ({len(value)} characters)"
+    if isinstance(value, (list, tuple)):
+        text = "[" + ", ".join(quote(v, n) for v in value[:50]) + (", ..." if len(value) > 50 else "") + "]"
+    elif isinstance(value, dict):
+        items = list(value.items())
+        text = "{" + ", ".join(f"{quote(k, n)}: {quote(v, n)}" for k, v in items[:50]) + (", ..." if len(items) > 50 else "") + "}"
+    else:
+        text = repr(value)
+    return text if len(text) <= 4 * n else f"{text[:4 * n]}... ({len(text)} characters)"
+
+
+def quote_within(message: str, *values: Any) -> str:
+    """A message from a library that embeds values' reprs (jsonschema: "'…' is not of type 'array'"),
+    with each long repr clipped by quote() and the library's explanation kept whole."""
+    for value in values:
+        text = repr(value)
+        if len(text) > MAX_QUOTED_CHARS and text in message:
+            message = message.replace(text, quote(value))
+    return message
 
 
 @dataclass(frozen=True)
@@ -96,6 +127,7 @@ class Problem:
     key: dict[str, Any] | None = None  # primary-key values of the row, where known
     value: Any = None
     file: str | None = None
+    line: int | None = None  # CSV: the physical line where the row's record starts (quoted cells may span lines)
 
     def __post_init__(self):
         if self.code not in CODES:
@@ -114,15 +146,18 @@ class Problem:
         return d
 
     def location(self) -> str:
-        parts = [p for p in (self.file, self.table) if p]
-        where = ":".join(parts) if parts else "package"
+        """Where the problem is, for a person: `items.csv line 5, table items row 4 [id=it-4], field count`."""
+        where = self.file or ""
+        if self.line is not None:
+            where += f" line {self.line}" if where else f"line {self.line}"
+        row = f"table {self.table}" if self.table else ""
         if self.row is not None:
-            where += f" row {self.row}"
-        if self.key and any(v is not None for v in self.key.values()):
-            where += " [" + ", ".join(f"{k}={v}" for k, v in self.key.items()) + "]"
-        if self.field:
-            where += f" field {self.field}"
-        return where
+            row += f" row {self.row}" if row else f"row {self.row}"
+        key = {k: v for k, v in (self.key or {}).items() if v is not None}  # a blank row has no key to show
+        if key:
+            row += (" " if row else "") + "[" + ", ".join(f"{k}={v}" for k, v in key.items()) + "]"
+        parts = [p for p in (where, row, f"field {self.field}" if self.field else "") if p]
+        return ", ".join(parts) if parts else "package"
 
 
 MAX_LISTED_PER_GROUP = 1_000  # problems listed per (code, table, field); the rest are counted
@@ -265,5 +300,4 @@ class Report:
 
 
 def _short(value: Any, n: int = 80) -> str:
-    text = repr(value) if not isinstance(value, str) else repr(value)
-    return text if len(text) <= n else text[: n - 3] + "..."
+    return quote(value, n)

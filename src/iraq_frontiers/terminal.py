@@ -16,14 +16,33 @@ from contextlib import contextmanager
 from typing import Iterator, TextIO
 
 CLEAR_LINE = "\r\033[K"
-UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-NEWLINES = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# ... and lone surrogates (a file name of undecodable bytes), which no encoder could write
+UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+NEWLINES = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def escape(text: str, newlines: bool = False) -> str:
     """The text with every unsafe character written as \\uXXXX (line feeds too when `newlines`: for
     one line of output whose parts came from input)."""
     return (NEWLINES if newlines else UNSAFE).sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def shown_path(path) -> str:
+    """A path as text a person can read and any terminal can print: bytes that are not UTF-8 (random bytes
+    in a file name, decoded by the OS as lone surrogates) are written \\xNN."""
+    import os
+
+    try:
+        raw = os.fsencode(path)
+    except (TypeError, UnicodeError):
+        return str(path).encode("utf-8", "backslashreplace").decode("utf-8")
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def quoted_path(path, n: int = 200) -> str:
+    """shown_path in quotes for a message; a long path is clipped and its length given after the quote."""
+    text = shown_path(path)
+    return f"'{text}'" if len(text) <= n else f"'{text[:n]}'... ({len(text)} characters)"
 
 
 class EscapingStream(io.TextIOBase):

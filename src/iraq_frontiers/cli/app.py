@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+from iraq_frontiers.io.disk import write_bytes
 from iraq_frontiers.terminal import CLEAR_LINE, control, escaped_output
 
 EXIT_OK, EXIT_INVALID, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -110,9 +111,11 @@ def _cmd_descriptor(args) -> int:
         print(f"{target} matches schemas/")
         return EXIT_OK
     try:
-        target.write_text(text, encoding="utf-8", newline="\n")
+        write_bytes(target, text.encode("utf-8"))
     except OSError as exc:
-        print(f"iraq-frontiers descriptor: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
+        from iraq_frontiers.io.disk import os_error_message
+
+        print(f"iraq-frontiers descriptor: {os_error_message(exc)}", file=sys.stderr)
         return EXIT_INPUT
     print(f"wrote {target}")
     return EXIT_OK
@@ -138,7 +141,7 @@ def _cmd_docs(args) -> int:
         if args.check:
             stale.append(str(path))
         else:
-            path.write_text(text, encoding="utf-8", newline="\n")
+            write_bytes(path, text.encode("utf-8"))
             print(f"wrote {path}")
     if stale:
         print("out of date with schemas/ or the problem codes: " + ", ".join(stale) + " (run `iraq-frontiers docs`)", file=sys.stderr)
@@ -228,9 +231,10 @@ def _main(argv: list[str] | None) -> int:
         return EXIT_INPUT
     except BrokenPipeError:
         return EXIT_OK
-    except OSError as exc:  # disk full, read-only, a file where a folder is expected...: name the file
-        where = exc.filename or "a file"
-        print(f"iraq-frontiers {args.command}: cannot use {where}: {exc.strerror or exc}", file=sys.stderr)
+    except OSError as exc:  # disk full, read-only, a file where a folder is expected...: name the file (io.disk)
+        from iraq_frontiers.io.disk import os_error_message
+
+        print(f"iraq-frontiers {args.command}: {os_error_message(exc)}", file=sys.stderr)
         return EXIT_INPUT
     except Exception as exc:  # noqa: BLE001 - a bug: say so without a traceback (IRAQ_FRONTIERS_DEBUG=1 shows it)
         if os.environ.get("IRAQ_FRONTIERS_DEBUG") == "1":

@@ -127,8 +127,12 @@ def _cmd_review(args) -> int:
         report = CheckReport()
         texts = load_texts(load_curated(Path(args.data))["sources"], folder, report)
         shown = write_review(Path(args.data), texts, Path(args.out))
-    except (StoreError, OSError) as exc:
+    except StoreError as exc:
         return _fail(str(exc))
+    except OSError as exc:
+        from iraq_frontiers.io.disk import os_error_message
+
+        return _fail(os_error_message(exc))
     for error in report.errors:
         print(f"warning: {error} (its claims are shown without evidence)", file=sys.stderr)
     print(f"wrote {args.out}: {shown} claims")

@@ -37,8 +37,10 @@ def _cmd_build(args) -> int:
                 print(exc.report.format_text(limit=args.limit), file=sys.stderr)
         return _error(args, str(exc), exc.exit_code, extra)
     except OSError as exc:
+        from iraq_frontiers.io.disk import os_error_message
+
         clear_progress(say)
-        return _error(args, f"cannot write the release: {exc}", EXIT_INPUT)
+        return _error(args, f"the release was not written: {os_error_message(exc)}", EXIT_INPUT)
     clear_progress(say)
     if args.json:
         print(json.dumps({"ok": True, **result.to_dict()}, indent=2, ensure_ascii=False))

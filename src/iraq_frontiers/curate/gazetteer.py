@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from iraq_frontiers.io.disk import replace_file
+
 EXTRACT = "geonames-iq-sy"
 GED = "ucdp-ged-syria-652-1601-1911/ged_syria_652_1601_1911.csv.gz"
 CHOICES = Path("build_scripts") / "place_coordinates.csv"
@@ -173,7 +175,7 @@ def apply_choices(package: Path, choices_path: Path) -> list[str]:
     missing = sorted(set(choices) - seen)
     if missing:
         raise GazetteerError(f"{choices_path}: no such location(s) in {path}: {', '.join(missing)}")
-    path.write_bytes(b"".join(records))
+    replace_file(path, b"".join(records))
     return changed
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
+from iraq_frontiers.io.disk import write_bytes
 from iraq_frontiers.curate.store import read_rows
 
 CONTEXT = 160  # characters of text shown on each side of a span
@@ -83,5 +84,5 @@ def write_review(data_dir: Path, texts: dict[str, str], out: Path) -> int:
     tables["claim_links"] = read_rows(data_dir, "claim_links")
     claim_ids = {c["id"] for c in tables["claims"]}
     tables["claim_links"] = [r for r in tables["claim_links"] if r["claim_id"] in claim_ids]
-    Path(out).write_text(review_html(tables, texts), encoding="utf-8")
+    write_bytes(out, review_html(tables, texts).encode("utf-8"))
     return len(tables["claims"])

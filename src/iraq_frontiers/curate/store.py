@@ -10,6 +10,7 @@ import csv
 import io
 from pathlib import Path
 
+from iraq_frontiers.io.disk import replace_file
 from iraq_frontiers.schema.metadata import table_schema
 
 
@@ -83,5 +84,5 @@ def insert_curated(data_dir: Path, table: str, rows: list[dict[str, object]]) ->
     if origin is not None:
         at = next((i for i, (_, cells) in enumerate(records[1:], 1) if cells[origin] != "curated"), len(records))
     new = "".join(row_text(table, r) for r in rows)
-    path.write_text("".join(raw for raw, _ in records[:at]) + new + "".join(raw for raw, _ in records[at:]), encoding="utf-8")
+    replace_file(path, ("".join(raw for raw, _ in records[:at]) + new + "".join(raw for raw, _ in records[at:])).encode("utf-8"))
     return path

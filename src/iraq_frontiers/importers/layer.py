@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 from pathlib import Path
 from typing import Any
+
+from iraq_frontiers.io.disk import replace_file
 
 # table -> the column whose id decides the row's layer
 LAYER_KEY = {
@@ -92,12 +93,6 @@ def merge_layer(package: Path, table: str, layer_csv: str, layer: str) -> tuple[
     replace_file(Path(package) / f"{table}.csv", data)
     return kept, written
 
-
-def replace_file(path: Path, data: bytes) -> None:
-    """Write data to path atomically (a temporary sibling renamed over it)."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 def layer_csv(frame: Any, table: str) -> str:

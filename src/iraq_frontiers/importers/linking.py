@@ -36,6 +36,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Iterable
 
+from iraq_frontiers.io.disk import writing
+
 MAX_KM = 25.0
 TIME_SLACK_DAYS = 1
 ROLE_GROUP = {"perpetrator": "perpetrator", "target": "target", "victim": "target", "participant": "participant"}
@@ -261,7 +263,7 @@ def link_ucdp_file(package: str | Path, ged_file: str | Path, release: str | Non
 
 
 def write_links(links: list[Link], path: Path) -> None:
-    with Path(path).open("w", encoding="utf-8", newline="") as fh:
+    with writing(path), Path(path).open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(LINK_FIELDS)
         for link in links:

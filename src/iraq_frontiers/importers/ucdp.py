@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from iraq_frontiers.io.disk import write_bytes, writing
 from iraq_frontiers.importers.ucdp_mapping import CORE_TABLES, DATASET_CITATION, ORIGIN, slug
 from iraq_frontiers.importers.ucdp_read import RowIssue, UcdpImportError, _as_int, normalise, read_ged
 from iraq_frontiers.importers.ucdp_tables import build_tables
@@ -66,7 +67,8 @@ def write_package(tables: dict[str, Any], out_dir: Path, release: str, source_na
     out_dir.mkdir(parents=True, exist_ok=True)
     for name, frame in tables.items():
         frame = frame.with_columns(pl.col(c).cast(pl.String) for c, t in frame.schema.items() if t == pl.Null)
-        frame.write_csv(out_dir / f"{name}.csv", line_terminator="\n", include_header=True, null_value="", quote_style="necessary")
+        with writing(out_dir / f"{name}.csv"):
+            frame.write_csv(out_dir / f"{name}.csv", line_terminator="\n", include_header=True, null_value="", quote_style="necessary")
     descriptor = build_descriptor("csv", extra={
         "name": f"iraq-frontiers-ucdp-{slug(release, 40)}",
         "title": f"UCDP GED ({release}) in the iraq-frontiers schema",
@@ -138,19 +140,20 @@ def import_ged(path: str | Path, out_dir: str | Path, release: str | None = None
     if ok.height == 0:  # nothing to build: say why, and keep the report of rejected rows
         result = _result(raw, None, rejected, warnings, outside, t0, out, release)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        write_bytes(target, (json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
         raise _nothing_to_import(path, raw, frontier, str(target))
     tables = build_tables(ok, release)
     write_package(tables, out, release, Path(path).name)
     result = _result(raw, tables, rejected, warnings, outside, t0, out, release)
-    target.write_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_bytes(target, (json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
     return result
 
 
 def import_ged_into(path: str | Path, package: str | Path, release: str | None = None, frontier: bool = True) -> ImportResult:
     """Import a GED CSV as the `ucdp-ged` layer of an existing package (datapackage/): its ucdp-ged
     rows are replaced, every other row keeps its bytes (importers.layer). Writes no report file."""
-    from iraq_frontiers.importers.layer import layer_csv, merged, replace_file
+    from iraq_frontiers.importers.layer import layer_csv, merged
+    from iraq_frontiers.io.disk import replace_file
 
     t0 = time.perf_counter()
     package = Path(package)

@@ -6,7 +6,7 @@ import re
 import zipfile
 from pathlib import Path
 
-from iraq_frontiers.problems import Problem
+from iraq_frontiers.problems import Problem, quote
 from iraq_frontiers.io.core import InputError, clip
 
 MAX_ARCHIVE_TOTAL_BYTES = 4 * 1024**3
@@ -35,28 +35,28 @@ def _safe_extract(archive: Path, dest: Path) -> None:
         for info in infos:
             name = info.filename
             if "\x00" in name or "\\" in name or re.match(r"^[A-Za-z]:", name):
-                raise _archive_error(label, f"archive entry {name!r} has a NUL, a backslash or a drive letter in its name")
+                raise _archive_error(label, f"archive entry {quote(name)} has a NUL, a backslash or a drive letter in its name")
             target = (dest / name).resolve()
             if name.startswith("/") or ".." in Path(name).parts or not target.is_relative_to(root):
-                raise _archive_error(label, f"archive entry {name!r} would extract outside the package folder")
+                raise _archive_error(label, f"archive entry {quote(name)} would extract outside the package folder")
             key = name.rstrip("/")
             if key in names:
-                raise _archive_error(label, f"archive has two entries named {name!r}")
+                raise _archive_error(label, f"archive has two entries named {quote(name)}")
             names.add(key)
             if info.flag_bits & 0x1:
-                raise _archive_error(label, f"archive entry {name!r} is encrypted")
+                raise _archive_error(label, f"archive entry {quote(name)} is encrypted")
             if info.file_size > MAX_ARCHIVE_MEMBER_BYTES:
-                raise _archive_error(label, f"archive entry {name!r} is {info.file_size} bytes uncompressed; limit {MAX_ARCHIVE_MEMBER_BYTES}")
+                raise _archive_error(label, f"archive entry {quote(name)} is {info.file_size} bytes uncompressed; limit {MAX_ARCHIVE_MEMBER_BYTES}")
             if info.file_size > 1024 * 1024 and info.file_size > MAX_ARCHIVE_RATIO * max(info.compress_size, 1):
-                raise _archive_error(label, f"archive entry {name!r} has compression ratio above {MAX_ARCHIVE_RATIO} (zip bomb?)")
+                raise _archive_error(label, f"archive entry {quote(name)} has compression ratio above {MAX_ARCHIVE_RATIO} (zip bomb?)")
             total += info.file_size
             if total > MAX_ARCHIVE_TOTAL_BYTES:
                 raise _archive_error(label, f"archive expands beyond {MAX_ARCHIVE_TOTAL_BYTES} bytes")
             ftype = (info.external_attr >> 16) & 0o170000
             if ftype == 0o120000:  # symlink entry
-                raise _archive_error(label, f"archive entry {name!r} is a symbolic link")
+                raise _archive_error(label, f"archive entry {quote(name)} is a symbolic link")
             if ftype not in (0, 0o100000, 0o040000):
-                raise _archive_error(label, f"archive entry {name!r} is not a regular file or folder")
+                raise _archive_error(label, f"archive entry {quote(name)} is not a regular file or folder")
         try:
             for info in infos:
                 if info.is_dir():
@@ -69,7 +69,7 @@ def _safe_extract(archive: Path, dest: Path) -> None:
                     while chunk := src.read(1 << 20):
                         written += len(chunk)
                         if written > info.file_size:  # header lied about the size
-                            raise _archive_error(label, f"archive entry {info.filename!r} is larger than its header says")
+                            raise _archive_error(label, f"archive entry {quote(info.filename)} is larger than its header says")
                         out.write(chunk)
         except InputError:
             raise

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from iraq_frontiers.schema.compiler import field_type, list_delimiter
-from iraq_frontiers.problems import Problem, ProblemList
+from iraq_frontiers.problems import Problem, ProblemList, quote
 from iraq_frontiers.io.core import ROW, clip
 
 MAX_CELL_BYTES = 1024 * 1024  # a longer cell is `cell-too-large` (and read as empty)
@@ -33,12 +33,12 @@ def _header_problems(name: str, rel: str, header: list[str], fields: list[dict])
             hint = ""
             stripped = col.strip().lstrip("\ufeff")
             if stripped != col and stripped in expected_set:
-                hint = f" (it is {stripped!r} with extra spaces or a byte-order mark)"
+                hint = f" (it is {quote(stripped)} with extra spaces or a byte-order mark)"
             problems.append(Problem("extra-column", f"column {clip(col)!r} is not defined by the schema{hint}", table=name, field=clip(col), file=rel))
     missing = {c for c in expected if c not in seen}
     for col in expected:
         if col in missing:
-            problems.append(Problem("missing-column", f"schema field {col!r} is absent from the data", table=name, field=col, file=rel))
+            problems.append(Problem("missing-column", f"schema field {quote(col)} is absent from the data", table=name, field=col, file=rel))
     return problems, missing
 
 

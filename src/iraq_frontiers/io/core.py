@@ -13,11 +13,12 @@ MAX_VALUE_CHARS = 200  # offending values quoted in problems are clipped to this
 ROW = "__row__"  # 1-based data row number column added to every frame
 
 
-class InputError(Exception):
-    """The package cannot be read or is refused; carries the problem to report (exit code 2)."""
+class InputError(ValueError):
+    """The package cannot be read or is refused; carries the problem to report (exit code 2). A ValueError,
+    so callers of load() and connect() catch every refusal of their argument as one."""
 
-    def __init__(self, problem: Problem):
-        super().__init__(problem.message)
+    def __init__(self, problem: Problem, message: str | None = None):
+        super().__init__(message or problem.message)
         self.problem = problem
 
 
@@ -28,6 +29,7 @@ class OpenedPackage:
     label: str  # how the package is named in messages
     descriptor_name: str = "datapackage.json"  # the descriptor's file name (problems about resource paths name it)
     schema_problems: list[Problem] = field(default_factory=list)  # schema files that could not be read (see resolve_schema_files)
+    lines: dict[str, Any] = field(default_factory=dict)  # CSV table -> its rows' lines (io.csv_stream.LineMap), for every problem
 
 
 @dataclass
@@ -41,6 +43,7 @@ class TableData:
     # Cells the reader already reported (type-error, cell-too-large) and read as empty: {field: sorted
     # row numbers}. Later checks say nothing more about them (one bad cell, one problem).
     bad_cells: dict[str, Any] = field(default_factory=dict)
+    lines: Any = None  # CSV: each row's physical line (io.csv_stream.LineMap); None for other formats
 
     def reported(self, fname: str | None, row: int | None) -> bool:
         rows = self.bad_cells.get(fname)

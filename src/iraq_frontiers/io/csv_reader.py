@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +17,6 @@ from iraq_frontiers.io.archive import MAX_ARCHIVE_MEMBER_BYTES, MAX_ARCHIVE_RATI
 from iraq_frontiers.io.cells import MAX_CELL_BYTES, _cell_checks, _header_problems, _raw_key, _unrepresentable_cells
 
 MAX_CSV_BYTES = 8 * 1024**3  # a CSV file is read whole: larger ones are refused rather than exhaust memory
-CSV_BLOCK_BYTES = 32 * 1024 * 1024
 TRUE_VALUES = ("true", "True", "TRUE", "1")
 FALSE_VALUES = ("false", "False", "FALSE", "0")
 _ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -79,86 +79,19 @@ def _csv_field_limit(limit: int):
         csv.field_size_limit(old)
 
 
-def _re2_search(data: bytes, pattern: str) -> bool:
-    """Whether a RE2 pattern (linear time) occurs anywhere in the bytes."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    offsets = pa.array([0, len(data)], pa.int64()).buffers()[1]
-    arr = pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(data)])
-    return bool(pc.match_substring_regex(arr, pattern)[0].as_py())
-
-
-def _unusual(data: bytes, delimiter: str) -> bool:
-    """Whether the bytes show anything Arrow's parser would read leniently, or control characters.
-
-    Arrow is lenient in places (a quote inside an unquoted cell, text after a closing quote, blank
-    lines read as empty rows); files showing these patterns go to the exact reader, which reports
-    them with line numbers. Control characters (C0 but tab/LF/CR, DEL, UTF-8 encoded C1) are looked
-    for in the same pass, so clean files skip the per-cell control check. One RE2 scan: linear time.
-    """
-    d = re.escape(delimiter) if delimiter != "\t" else r"\t"
-    return _re2_search(data, rf'[^{d}\r\n"]"[^{d}\r\n"]|\n\n|\n\r|\r\r|^[\r\n]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]')
-
-
-def _fast_csv(data: bytes, text: str, delimiter: str):
-    """(header, raw frame) via Arrow's multithreaded parser, or None when the file needs the exact reader
-    (a header the strict reader rejects, too many columns, a row with the wrong number of cells)."""
-    import polars as pl
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    try:
-        with _csv_field_limit(CSV_BLOCK_BYTES):
-            header = next(csv.reader(io.StringIO(text[: CSV_BLOCK_BYTES], newline=""), delimiter=delimiter, strict=True), [])
-    except csv.Error:
-        return None
-    n = len(header)
-    if n == 0 or n > MAX_COLUMNS:
-        return None
-    invalid = []
-
-    def on_invalid(row):
-        invalid.append(row)
-        return "skip"
-
-    try:
-        table = pacsv.read_csv(
-            pa.BufferReader(data),
-            read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=CSV_BLOCK_BYTES, use_threads=True),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False,
-                                             invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(column_types={f"f{i}": pa.string() for i in range(n)}, strings_can_be_null=False,
-                                                 quoted_strings_can_be_null=False, check_utf8=False),
-        )
-    except (pa.ArrowException, ValueError):
-        return None
-    if invalid or table.num_columns != n or table.num_rows == 0:
-        return None
-    first = [table.column(i)[0].as_py() for i in range(n)]
-    if first != header:
-        return None
-    table = table.slice(1).rename_columns([f"__col{i}" for i in range(n)])
-    raw = pl.from_arrow(table)
-    if not isinstance(raw, pl.DataFrame):  # pragma: no cover - defensive
-        return None
-    maybe_blank = raw.filter(pl.col(raw.columns[0]) == "")  # a blank row starts with an empty cell: few rows to look at
-    if maybe_blank.height and maybe_blank.select(pl.all_horizontal(pl.all() == "").any()).item():
-        return None  # a row of empty cells (`,,`) is a blank row: the exact reader reports it with its line
-    raw = raw.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(ROW))
-    return header, raw
-
-
-def _exact_csv(text: str, delimiter: str, name: str, rel: str, skip_initial_space: bool = False):
-    """(header, raw frame, row problems) with Python's strict CSV reader, tracking physical lines.
+def _exact_csv(text: str, delimiter: str, name: str, rel: str, skip_initial_space: bool = False, fields=()):
+    """(header, raw frame, row problems, LineMap) with Python's strict CSV reader, tracking physical lines.
 
     skip_initial_space: the dialect's skipInitialSpace (spaces right after a delimiter are not data)."""
     import polars as pl
+
+    from iraq_frontiers.io.csv_stream import LineMap
 
     problems: list[Problem] = []
     header: list[str] | None = None
     rows: list[list[str]] = []
     numbers: list[int] = []
+    starts: list[int] = []  # the line each record starts on
     recno = 0
     prev_line = 0
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True, skipinitialspace=skip_initial_space)
@@ -174,8 +107,10 @@ def _exact_csv(text: str, delimiter: str, name: str, rel: str, skip_initial_spac
                     header = rec
                     if len(header) > MAX_COLUMNS:
                         raise InputError(Problem("csv-malformed", f"the header has {len(header)} columns; the limit is {MAX_COLUMNS}", table=name, file=rel))
+                    check_delimiter(header, fields, delimiter, name, rel)
                     continue
                 recno += 1
+                starts.append(start)
                 if not any(rec):  # an empty line, or a row of empty cells (`,,`): Table Schema's blank row
                     what = "is blank" if not rec else "is blank (every cell is empty)"
                     problems.append(Problem("blank-row", f"row {recno} ({lines}) {what}", table=name, row=recno, file=rel))
@@ -197,7 +132,7 @@ def _exact_csv(text: str, delimiter: str, name: str, rel: str, skip_initial_spac
     columns = {f"__col{i}": [r[i] for r in rows] for i in range(len(header))}
     raw = pl.DataFrame(columns, schema={c: pl.String for c in columns}) if columns else pl.DataFrame()
     raw = raw.with_columns(pl.Series(ROW, numbers, dtype=pl.Int64)) if columns else pl.DataFrame({ROW: pl.Series(numbers, dtype=pl.Int64)})
-    return header, raw, problems
+    return header, raw, problems, LineMap.from_starts(range(1, recno + 1), starts)
 
 
 def _ragged_row(name: str, rel: str, recno: int, lines: str | None, rec: list[str], width: int, delimiter: str, joined: bool) -> Problem:
@@ -210,27 +145,91 @@ def _ragged_row(name: str, rel: str, recno: int, lines: str | None, rec: list[st
 
 
 def _read_csv(name, file: Path, rel: str, fields, pk, resource, gz: bool = False) -> tuple[TableData, list[Problem]]:
+    """A CSV table: streamed block by block (io.csv_stream) when the file is plainly well formed, else read
+    whole by the exact reader, which says what is wrong and where. Problems about rows carry their line."""
+    from iraq_frontiers.io.csv_stream import stream_csv, with_lines
+
     delimiter = _delimiter(resource, name, rel)
+    dialect = resource.get("dialect")
+    skip = isinstance(dialect, dict) and dialect.get("skipInitialSpace") is True  # Arrow's parser has no such option
     try:
         size = file.stat().st_size
         if size > MAX_CSV_BYTES:
             raise InputError(Problem("resource-unreadable", f"file is {size} bytes; the limit for a CSV table is {MAX_CSV_BYTES} (use Parquet)", table=name, file=rel))
+        limit = _gzip_limit(size) if gz else None
+        if not skip:
+            with _open_raw(file, gz) as raw:
+                found, scan = stream_csv(name, rel, raw, delimiter, fields, pk, big=gz or size > MAX_CELL_BYTES, limit=limit)
+            if scan.stop == "limit":
+                raise _too_big(limit, name, rel)
+            if scan.error is not None:
+                raise _stream_error(scan.error, gz, name, rel)
+            if found is not None:
+                data, problems = found
+                return data, with_lines(problems, data.lines)
         data = _gunzip(file, size, name, rel) if gz else file.read_bytes()
     except (OSError, MemoryError) as exc:
         raise InputError(Problem("resource-unreadable", f"cannot read the file: {getattr(exc, 'strerror', None) or exc}", table=name, file=rel)) from None
     data, text = _decode_csv(data, name, rel)
     if not data.strip(b" \t\r\n"):
         raise InputError(Problem("resource-unreadable", "file is empty (no header row)", table=name, file=rel))
-    unusual = _unusual(data, delimiter)
-    dialect = resource.get("dialect")
-    skip = isinstance(dialect, dict) and dialect.get("skipInitialSpace") is True  # Arrow's parser has no such option
-    fast = None if unusual or skip else _fast_csv(data, text, delimiter)
-    if fast is not None:
-        header, raw = fast
-        row_problems: list[Problem] = []
-    else:
-        header, raw, row_problems = _exact_csv(text, delimiter, name, rel, skip)
-    return _typed_table(name, rel, header, raw, row_problems, fields, pk, control=unusual, size=len(data) > MAX_CELL_BYTES)
+    header, raw, row_problems, lines = _exact_csv(text, delimiter, name, rel, skip, fields)
+    table, problems = _typed_table(name, rel, header, raw, row_problems, fields, pk, size=len(data) > MAX_CELL_BYTES)
+    table.lines = lines
+    return table, with_lines(problems, lines)
+
+
+def check_delimiter(header: list[str], fields, delimiter: str, name: str, rel: str) -> None:
+    """Refuse, as one problem, a file written with another delimiter (a spreadsheet's `;`, a tab...):
+    its header matches the schema's field names better when split on that delimiter than on ours."""
+    expected = {f.get("name") for f in fields if isinstance(f, dict)}
+    ours = len(expected.intersection(header))
+    if len(header) > 2 or ours == len(expected):
+        return
+    line = delimiter.join(header)
+    for other in (";", "\t", "|", ","):
+        if other == delimiter or other not in line:
+            continue
+        cells = next(csv.reader([line], delimiter=other), [])
+        theirs = len(expected.intersection(c.strip() for c in cells))
+        if theirs >= 2 and theirs > ours:
+            shown = {"\t": "a tab", ";": "';'", "|": "'|'", ",": "','"}
+            how = (f'save it as comma-separated CSV, or declare "dialect": {{"delimiter": {json.dumps(other)}}} in the resource'
+                   if delimiter == "," else f'declare "dialect": {{"delimiter": {json.dumps(other)}}} in the resource (it says {json.dumps(delimiter)})')
+            raise InputError(Problem(
+                "csv-malformed", f"the file seems to use {shown[other]} as its delimiter, not {shown.get(delimiter, repr(delimiter))}: "
+                f"its header splits into {len(cells)} columns on {shown[other]} ({theirs} of them schema fields) but into {len(header)} on "
+                f"{shown.get(delimiter, repr(delimiter))}; {how}", table=name, file=rel))
+
+
+@contextmanager
+def _open_raw(file: Path, gz: bool):
+    """The file's bytes as a stream: the file itself, or its gzip decompression (bounded by the caller)."""
+    import gzip
+
+    with (gzip.open(file, "rb") if gz else open(file, "rb", buffering=0)) as fh:
+        yield fh
+
+
+def _gzip_limit(size: int) -> int:
+    """How far a gzip-compressed CSV file may expand: the bounds of a zip entry (size and ratio)."""
+    return min(MAX_ARCHIVE_MEMBER_BYTES, max(MAX_ARCHIVE_RATIO * size, 1024 * 1024))
+
+
+def _stream_error(exc: BaseException, gz: bool, name: str, rel: str) -> BaseException:
+    """What to raise for an error of the raw stream: a corrupt gzip file is refused; an OS error is the caller's."""
+    import gzip
+    import zlib
+
+    if gz and isinstance(exc, (gzip.BadGzipFile, EOFError, zlib.error)):
+        return InputError(Problem("resource-unreadable", f"cannot decompress the gzip file: {clip(str(exc)) or type(exc).__name__}", table=name, file=rel))
+    return exc
+
+
+def _too_big(limit: int, name: str, rel: str) -> InputError:
+    cause = (f"the limit is {limit} bytes" if limit == MAX_ARCHIVE_MEMBER_BYTES
+             else f"a compression ratio above {MAX_ARCHIVE_RATIO}: a zip bomb?")
+    return InputError(Problem("resource-unreadable", f"the gzip-compressed file expands beyond {limit} bytes ({cause})", table=name, file=rel))
 
 
 def _gunzip(file: Path, size: int, name: str, rel: str) -> bytes:
@@ -238,17 +237,14 @@ def _gunzip(file: Path, size: int, name: str, rel: str) -> bytes:
     import gzip
     import zlib
 
-    limit = min(MAX_ARCHIVE_MEMBER_BYTES, max(MAX_ARCHIVE_RATIO * size, 1024 * 1024))
+    limit = _gzip_limit(size)
     out = io.BytesIO()
     try:
         with gzip.open(file, "rb") as fh:
             while chunk := fh.read(1 << 20):
                 out.write(chunk)
                 if out.tell() > limit:
-                    cause = (f"the limit is {limit} bytes" if limit == MAX_ARCHIVE_MEMBER_BYTES
-                             else f"a compression ratio above {MAX_ARCHIVE_RATIO}: a zip bomb?")
-                    raise InputError(Problem("resource-unreadable", f"the gzip-compressed file expands beyond {limit} bytes ({cause})",
-                                             table=name, file=rel))
+                    raise _too_big(limit, name, rel)
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
         raise InputError(Problem("resource-unreadable", f"cannot decompress the gzip file: {clip(str(exc)) or type(exc).__name__}", table=name, file=rel)) from None
     return out.getvalue()
@@ -397,7 +393,7 @@ def _cast_strings(name, rel, raw, by_name, fields, pk):
     import polars as pl
 
     exprs = [pl.col(ROW)]
-    bad_exprs = []
+    castable = []  # fields whose text is cast (a cell that does not cast is a type-error)
     unusable: set[str] = set()
     for f in fields:
         fname = f["name"]
@@ -412,26 +408,24 @@ def _cast_strings(name, rel, raw, by_name, fields, pk):
         typed = _cast_expr(f, src)
         exprs.append(typed.alias(fname))
         if field_type(f) not in ("string", "list"):
-            bad_exprs.append((fname, (src.is_not_null() & typed.is_null()).alias(fname)))
+            castable.append(fname)
     frame = raw.select(exprs)
     problems = ProblemList()
     unreadable: dict[str, Any] = {}  # field -> rows of cells that did not parse (read as empty)
-    if bad_exprs:
-        flags = raw.select([e for _, e in bad_exprs])
-        for fname, _ in bad_exprs:
-            idx = flags[fname].arg_true()
-            if len(idx) == 0:
-                continue
-            unreadable[fname] = raw[ROW].gather(idx).to_numpy()
-            shown = idx.head(problems.room("type-error", name, fname))
-            problems.count_more("type-error", name, fname, len(idx) - len(shown))
-            ftype = next(field_type(f) for f in fields if f["name"] == fname)
-            values = raw[by_name[fname]].gather(shown).to_list()
-            rows = raw[ROW].gather(shown).to_list()
-            for i, row, value in zip(shown.to_list(), rows, values):
-                problems.append(Problem(
-                    "type-error", _type_message(value, ftype),
-                    table=name, field=fname, row=row, key=_raw_key(raw, by_name, i, pk), value=clip(value), file=rel))
+    for fname in castable:  # a cell with text that typed to null (computed from the cast above: each cast runs once)
+        idx = ((raw[by_name[fname]] != "") & frame[fname].is_null()).arg_true()
+        if len(idx) == 0:
+            continue
+        unreadable[fname] = raw[ROW].gather(idx).to_numpy()
+        shown = idx.head(problems.room("type-error", name, fname))
+        problems.count_more("type-error", name, fname, len(idx) - len(shown))
+        ftype = next(field_type(f) for f in fields if f["name"] == fname)
+        values = raw[by_name[fname]].gather(shown).to_list()
+        rows = raw[ROW].gather(shown).to_list()
+        for i, row, value in zip(shown.to_list(), rows, values):
+            problems.append(Problem(
+                "type-error", _type_message(value, ftype),
+                table=name, field=fname, row=row, key=_raw_key(raw, by_name, i, pk), value=clip(value), file=rel))
     return frame, problems, unusable, unreadable
 
 

@@ -12,7 +12,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterator
 
-from iraq_frontiers.problems import Problem
+from iraq_frontiers.problems import Problem, quote
+from iraq_frontiers.terminal import quoted_path, shown_path
 from iraq_frontiers.io.core import InputError, OpenedPackage, TableData, clip
 from iraq_frontiers.io.json_file import _regular_file, load_descriptor
 from iraq_frontiers.io.archive import _safe_extract
@@ -23,11 +24,16 @@ _URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 
 
 def checked_path(path: Any) -> str | os.PathLike:
-    """A path argument as text or a path object (bytes are decoded); anything else is refused."""
+    """A path argument as text or a path object (bytes are decoded), checked before anything reads it: a URL
+    is refused as given (quoted before any path normalisation), anything else not a path too."""
     if isinstance(path, bytes):
         path = os.fsdecode(path)
     if not isinstance(path, (str, os.PathLike)):
         raise InputError(Problem("path-not-found", f"the path must be text or a path object, not {type(path).__name__}"))
+    text = os.fspath(path)
+    if isinstance(text, str) and ("://" in text or re.match(r"(?i)^(https?|ftps?|s3|gs|file|data):", text)):
+        raise InputError(Problem("remote-refused", f"{quoted_path(text)} is a URL; packages are read from local files only "
+                                 "(download it first)", file=shown_path(text)))
     return path
 
 
@@ -35,16 +41,14 @@ def checked_path(path: Any) -> str | os.PathLike:
 def open_package(path: str | os.PathLike) -> Iterator[OpenedPackage]:
     """Open a datapackage.json, a folder holding one, or a .zip of one."""
     path = checked_path(path)
-    text = os.fspath(path)
-    if isinstance(text, str) and ("://" in text or re.match(r"(?i)^(https?|ftps?|s3|gs|file|data):", text)):
-        raise InputError(Problem("remote-refused", f"{text!r} is a URL; packages are read from local files only (download it first)", file=text))
     path = Path(path)
     try:
         exists = path.exists()
     except (OSError, ValueError) as exc:
-        raise InputError(Problem("path-not-found", f"cannot use the path {clip(str(path))!r}: {exc}", file=clip(str(path)))) from None
+        raise InputError(Problem("path-not-found", f"cannot use the path {quoted_path(path)}: {getattr(exc, 'strerror', None) or exc}",
+                                 file=clip(shown_path(path)))) from None
     if not exists:
-        raise InputError(Problem("path-not-found", f"no such file or folder: {path}", file=str(path)))
+        raise InputError(Problem("path-not-found", f"no such file or folder: {quoted_path(path)}", file=clip(shown_path(path))))
     tmp: Path | None = None
     try:
         if path.is_dir():
@@ -63,6 +67,10 @@ def open_package(path: str | os.PathLike) -> Iterator[OpenedPackage]:
                 found = sorted((p for p in tmp.rglob("datapackage.json") if p.is_file()), key=lambda p: (len(p.parts), str(p)))
                 if not found:
                     raise InputError(Problem("archive-unreadable", "archive holds no datapackage.json", file=str(path)))
+                if len(found) > 1:  # which package was meant is not ours to guess
+                    names = ", ".join(quote(p.relative_to(tmp).as_posix()) for p in found[:5]) + (", ..." if len(found) > 5 else "")
+                    raise InputError(Problem("archive-unreadable", f"archive holds {len(found)} descriptors ({names}): it is ambiguous "
+                                             "which package to read; zip one package, its datapackage.json at the top", file=str(path)))
                 descriptor_path = found[0]
             else:
                 descriptor_path = path
@@ -99,21 +107,25 @@ def package_file(pkg: OpenedPackage, rpath: str, what: str, name: str) -> Path:
     desc = pkg.descriptor_name
     shown = clip(rpath)
     if _URI_SCHEME.match(rpath) and not re.match(r"^[A-Za-z]:[\\/]", rpath):
-        raise InputError(Problem("remote-refused", f"{what} path {shown!r} is a URL; remote data is never fetched, only files inside the package are read", table=name, file=desc, value=shown))
+        raise InputError(Problem("remote-refused", f"{what} path {quote(rpath)} is a URL; remote data is never fetched, only files inside the package are read", table=name, file=desc, value=shown))
     if "\x00" in rpath or "\\" in rpath or re.match(r"^[A-Za-z]:", rpath):
-        raise InputError(Problem("path-unsafe", f"{what} path {shown!r} has a NUL, a backslash or a drive letter; use a relative POSIX path", table=name, file=desc, value=shown))
+        raise InputError(Problem("path-unsafe", f"{what} path {quote(rpath)} has a NUL, a backslash or a drive letter; use a relative POSIX path", table=name, file=desc, value=shown))
     if os.path.isabs(rpath) or rpath.startswith("/") or ".." in Path(rpath).parts:
-        raise InputError(Problem("path-unsafe", f"{what} path {shown!r} must be relative and inside the package folder", table=name, file=desc, value=shown))
+        raise InputError(Problem("path-unsafe", f"{what} path {quote(rpath)} must be relative and inside the package folder", table=name, file=desc, value=shown))
     root = pkg.base_dir.resolve()
     try:
         target = (pkg.base_dir / rpath).resolve()
     except (OSError, RuntimeError) as exc:  # symlink loop
-        raise InputError(Problem("path-unsafe", f"{what} path {shown!r} cannot be resolved: {exc}", table=name, file=desc, value=shown)) from None
+        raise InputError(Problem("path-unsafe", f"{what} path {quote(rpath)} cannot be resolved: {exc}", table=name, file=desc, value=shown)) from None
     if not target.is_relative_to(root):
-        raise InputError(Problem("path-unsafe", f"{what} path {shown!r} leads outside the package folder (symlink?)", table=name, file=desc, value=shown))
-    if not target.exists():
-        raise InputError(Problem("resource-unreadable", f"{what} file {shown!r} does not exist", table=name, file=shown))
-    _regular_file(target, f"{what} path {shown!r}", "resource-unreadable", table=name, file=shown)
+        raise InputError(Problem("path-unsafe", f"{what} path {quote(rpath)} leads outside the package folder (symlink?)", table=name, file=desc, value=shown))
+    try:
+        if not target.exists():
+            raise InputError(Problem("resource-unreadable", f"{what} file {quote(rpath)} does not exist", table=name, file=shown))
+        _regular_file(target, f"{what} path {quote(rpath)}", "resource-unreadable", table=name, file=shown)
+    except OSError as exc:  # a name too long for the file system, a folder without permission...
+        raise InputError(Problem("resource-unreadable", f"{what} path {quote(rpath)} cannot be used: {exc.strerror or exc}",
+                                 table=name, file=shown)) from None
     return target
 
 
@@ -223,4 +235,8 @@ def read_table(pkg: OpenedPackage, resource: dict[str, Any]) -> tuple[TableData,
         raise InputError(Problem("resource-unreadable", f"a gzip-compressed {clip(fmt)!r} file is not supported (only CSV may be compressed)", table=name, file=rel))
     if fmt not in ("csv", "parquet"):
         raise InputError(Problem("resource-unreadable", f"format {clip(fmt)!r} is not supported (csv or parquet)", table=name, file=rel))
-    return _read_csv(name, file, rel, fields, pk, resource, gz) if fmt == "csv" else _read_parquet(name, file, rel, fields, pk)
+    if fmt == "parquet":
+        return _read_parquet(name, file, rel, fields, pk)
+    data, problems = _read_csv(name, file, rel, fields, pk, resource, gz)
+    pkg.lines[name] = data.lines  # so that every problem about a row of it can name the line (validation.run)
+    return data, problems

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from iraq_frontiers.io.disk import write_bytes, writing
 from iraq_frontiers.schema.compiler import arrow_schema, field_type, list_delimiter
 
 PARQUET_OPTIONS = dict(compression="zstd", compression_level=9, use_dictionary=True, write_statistics=True,
@@ -89,7 +90,7 @@ def csv_text(table, table_schema: dict[str, Any], name: str = "table") -> str:
 
 
 def write_csv(table, table_schema: dict[str, Any], path: Path, name: str = "table") -> None:
-    Path(path).write_bytes(csv_text(table, table_schema, name).encode("utf-8"))
+    write_bytes(path, csv_text(table, table_schema, name).encode("utf-8"))
 
 
 def write_parquet(table, table_schema: dict[str, Any], path: Path, extra_metadata: dict[bytes, bytes] | None = None) -> None:
@@ -99,6 +100,6 @@ def write_parquet(table, table_schema: dict[str, Any], path: Path, extra_metadat
                 **(extra_metadata or {})}
     table = table.combine_chunks()
     # With store_schema=False pyarrow drops the schema's metadata: add it to the footer explicitly.
-    with pq.ParquetWriter(path, table.schema, **PARQUET_OPTIONS) as writer:
+    with writing(path), pq.ParquetWriter(path, table.schema, **PARQUET_OPTIONS) as writer:
         writer.write_table(table)
         writer.add_key_value_metadata(metadata)

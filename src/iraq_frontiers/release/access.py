@@ -56,9 +56,10 @@ def datapackage_path() -> Path:
 
 def _resolve(path: str | os.PathLike | None, verify: bool = True) -> Path:
     """The package to read; a release folder or zip is verified first (iraq_frontiers.io.verify)."""
+    from iraq_frontiers.io.package import checked_path
     from iraq_frontiers.io.verify import release_package
 
-    p = datapackage_path() if path is None else Path(path)
+    p = datapackage_path() if path is None else Path(checked_path(path))  # a URL refused as given, bytes decoded
     if verify:
         p = release_package(p)
     if p.is_dir() and (p / "datapackage.json").is_file():
@@ -75,10 +76,13 @@ def tables(path: str | os.PathLike | None = None) -> list[str]:
 
 
 def _read_arrow(table: str, path: str | os.PathLike | None, verify: bool = True):
+    """The table typed per its schema. Raises ValueError naming the file, table, row and field of the first
+    value that cannot be read as its type (InputError, a ValueError too, for a file that cannot be read at all)."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     from iraq_frontiers.schema.compiler import arrow_schema
-    from iraq_frontiers.io.core import ROW
+    from iraq_frontiers.io.core import ROW, InputError
     from iraq_frontiers.io.package import is_inline, open_package, read_table, resource_file, resource_format
     from iraq_frontiers.io.writers import to_arrow
 
@@ -101,10 +105,15 @@ def _read_arrow(table: str, path: str | os.PathLike | None, verify: bool = True)
         file = None if is_inline(resource) else resource_file(pkg, resource)
         if file is not None and resource_format(resource, file) == "parquet":
             target = arrow_schema(schema)
-            data = pq.read_table(file, columns=target.names)
-            return data.cast(target)
+            try:
+                return pq.read_table(file, columns=target.names).cast(target)
+            except (pa.ArrowException, OSError):
+                pass  # a column missing or of another type, or not Parquet at all: the validator's reader says which
         require("polars", "polars", "reading a CSV package")
-        data, problems = read_table(pkg, resource)
+        try:
+            data, problems = read_table(pkg, resource)
+        except InputError as exc:  # unreadable: name where, as for a bad value
+            raise InputError(exc.problem, f"{exc.problem.location()}: {exc.problem.message}") from None
         if problems:
             first = problems[0]
             raise ValueError(f"{first.location()}: {first.message} (run `iraq-frontiers validate`)")
@@ -168,6 +177,22 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _typed_as_schema(file: Path, resource: dict[str, Any]) -> bool:
+    """Whether a Parquet file holds every field of the schema with exactly its Arrow type (read from the footer):
+    then a view reads it in place; otherwise it is read through load(), which names what does not fit."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from iraq_frontiers.schema.compiler import arrow_schema
+
+    try:
+        found = pq.read_schema(file)
+        target = arrow_schema(resource["schema"])
+    except (pa.ArrowException, OSError, KeyError, TypeError, ValueError):
+        return False
+    return all(f.name in found.names and found.field(f.name).type == f.type for f in target)
+
+
 def connect(path: str | os.PathLike | None = None, database: str = ":memory:"):
     """A DuckDB connection with every table of the package as a view (Parquet files are read in place)."""
     duckdb = require("duckdb", "duckdb", "connect()")
@@ -188,7 +213,7 @@ def connect(path: str | os.PathLike | None = None, database: str = ":memory:"):
                 continue
             name = resource["name"]
             file = None if is_inline(resource) else resource_file(pkg, resource)
-            if file is not None and resource_format(resource, file) == "parquet" and not is_archive:
+            if file is not None and resource_format(resource, file) == "parquet" and not is_archive and _typed_as_schema(file, resource):
                 con.execute(f"CREATE VIEW {_ident(name)} AS SELECT * FROM read_parquet({_sql_string(str(file))})")
             else:  # CSV (typed through the schema) or a zip that is extracted only for this call
                 arrow = _read_arrow(name, target, verify=False)  # verified once above

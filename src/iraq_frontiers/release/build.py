@@ -26,10 +26,12 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from iraq_frontiers.io.disk import write_bytes
 from iraq_frontiers.schema.metadata import package_metadata, table_schema
 from iraq_frontiers.release.errors import BumpTooSmall, InvalidPackage, ReleaseError, ReleaseExists
 from iraq_frontiers.release.tables import foreign_metadata, read_tables, stale_schemas, with_derived
@@ -62,6 +64,21 @@ class BuildResult:
         }
 
 
+def _refuse_out_inside(source: Path, out: Path) -> None:
+    """A release written inside the package it is built from would become part of that package (and of the
+    next build's input): refused (ReleaseError, exit 2). Symlinks are resolved on both sides."""
+    folder = source if source.is_dir() else source.parent
+    if source.is_file() and zipfile.is_zipfile(source):
+        return  # a zip's package is its extracted copy, never written to
+    try:
+        inside = out.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):
+        return  # the writer will name what is wrong with the path
+    if inside:
+        raise ReleaseError(f"--out {out} is inside the package folder {folder}: the release would become part of the package "
+                           "it is built from; write it elsewhere (e.g. release/ beside the package)")
+
+
 def build_release(source: str | os.PathLike = "datapackage", out: str | os.PathLike = "release", *,
                   force: bool = False, previous: str | os.PathLike | None = None,
                   changelog: str | os.PathLike | None = None, progress: Progress | None = None) -> BuildResult:
@@ -85,6 +102,7 @@ def build_release(source: str | os.PathLike = "datapackage", out: str | os.PathL
     except VersionError as exc:
         raise ReleaseError(f"schemas/package.json: {exc}") from None
     out = Path(out)
+    _refuse_out_inside(Path(source), out)
     final = out / version
     if final.exists() and not force:
         raise ReleaseExists(f"release folder {final} already exists: pass --force to rebuild it (only identical content "
@@ -158,7 +176,7 @@ def build_release(source: str | os.PathLike = "datapackage", out: str | os.PathL
             entries = {p.name: p.read_bytes() for p in (tmp / fmt).iterdir()}
             write_zip({**entries, **documents(fmt)}, tmp / f"iraq-frontiers-{version}-{fmt}.zip", created)
         for name, data in documents("release").items():
-            (tmp / name).write_bytes(data)
+            write_bytes(tmp / name, data)
         say("writing the site")
         from iraq_frontiers.release.site.build import write_site
 
@@ -166,9 +184,9 @@ def build_release(source: str | os.PathLike = "datapackage", out: str | os.PathL
                    release_dir=tmp, diff=diff, progress=say)
         files = {p.relative_to(tmp).as_posix(): p.stat().st_size for p in sorted(tmp.rglob("*")) if p.is_file()}
         notes = release_notes(version, created, rows, files, diff, prev_version, section.body, coverage=coverage)
-        (tmp / "RELEASE_NOTES.md").write_bytes(notes.encode("utf-8"))
+        write_bytes(tmp / "RELEASE_NOTES.md", notes.encode("utf-8"))
         sums = sha256sums(tmp)
-        (tmp / "SHA256SUMS").write_bytes(sums.encode("utf-8"))
+        write_bytes(tmp / "SHA256SUMS", sums.encode("utf-8"))
         files = {p.relative_to(tmp).as_posix(): p.stat().st_size for p in sorted(tmp.rglob("*")) if p.is_file()}
         os.chmod(tmp, 0o755)
         if final.exists():

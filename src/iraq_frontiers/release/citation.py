@@ -17,6 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from iraq_frontiers.io.disk import write_bytes
 from iraq_frontiers.schema.metadata import package_metadata
 
 STYLES = ("apa", "bibtex", "cff")
@@ -253,7 +254,7 @@ def write_citation_files(root: Path) -> list[Path]:
     written = []
     for name, text in citation_files().items():
         path = Path(root) / name
-        path.write_bytes(text.encode("utf-8"))
+        write_bytes(path, text.encode("utf-8"))
         written.append(path)
     return written
 

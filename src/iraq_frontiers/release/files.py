@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from iraq_frontiers.io.disk import write_bytes, writing
 from iraq_frontiers.schema.descriptor import build_descriptor, dumps
 from iraq_frontiers.schema.metadata import package_metadata, table_schema
 from iraq_frontiers.release.errors import ReleaseError
@@ -56,7 +57,7 @@ def write_parquet_package(tables: dict[str, Any], folder: Path, created: str | N
     for resource in descriptor["resources"]:
         if resource["name"] == GEO_TABLE:
             resource["description"] = (resource.get("description") or "").rstrip() + GEO_NOTE
-    (folder / "datapackage.json").write_bytes(dumps(descriptor).encode("utf-8"))
+    write_bytes(folder / "datapackage.json", dumps(descriptor).encode("utf-8"))
     return descriptor
 
 
@@ -69,7 +70,7 @@ def write_csv_package(tables: dict[str, Any], folder: Path, created: str | None 
     for name in tables:
         write_csv(tables[name], table_schema(name), folder / f"{name}.csv", name)
     descriptor = build_descriptor("csv", folder, extra={"created": created} if created else None, tables=list(tables))
-    (folder / "datapackage.json").write_bytes(dumps(descriptor).encode("utf-8"))
+    write_bytes(folder / "datapackage.json", dumps(descriptor).encode("utf-8"))
     return descriptor
 
 
@@ -79,7 +80,7 @@ def write_zip(entries: dict[str, bytes], archive: Path, created: str | None = No
     Top level, not under a folder: frictionless-py's Package("….zip") reads datapackage.json there.
     """
     when = _zip_time(created)
-    with zipfile.ZipFile(archive, "w") as zf:
+    with writing(archive), zipfile.ZipFile(archive, "w") as zf:
         for name in sorted(entries):
             info = zipfile.ZipInfo(name, date_time=when)
             info.compress_type = zipfile.ZIP_DEFLATED
@@ -101,9 +102,9 @@ def write_extra_formats(tables: dict[str, Any], folder: Path, version: str, rele
     except (MissingExtra, SQLiteExportError) as exc:
         raise ReleaseError(str(exc)) from None
     meta = datasette_metadata(list(tables), database_name(folder / SQLITE_FILE), version)
-    (folder / DATASETTE_METADATA).write_bytes(dumps(meta).encode("utf-8"))
+    write_bytes(folder / DATASETTE_METADATA, dumps(meta).encode("utf-8"))
     files = {t: folder / "parquet" / f"{t}.parquet" for t in tables}
-    (folder / CROISSANT_FILE).write_bytes(dumps(croissant(files, schemas, version, released)).encode("utf-8"))
+    write_bytes(folder / CROISSANT_FILE, dumps(croissant(files, schemas, version, released)).encode("utf-8"))
 
 
 def sha256_file(path: Path) -> str:

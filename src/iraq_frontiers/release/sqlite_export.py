@@ -14,8 +14,10 @@ the same SQLite library version.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +100,10 @@ def write_sqlite(tables: dict[str, Any], path: str | os.PathLike, schemas: dict[
         if broken:  # cannot happen for a validated package: say so loudly rather than ship it
             raise SQLiteExportError(f"SQLite foreign key check failed: {broken[:5]}")
         db.execute("VACUUM")
+    except sqlite3.OperationalError as exc:  # SQLite's own words for a full or read-only disk: an OSError naming the file
+        text = str(exc).lower()
+        number = errno.ENOSPC if "full" in text else errno.EROFS if "readonly" in text or "read-only" in text else errno.EIO
+        raise OSError(number, f"{os.strerror(number)} (SQLite: {exc})", str(path)) from exc
     finally:
         db.close()
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from iraq_frontiers.io.disk import write_bytes, writing
 from iraq_frontiers.synth.events import _events_and_claims
 from iraq_frontiers.synth.planted import ERROR_CLASSES
 from iraq_frontiers.synth.tables import _Run, _actor_relations, _actors, _appended_rows, _locations, _sources
@@ -88,11 +89,12 @@ def synthesize(out: str | Path, events: int, fmt: str = "parquet", seed: int = 0
         wr.close()
         rows[t] = wr.rows
     say("descriptor")
-    write_descriptor(out / "datapackage.json", build_descriptor(fmt, out, extra=synthetic_metadata(n, seed, K)))
+    with writing(out / "datapackage.json"):
+        write_descriptor(out / "datapackage.json", build_descriptor(fmt, out, extra=synthetic_metadata(n, seed, K)))
     manifest = out / MANIFEST
     if K:
-        manifest.write_text(json.dumps({"events": n, "seed": seed, "format": fmt, "errors_per_class": K,
-                                        "classes": list(ERROR_CLASSES), "problems": injected}, indent=1) + "\n", encoding="utf-8")
+        write_bytes(manifest, (json.dumps({"events": n, "seed": seed, "format": fmt, "errors_per_class": K,
+                                           "classes": list(ERROR_CLASSES), "problems": injected}, indent=1) + "\n").encode("utf-8"))
     elif manifest.exists():
         manifest.unlink()
     return SynthResult(out, rows, injected)

@@ -2,9 +2,11 @@
 the steps share (_Run) and the chunked writer (Parquet or CSV)."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from iraq_frontiers.io.disk import writing
 from iraq_frontiers.synth.columns import _date, _enum, _float, _ids, _int, _nulls, _replace, _single_dates, _take, _text, _width
 from iraq_frontiers.synth.planted import _Plan
 
@@ -15,42 +17,70 @@ _LANGUAGES = ["en", "ar", "ku", "tr", "fa", "en-GB"]
 
 
 class _Writer:
-    """Writes a table a chunk at a time, as Parquet (zstd) or CSV (the package's CSV dialect)."""
+    """Writes a table a chunk at a time, as Parquet (zstd) or CSV (the package's CSV dialect). An OSError names
+    the file (io.disk.writing); every writer is then closed quietly (a package is written whole or not at all)."""
+
+    open_writers: list[_Writer] = []
 
     def __init__(self, path: Path, schema, fmt: str, table_schema: dict):
         self.path, self.schema, self.fmt, self.rows = path, schema, fmt, 0
         self.list_fields = {f["name"]: (f.get("listDelimiter") or f.get("delimiter") or ",") for f in table_schema["fields"]
                             if f.get("listDelimiter") or f.get("type") == "list"}
-        if fmt == "parquet":
-            import pyarrow.parquet as pq
+        with self._writing():
+            if fmt == "parquet":
+                import pyarrow.parquet as pq
 
-            self.writer = pq.ParquetWriter(path, schema, compression="zstd")
-        else:
-            self.fh = open(path, "wb")
+                self.writer = pq.ParquetWriter(path, schema, compression="zstd")
+            else:
+                self.fh = open(path, "wb")
+        _Writer.open_writers.append(self)
 
     def write(self, table) -> None:
         import pyarrow as pa
 
         table = pa.Table.from_arrays(table.columns, schema=self.schema)
         self.rows += table.num_rows
-        if self.fmt == "parquet":
-            self.writer.write_table(table, row_group_size=1 << 21)
-            return
-        import polars as pl
+        with self._writing():
+            if self.fmt == "parquet":
+                self.writer.write_table(table, row_group_size=1 << 21)
+                return
+            import polars as pl
 
-        frame = pl.from_arrow(table)
-        if self.list_fields:
-            frame = frame.with_columns([pl.col(c).list.join(d) for c, d in self.list_fields.items()])
-        frame.write_csv(self.fh, include_header=self.rows == table.num_rows, line_terminator="\n", float_precision=None,
-                        date_format="%Y-%m-%d")
+            frame = pl.from_arrow(table)
+            if self.list_fields:
+                frame = frame.with_columns([pl.col(c).list.join(d) for c, d in self.list_fields.items()])
+            frame.write_csv(self.fh, include_header=self.rows == table.num_rows, line_terminator="\n", float_precision=None,
+                            date_format="%Y-%m-%d")
 
     def close(self) -> None:
+        with self._writing():
+            if self.fmt == "parquet":
+                self.writer.close()
+            else:
+                if self.rows == 0:  # an empty table still has its header
+                    self.fh.write((",".join(self.schema.names) + "\n").encode("utf-8"))
+                self.fh.close()
+        _Writer.open_writers.remove(self)
+
+    @contextmanager
+    def _writing(self):
+        try:
+            with writing(self.path):
+                yield
+        except OSError:
+            for writer in list(_Writer.open_writers):
+                writer._discard()
+            raise
+
+    def _discard(self) -> None:
+        """Close after a failed write without writing more (else each writer retries when garbage-collected)."""
+        try:
+            (self.writer if self.fmt == "parquet" else self.fh).close()
+        except OSError:
+            pass
         if self.fmt == "parquet":
-            self.writer.close()
-        else:
-            if self.rows == 0:  # an empty table still has its header
-                self.fh.write((",".join(self.schema.names) + "\n").encode("utf-8"))
-            self.fh.close()
+            self.writer.is_open = False
+        _Writer.open_writers.remove(self)
 
 
 class _Run:

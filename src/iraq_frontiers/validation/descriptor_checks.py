@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from functools import cache, lru_cache
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from iraq_frontiers.schema.compiler import TYPE_MAP, field_type
 from iraq_frontiers.schema.metadata import repo_root
-from iraq_frontiers.problems import Problem
+from iraq_frontiers.problems import MAX_QUOTED_CHARS, Problem, quote, quote_within
 
 PROFILE_ENV = "IRAQ_FRONTIERS_PROFILES"
 
@@ -59,9 +61,22 @@ def _profile_errors_cached(folder: str, profile: str, descriptor_json: str) -> t
     validator = _profile_validator(folder, profile)
     out = []
     for err in sorted(validator.iter_errors(descriptor), key=lambda e: list(e.absolute_path)):
-        where = "/".join(str(p) for p in err.absolute_path) or "(root)"
-        out.append(f"{where}: {err.message[:300]}")
+        where = "/".join(str(p) if len(str(p)) <= MAX_QUOTED_CHARS else quote(str(p)) for p in err.absolute_path) or "(root)"
+        parts = [err.instance, *islice(_flat(err.instance), 200)]  # what the message may quote (bounded work)
+        out.append(f"{where}: {quote_within(err.message, *parts)}")  # long values clipped; the explanation kept whole
     return tuple(out)
+
+
+def _flat(value: Any, depth: int = 0):
+    """The keys and values nested in a JSON value (a message may quote any of them)."""
+    if depth > 3:
+        return
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for k, v in items:
+        if isinstance(k, str):
+            yield k
+        yield v
+        yield from _flat(v, depth + 1)
 
 
 def _frictionless_errors(descriptor: dict[str, Any]) -> list[str]:
@@ -72,6 +87,42 @@ def _frictionless_errors(descriptor: dict[str, Any]) -> list[str]:
     except Exception as exc:  # noqa: BLE001 - frictionless on a hostile descriptor: report, never raise
         return [f"the descriptor could not be checked: {type(exc).__name__}: {str(exc)[:300]}"]
     return [e.message for e in report.errors]
+
+
+# The Data Package profiles the toolkit knows: `$schema` names one of them, of the descriptor's kind, or is absent
+# (a package, resource, Table Schema or dialect without `$schema` follows the version's default profile).
+KNOWN_PROFILE_VERSIONS = ("1.0", "2.0")
+_PROFILE_URL = re.compile(r"^https?://(?:datapackage\.org|specs\.frictionlessdata\.io)/profiles/([^/]+)/([A-Za-z]+)\.json$")
+
+
+def check_profiles(descriptor: dict[str, Any], file: str = "datapackage.json") -> list[Problem]:
+    """`profile-unsupported` for each `$schema` naming a profile the toolkit does not know: another version of
+    the Data Package profiles, or a custom profile (it would have to be fetched, and its rules would go unchecked)."""
+    known = ", ".join(KNOWN_PROFILE_VERSIONS)
+    out = []
+
+    def check(obj: Any, kind: str, table: str | None = None) -> None:
+        url = obj.get("$schema") if isinstance(obj, dict) else None
+        if not isinstance(url, str):
+            return  # absent, or not a string (the profile reports that)
+        m = _PROFILE_URL.match(url)
+        if m and m.group(1) in KNOWN_PROFILE_VERSIONS and m.group(2) == kind:
+            return
+        why = (f"Data Package profile version {quote(m.group(1))} is not one the toolkit knows" if m and m.group(2) == kind
+               else f"it names the profile {quote(m.group(2))}, not {kind}" if m
+               else "a custom profile is never fetched, so its rules could not be checked")
+        out.append(Problem("profile-unsupported", f"$schema {quote(url)}: {why}; known: versions {known} "
+                           f"(https://datapackage.org/profiles/{KNOWN_PROFILE_VERSIONS[-1]}/{kind}.json), or no $schema",
+                           table=table, file=file, value=url))
+
+    check(descriptor, "datapackage")
+    for r in descriptor.get("resources") if isinstance(descriptor.get("resources"), list) else []:
+        name = r.get("name") if isinstance(r, dict) and isinstance(r.get("name"), str) else None
+        check(r, "dataresource", name)
+        if isinstance(r, dict):
+            check(r.get("schema"), "tableschema", name)
+            check(r.get("dialect"), "tabledialect", name)
+    return out
 
 
 def check_descriptor(descriptor: dict[str, Any], file: str = "datapackage.json") -> list[Problem]:
@@ -105,7 +156,7 @@ def check_descriptor(descriptor: dict[str, Any], file: str = "datapackage.json")
             if not isinstance(f, dict) or not isinstance(f.get("type", "string"), str):
                 continue  # reported by schema_guard
             if field_type(f) not in TYPE_MAP:
-                problems.append(Problem("schema-unsupported", f"type {f.get('type')!r} is not supported (supported: {', '.join(TYPE_MAP)})", table=name, field=f.get("name"), file=file, value=f.get("type")))
+                problems.append(Problem("schema-unsupported", f"type {quote(f.get('type'))} is not supported (supported: {', '.join(TYPE_MAP)})", table=name, field=f.get("name"), file=file, value=f.get("type")))
             if field_type(f) == "list" and isinstance(f.get("constraints", {}), dict) and set(f.get("constraints", {})) - {"required"}:
                 problems.append(Problem("schema-unsupported", "list fields support only the required constraint", table=name, field=f.get("name"), file=file))
         fks = schema.get("foreignKeys")
@@ -117,7 +168,7 @@ def check_descriptor(descriptor: dict[str, Any], file: str = "datapackage.json")
             fields = _as_list(fk.get("fields"))
             ref_fields = _as_list(ref.get("fields"))
             if not isinstance(target, str) or target not in schemas:
-                problems.append(Problem("foreign-key-target-missing", f"foreign key {fields} references resource {target!r}, which the package does not have", table=name, file=file, value=target))
+                problems.append(Problem("foreign-key-target-missing", f"foreign key {fields} references resource {quote(target)}, which the package does not have", table=name, file=file, value=target))
                 continue
             target_fields = schemas[target].get("fields")
             target_names = [f.get("name") for f in target_fields if isinstance(f, dict)] if isinstance(target_fields, list) else []

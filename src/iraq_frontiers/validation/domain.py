@@ -124,7 +124,58 @@ def _rules() -> list[Rule]:
              "t.subject_id = t.object_id", "an actor cannot be related to itself"),
         Rule("self-link", "claim_links", ("claim_id", "other_claim_id"), "other_claim_id", "t.other_claim_id",
              "t.claim_id = t.other_claim_id", "a claim cannot be linked to itself"),
+        *_cycle_rules(),
     ]
+    return rules
+
+
+CYCLE_LEVELS = 32  # ancestor jumps of 1, 2, 4 ... 2**32 steps: enough for any table this toolkit reads
+CYCLE_MEMBERS_SHOWN = 10
+
+
+def _cycle_sql(table: str, key: str, ref: str) -> str:
+    """SQL: one row per cycle of the self-reference ref -> key (longer than one row; a row referring to itself
+    is a self-link): its smallest key, its size and its first members in key order.
+
+    Pointer doubling, a fixed number of joins however long the chains: level k maps each row to its ancestor
+    2**k steps up (a row whose chain ends earlier drops out), carrying the smallest key met on the way. After
+    2**CYCLE_LEVELS steps every row left stands on a cycle, and the ancestors reached are exactly the cycles'
+    members (the step is a rotation of each cycle); the smallest key met names the cycle. Rows with a
+    repeated key are left out (primary-key-duplicate reports them)."""
+    steps = [f"n AS MATERIALIZED (SELECT {q(key)} AS id, any_value({q(ref)}) AS ref, row_number() OVER () AS k FROM {table} "
+             f"WHERE {q(key)} IS NOT NULL GROUP BY {q(key)} HAVING count(*) = 1)",
+             "j0 AS MATERIALIZED (SELECT a.k AS id, b.k AS up, least(a.k, b.k) AS low FROM n a JOIN n b ON b.id = a.ref)"]
+    steps += [f"j{i} AS MATERIALIZED (SELECT a.id, b.up, least(a.low, b.low) AS low FROM j{i - 1} a JOIN j{i - 1} b ON b.id = a.up)"
+              for i in range(1, CYCLE_LEVELS + 1)]
+    last = f"j{CYCLE_LEVELS}"
+    return (f"WITH {', '.join(steps)} SELECT min(n.id) AS id, count(*) AS size, "
+            f"list(n.id ORDER BY n.id)[1:{CYCLE_MEMBERS_SHOWN}] AS members "
+            f"FROM (SELECT DISTINCT up FROM {last}) c JOIN {last} w ON w.id = c.up JOIN n ON n.k = c.up "
+            f"GROUP BY w.low HAVING count(*) > 1")
+
+
+def _cycle_rules() -> list[Rule]:
+    """A reference-cycle rule for every single-field self-reference of the dataset's tables (locations.parent_id)."""
+    from iraq_frontiers.schema.metadata import table_names, table_schema
+
+    rules = []
+    for table in table_names():
+        for fk in table_schema(table).get("foreignKeys", []):
+            ref = fk.get("reference", {})
+            fields, ref_fields = fk.get("fields"), ref.get("fields")
+            fields, ref_fields = ([fields] if isinstance(fields, str) else fields), ([ref_fields] if isinstance(ref_fields, str) else ref_fields)
+            if ref.get("resource", "") not in ("", table) or len(fields) != 1 or len(ref_fields) != 1:
+                continue
+            (field,), (key,) = fields, ref_fields
+            rules.append(Rule(
+                "reference-cycle", table, (key, field), field,
+                f"CAST(x.size AS VARCHAR) || ' rows: ' || array_to_string(x.members, ', ') || "
+                f"CASE WHEN x.size > {CYCLE_MEMBERS_SHOWN} THEN ', ...' ELSE '' END",
+                "x.id IS NOT NULL",
+                f"following {field} from this row leads back to it: the rows of the loop are given as the value "
+                f"(this row has the smallest {key}); each must lead up to a row with an empty {field}",
+                joins=((table, (key, field)),),
+                join=f"LEFT JOIN ({_cycle_sql('{' + table + '}', key, field)}) x ON x.id = t.{q(key)}"))
     return rules
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from iraq_frontiers.io.core import ROW, TableData
-from iraq_frontiers.problems import Problem, ProblemList
+from iraq_frontiers.problems import Problem, ProblemList, quote
 
 
 def q(identifier: str) -> str:
@@ -65,7 +65,10 @@ class Tables:
         if getattr(data, "select_sql", None):
             self.con.execute(f"CREATE VIEW {alias} AS {data.select_sql}")
         else:
-            self.con.register(alias, data.frame.to_arrow())
+            import polars as pl
+
+            # string views: handed over without a copy (the default large strings would copy every string cell)
+            self.con.register(alias, data.frame.to_arrow(compat_level=pl.CompatLevel.newest()))
         self.alias[name] = alias
         self.tables[name] = data
         if schema is not None:
@@ -158,6 +161,36 @@ def _duplicates(t: Tables, table: str, fields: list[str], code: str, what: str) 
     return problems
 
 
+def _normalisation_duplicates(t: Tables, table: str, fields: list[str]) -> list[Problem]:
+    """Primary keys that differ only in Unicode normalisation (NFC 'é' vs NFD 'e' + combining accent): they
+    look the same to a person and to most tools, so a reference to one is ambiguous. Each such row after the
+    first of its normalised key is reported once (exact repeats are primary-key-duplicate already)."""
+    import polars as pl
+
+    if not fields or not t.usable(table, *fields):
+        return []
+    lazy = _key_scan(t, table, fields)
+    if lazy is None:
+        return []
+    texts = [f for f in fields if lazy.collect_schema()[f] == pl.String]
+    # Screen: only keys with a non-ASCII character can have another normal form.
+    if not texts or not lazy.select(pl.any_horizontal(pl.col(f).str.len_bytes() != pl.col(f).str.len_chars() for f in texts)
+                                    .sum()).collect(engine="streaming").item():
+        return []
+    norm = ", ".join(f"nfc_normalize({q(f)})" if f in texts else q(f) for f in fields)
+    raw = ", ".join(q(f) for f in fields)
+    where = (f"t.{ROW} IN (SELECT {ROW} FROM (SELECT {ROW}, row_number() OVER (PARTITION BY {norm} ORDER BY {ROW}) AS n, "
+             f"row_number() OVER (PARTITION BY {norm}, {raw} ORDER BY {ROW}) AS m FROM {t.alias[table]} "
+             f"WHERE {_not_null(t.alias[table], fields)}) WHERE n > 1 AND m = 1)")
+    data = t.tables[table]
+    problems = ProblemList()
+    for row, key, value in t.rows(table, _tuple_value("t", fields), where, count=(problems, "primary-key-duplicate", ",".join(fields))):
+        problems.append(Problem("primary-key-duplicate", f"primary key {fields} differs from an earlier row's only in Unicode "
+                                "normalisation (composed vs decomposed characters, NFC vs NFD): the two look the same; write "
+                                "both in NFC", table=table, field=",".join(fields), row=row, key=key, value=value, file=data.file))
+    return problems
+
+
 def check_keys(t: Tables) -> list[Problem]:
     problems = ProblemList()
     for table, schema in t.schemas.items():
@@ -165,6 +198,7 @@ def check_keys(t: Tables) -> list[Problem]:
             continue
         pk = as_list(schema.get("primaryKey"))
         problems += _duplicates(t, table, pk, "primary-key-duplicate", "primary key")
+        problems += _normalisation_duplicates(t, table, pk)
         seen = {tuple(pk)}
         unique_sets = [[f["name"]] for f in schema.get("fields", []) if f.get("constraints", {}).get("unique")]
         unique_sets += [as_list(u) for u in schema.get("uniqueKeys", []) or []]
@@ -213,7 +247,7 @@ def check_foreign_keys(t: Tables) -> list[Problem]:
         where = f"{_not_null('t', fields)} AND NOT EXISTS (SELECT 1 FROM {t.alias[target]} p WHERE {join})"
         data = t.tables[table]
         for row, key, value in t.rows(table, _tuple_value("t", fields), where, count=(problems, "foreign-key-orphan", ",".join(fields))):
-            problems.append(Problem("foreign-key-orphan", f"{fields} = {value!r} has no match in {target}{ref_fields}", table=table,
+            problems.append(Problem("foreign-key-orphan", f"{fields} = {quote(value)} has no match in {target}{ref_fields}", table=table,
                                     field=",".join(fields), row=row, key=key, value=value, file=data.file))
     return problems
 

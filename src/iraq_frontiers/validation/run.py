@@ -31,6 +31,7 @@ def validate(path: str | os.PathLike, progress: Progress | None = None, engine: 
     iraq_frontiers.validation.fastpath) is read and checked the reference way.
     """
     from iraq_frontiers.io.core import InputError
+    from iraq_frontiers.io.csv_stream import with_lines
     from iraq_frontiers.io.package import checked_path, open_package
     from iraq_frontiers.io.verify import release_package
 
@@ -49,6 +50,8 @@ def validate(path: str | os.PathLike, progress: Progress | None = None, engine: 
                 report.problems.clear()
                 report.tables.clear()
                 _validate_opened(pkg, report, say, "pandera")
+            for table, lines in pkg.lines.items():  # CSV: every problem about a row names its line
+                with_lines(report.problems, lines, table)
     except InputError as exc:
         report.problems.append(exc.problem)
     except (KeyboardInterrupt, SystemExit):
@@ -75,7 +78,7 @@ def _internal_error(exc: BaseException) -> Problem:
 
 
 def _validate_opened(pkg, report: Report, say: Progress, engine: str = "auto") -> None:
-    from iraq_frontiers.validation.descriptor_checks import check_descriptor
+    from iraq_frontiers.validation.descriptor_checks import check_descriptor, check_profiles
     from iraq_frontiers.validation.domain import check_domain
     from iraq_frontiers.validation.geo_checks import check_coordinates
     from iraq_frontiers.validation.integrity import Tables, check_foreign_keys, check_keys
@@ -83,6 +86,10 @@ def _validate_opened(pkg, report: Report, say: Progress, engine: str = "auto") -
     from iraq_frontiers.validation.schema_guard import check_resources, first_resources
 
     say("checking the descriptor")
+    refused_profiles = check_profiles(pkg.descriptor)
+    if refused_profiles:  # rules we do not know: nothing is judged by others
+        report.problems += refused_profiles
+        return
     report.problems += pkg.schema_problems
     report.problems += check_descriptor(pkg.descriptor)
     guard_problems, refused = check_resources(pkg.descriptor)  # schemas the readers cannot follow: not read

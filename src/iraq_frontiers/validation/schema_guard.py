@@ -15,7 +15,7 @@ import math
 from typing import Any
 
 from iraq_frontiers.schema.compiler import STRING_FORMATS
-from iraq_frontiers.problems import Problem
+from iraq_frontiers.problems import Problem, quote
 
 MAX_FIELDS = 10_000
 MAX_PATTERN_CHARS = 10_000
@@ -40,8 +40,7 @@ def _is_number(value: Any) -> bool:
 
 def _shown(value: Any) -> str:
     """A keyword or value from the descriptor, quoted and clipped for a message."""
-    text = repr(value)
-    return text if len(text) <= 100 else text[:97] + "..."
+    return quote(value)
 
 
 def _names(value: Any) -> list[str] | None:
@@ -76,7 +75,7 @@ def format_defects(f: dict[str, Any], ftype: str) -> list[str]:
     fmt = f.get("format", "default")
     if fmt in ("default", None) or (ftype == "string" and fmt in STRING_FORMATS):
         return []
-    shown = repr(fmt)[:80]
+    shown = quote(fmt)
     if ftype in ("date", "datetime", "time"):
         return [f"format {shown} is not supported for {ftype} fields (ISO 8601 only)"]
     if ftype == "string":
@@ -171,7 +170,7 @@ def _resource_defects(resource: dict[str, Any]) -> list[tuple[str | None, str]]:
         out += [(name, d) for d in defects]
         if name is not None:
             if name in names:
-                out.append((name, f"two fields are named {name!r}"))
+                out.append((name, f"two fields are named {quote(name)}"))
             names.append(name)
     known = set(names)
     if "primaryKey" in schema:
@@ -179,7 +178,7 @@ def _resource_defects(resource: dict[str, Any]) -> list[tuple[str | None, str]]:
         if pk is None:
             out.append((None, "primaryKey must be a field name or a list of field names"))
         elif set(pk) - known:
-            out.append((None, f"primaryKey names fields the schema does not have: {sorted(set(pk) - known)}"))
+            out.append((None, f"primaryKey names fields the schema does not have: {quote(sorted(set(pk) - known))}"))
     uks = schema.get("uniqueKeys", [])
     if not isinstance(uks, list) or any(_names(u) is None or set(_names(u)) - known for u in uks):
         out.append((None, "uniqueKeys must be a list of field names or lists of field names the schema has"))
@@ -192,17 +191,17 @@ def _resource_defects(resource: dict[str, Any]) -> list[tuple[str | None, str]]:
             fields_ = _names(fk.get("fields")) if isinstance(fk, dict) else None
             if (fields_ is None or not isinstance(ref, dict) or _names(ref.get("fields")) is None
                     or not isinstance(ref.get("resource", ""), str) or set(fields_) - known):
-                out.append((None, f"malformed foreign key {str(fk)[:200]}: it needs fields (of this schema) and a reference with fields and resource"))
+                out.append((None, f"malformed foreign key {quote(fk)}: it needs fields (of this schema) and a reference with fields and resource"))
     if set(schema) - SCHEMA_KEYWORDS:
         out.append((None, f"schema keyword(s) {_shown(sorted(set(schema) - SCHEMA_KEYWORDS))} are not supported (they would be ignored)"))
     if schema.get("fieldsMatch", "exact") != "exact":
         out.append((None, f"fieldsMatch {_shown(schema['fieldsMatch'])} is not supported: the header must match the fields exactly"))
     missing_values = schema.get("missingValues", [""])
     if missing_values != [""]:
-        out.append((None, f"missingValues {str(missing_values)[:100]} is not supported: an empty cell is the only missing value"))
+        out.append((None, f"missingValues {quote(missing_values)} is not supported: an empty cell is the only missing value"))
     encoding = resource.get("encoding", "utf-8")
     if not isinstance(encoding, str) or encoding.lower().replace("_", "-") not in ("utf-8", "utf8", "utf-8-sig"):
-        out.append((None, f"encoding {str(encoding)[:50]!r} is not supported: tables must be UTF-8"))
+        out.append((None, f"encoding {quote(encoding)} is not supported: tables must be UTF-8"))
     dialect = resource.get("dialect")
     if dialect is not None:
         if not isinstance(dialect, dict):
@@ -211,9 +210,9 @@ def _resource_defects(resource: dict[str, Any]) -> list[tuple[str | None, str]]:
             for key, value in dialect.items():
                 allowed = _DIALECT_VALUES.get(key)
                 if allowed is not None and not any(value == v and type(value) is type(v) for v in allowed):
-                    out.append((None, f"dialect {key}={str(value)[:50]!r} is not supported (only {' or '.join(repr(v) for v in allowed)})"))
+                    out.append((None, f"dialect {quote(key)}={quote(value)} is not supported (only {' or '.join(repr(v) for v in allowed)})"))
                 elif allowed is None and key not in _DIALECT_IGNORED:
-                    out.append((None, f"dialect option {key!r} is not supported"))
+                    out.append((None, f"dialect option {quote(key)} is not supported"))
     return out
 
 
@@ -235,8 +234,8 @@ def check_resources(descriptor: dict[str, Any], file: str = "datapackage.json") 
         name = r["name"]
         first = seen.get(_comparable(name))
         if first is not None:
-            how = "the same name" if first == name else f"names that differ only in case or Unicode normalisation ({first!r})"
-            problems.append(Problem("descriptor-invalid", f"two resources have {how}: {name!r}; resource names must be unique, "
+            how = "the same name" if first == name else f"names that differ only in case or Unicode normalisation ({quote(first)})"
+            problems.append(Problem("descriptor-invalid", f"two resources have {how}: {quote(name)}; resource names must be unique, "
                                     "and SQL engines do not tell such names apart (only the first is read)", table=name, file=file))
             refused.add(name)
             continue

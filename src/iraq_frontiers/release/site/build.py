@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from iraq_frontiers.io.disk import write_bytes
 from iraq_frontiers.release.site import charts
 from iraq_frontiers.release.site.evidence import excerpt, read_source_texts, segments
 from iraq_frontiers.release.site.model import CURATED, SiteData, build_model, explain_status
@@ -119,7 +120,7 @@ class SiteWriter:
                                                         date=_date, when=_when, texts=self.texts, **context)
         target = self.out / path
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(html.encode("utf-8"))
+        write_bytes(target, html.encode("utf-8"))
         self.pages += 1
 
     def text_of(self, source: dict[str, Any]) -> str | None:
@@ -160,13 +161,13 @@ def write_site(tables: dict[str, Any], out: str | os.PathLike, *, meta: dict[str
     out.mkdir(parents=True, exist_ok=True)
     (out / "assets").mkdir(exist_ok=True)
     for name in ("site.css", "site.js"):
-        shutil.copyfile(HERE / "static" / name, out / "assets" / name)
-    shutil.copyfile(HERE / "vendor" / "LICENSES.md", out / "assets" / "LICENSES.md")
+        write_bytes(out / "assets" / name, (HERE / "static" / name).read_bytes())
+    write_bytes(out / "assets" / "LICENSES.md", (HERE / "vendor" / "LICENSES.md").read_bytes())
     w = SiteWriter(data, out, texts, meta)
 
     say("site: drawing the charts")
     basemap = charts.basemap_svg()
-    (out / "assets" / "basemap.svg").write_text(basemap, encoding="utf-8")
+    write_bytes(out / "assets" / "basemap.svg", basemap.encode("utf-8"))
     minimap = {k: int(float(re.search(rf'\b{k}="([0-9.]+)"', basemap).group(1))) for k in ("width", "height")}
     points = _map_points(data)
     overview = {

@@ -1,0 +1,352 @@
+"""The streaming CSV reader: Arrow's parser block by block, the bytes looked at on the way, cells typed per
+block; memory holds the typed table and one block, never the file or its text.
+
+It judges only files it can read exactly. Whatever it does not judge itself (a row with the wrong
+number of cells, a quote between ordinary characters, invalid UTF-8, a NUL byte, a header it cannot
+split) makes it give up, and the exact reader (io.csv_reader) reads the file and says what is wrong,
+with lines: the two agree on every file, the streaming one only on those it accepts.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from typing import Any
+
+from iraq_frontiers.problems import Problem, ProblemList
+from iraq_frontiers.io.core import MAX_COLUMNS, ROW, TableData
+
+STREAM_BLOCK_BYTES = 8 * 1024 * 1024  # one block of the file: the reader's working memory is a few of these
+_C1 = re.compile(rb"\xc2[\x80-\x9f]")  # C1 controls, UTF-8 encoded
+_C0 = [i for i in range(32) if i not in (9, 10, 13)]  # C0 controls but tab, LF and CR (NUL is refused)
+
+
+class LineMap:
+    """The physical line (1-based) of each data row: its row number, the header's lines, and the line
+    breaks inside quoted cells of the rows before it. Only rows after which the offset changes are held."""
+
+    def __init__(self, rows=(), shifts=(), base: int = 1):
+        import numpy as np
+
+        self.rows = np.asarray(rows, dtype=np.int64)  # sorted: from this row on ...
+        self.shifts = np.asarray(shifts, dtype=np.int64)  # ... lines are row + base + shift
+        self.base = base
+
+    @classmethod
+    def from_breaks(cls, header_breaks: int, rows, breaks) -> "LineMap":
+        """Rows holding line breaks in their cells (sorted) and how many each: later rows move down."""
+        import numpy as np
+
+        return cls(np.asarray(rows, dtype=np.int64) + 1, header_breaks + np.cumsum(np.asarray(breaks, dtype=np.int64)), 1 + header_breaks)
+
+    @classmethod
+    def from_starts(cls, rows, starts) -> "LineMap":
+        """Every row (sorted) and the line it starts on (the exact reader counts them)."""
+        import numpy as np
+
+        rows = np.asarray(rows, dtype=np.int64)
+        offset = np.asarray(starts, dtype=np.int64) - rows - 1
+        change = np.flatnonzero(np.diff(offset, prepend=0) != 0) if len(offset) else np.array([], dtype=np.int64)
+        return cls(rows[change], offset[change], 1)
+
+    def line(self, row: int | None) -> int | None:
+        if row is None:
+            return None
+        import numpy as np
+
+        i = int(np.searchsorted(self.rows, row, side="right"))
+        return int(row) + (int(self.shifts[i - 1]) + 1 if i else self.base)
+
+
+class ByteScan:
+    """A file-like object that hands the CSV bytes to Arrow and looks at each chunk on the way.
+
+    One vectorised pass (numpy: the bytes below 0x20 and their counts) and a few memchr searches per
+    chunk find what Arrow's parser does not report: NUL bytes, control characters, quotes between two
+    ordinary characters (`a"b`, `"a"b`: Arrow reads the second leniently), and the line breaks (LF,
+    CRLF or a lone CR, as Python's csv module counts lines) that give records their physical lines.
+    """
+
+    def __init__(self, raw, delimiter: str, limit: int | None = None):
+        import numpy as np
+
+        self._np = np
+        self.raw = raw
+        self.closed = False
+        self.limit = limit  # bound on the bytes read (a gzip stream's expansion)
+        self.consumed = 0
+        self.stop: str | None = None  # why reading stopped early: "bom", "nul", "quote", "limit"
+        self.error: BaseException | None = None  # an error of the raw stream (a corrupt gzip file)
+        self.control = False  # a control character was seen: cells are then checked one by one
+        self.quotes = False  # a quote was seen: records may then hold line breaks
+        self.breaks = 0  # line breaks seen
+        self.tail_breaks = 0  # line breaks in the run of CR/LF bytes at the end of what was read
+        self.ends_with_break = False
+        self._prev = b""  # the last byte of the previous chunk
+        self._pending: int | None = None  # the byte before a quote that ended the previous chunk
+        self._ordinary = np.ones(256, bool)  # bytes that may not surround a quote on both sides
+        self._ordinary[[10, 13, 34, *delimiter.encode("utf-8")[:1]]] = False
+        self._first = True
+
+    def read(self, n: int = -1) -> bytes:
+        if self.stop or self.error:
+            return b""
+        try:
+            chunk = self.raw.read(n if n and n > 0 else STREAM_BLOCK_BYTES)
+        except Exception as exc:  # noqa: BLE001 - the raw stream's own error (gzip, OS), raised by the caller
+            self.error = exc
+            return b""
+        if self._first:
+            self._first = False
+            if chunk[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff") or chunk[:2] in (b"\xff\xfe", b"\xfe\xff"):
+                self.stop = "bom"  # UTF-16/32: the exact reader refuses it
+                return b""
+            if chunk.startswith(b"\xef\xbb\xbf"):
+                chunk = chunk[3:]  # a UTF-8 byte-order mark is dropped, as the exact reader does
+        if chunk:
+            self.consumed += len(chunk)
+            if self.limit is not None and self.consumed > self.limit:
+                self.stop = "limit"
+                return b""
+            self._scan(chunk)
+        return b"" if self.stop else chunk
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        self.closed = True
+
+    def _scan(self, c: bytes) -> None:
+        np = self._np
+        a = np.frombuffer(c, np.uint8)
+        low = np.flatnonzero(a < 32)
+        counts = np.bincount(a[low], minlength=32)
+        if counts[0]:
+            self.stop = "nul"
+            return
+        if counts[_C0].any() or c.find(b"\x7f") >= 0 or (c.find(b"\xc2") >= 0 and _C1.search(c)):
+            self.control = True
+        crlf = 0
+        if counts[13]:
+            after = low[a[low] == 13] + 1
+            crlf = int(np.count_nonzero(a[after[after < len(a)]] == 10))
+        crlf += self._prev == b"\r" and c[:1] == b"\n"
+        self.breaks += int(counts[10]) + int(counts[13]) - crlf
+        body = c.rstrip(b"\r\n")
+        run = c[len(body):]
+        run_breaks = run.count(b"\n") + run.count(b"\r") - run.count(b"\r\n")
+        self.tail_breaks = run_breaks if body else self.tail_breaks + run_breaks - (self._prev == b"\r" and run[:1] == b"\n")
+        self.ends_with_break = bool(run)
+        if self._pending is not None or c.find(b'"') >= 0:
+            self.quotes = True
+            self._check_quotes(a)
+        self._prev = c[-1:]
+
+    def _check_quotes(self, a) -> None:
+        ordinary = self._ordinary
+        if self._pending is not None:  # a quote ended the previous chunk: its next byte is this one
+            if ordinary[self._pending] and ordinary[a[0]]:
+                self.stop = "quote"
+                return
+            self._pending = None
+        q = self._np.flatnonzero(a == 34)
+        if len(q) and q[-1] == len(a) - 1:
+            self._pending = int(a[-2]) if len(a) > 1 else (self._prev[0] if self._prev else 10)
+            q = q[:-1]
+        if len(q) and q[0] == 0:
+            if ordinary[self._prev[0] if self._prev else 10] and ordinary[a[1]]:
+                self.stop = "quote"
+                return
+            q = q[1:]
+        if len(q) and (ordinary[a[q - 1]] & ordinary[a[q + 1]]).any():
+            self.stop = "quote"
+
+
+def _header(first: bytes, delimiter: str, whole: bool) -> tuple[list[str], int] | None:
+    """The header record in the first chunk and the line breaks inside it, or None (the exact reader judges)."""
+    if not first.strip(b" \t\r\n") or first[:1] in (b"\r", b"\n"):
+        return None
+    try:
+        text = first.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(first) - 3 or whole:
+            return None
+        text = first[: exc.start].decode("utf-8")  # a character cut at the end of the chunk
+    stream = io.StringIO(text, newline="")
+    reader = csv.reader(stream, delimiter=delimiter, strict=True)
+    try:
+        header = next(reader, None)
+    except csv.Error:
+        return None
+    if not header or len(header) > MAX_COLUMNS or (stream.tell() >= len(text) and not whole):
+        return None  # no complete header record in the first chunk
+    return header, reader.line_num - 1
+
+
+def stream_csv(name: str, rel: str, raw, delimiter: str, fields, pk, big: bool, limit: int | None = None):
+    """(TableData, problems), or None when the exact reader must read the file; and the ByteScan.
+
+    raw: a binary stream (the file, or a gzip stream of it); big: the file may hold a cell over
+    MAX_CELL_BYTES; limit: bound on the bytes read (ByteScan.stop is then "limit").
+    """
+    import numpy as np
+    import polars as pl
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    from iraq_frontiers.io import csv_reader
+    from iraq_frontiers.io.cells import _cell_checks, _header_problems, _unrepresentable_cells
+    from iraq_frontiers.schema.compiler import TYPE_MAP, field_type
+
+    scan = ByteScan(raw, delimiter, limit)
+    first = scan.read(STREAM_BLOCK_BYTES)
+    head = None if scan.stop or scan.error else _header(first, delimiter, whole=len(first) < STREAM_BLOCK_BYTES)
+    if head is None:
+        return None, scan
+    header, header_breaks = head
+    csv_reader.check_delimiter(header, fields, delimiter, name, rel)  # a `;` file is one problem, not thousands
+    n = len(header)
+    replay = _Replay(first, scan)
+    try:
+        reader = pacsv.open_csv(
+            replay,
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=STREAM_BLOCK_BYTES, use_threads=True),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False,
+                                             invalid_row_handler=lambda _row: "error"),  # wrong cell count: the exact reader says where
+            convert_options=pacsv.ConvertOptions(column_types={f"f{i}": pa.string() for i in range(n)}, strings_can_be_null=False,
+                                                 quoted_strings_can_be_null=False, check_utf8=True),
+        )
+    except (pa.ArrowException, ValueError):
+        return None, scan
+    header_problems, missing = _header_problems(name, rel, header, fields)
+    by_name: dict[str, str] = {}
+    for i, col in enumerate(header):
+        by_name.setdefault(col, f"__col{i}")  # the first of duplicate names is read
+    wanted = {f["name"] for f in fields}
+    by_name = {k: v for k, v in by_name.items() if k in wanted}
+    problems = ProblemList(header_problems)
+    frames, bad, blank, break_rows, break_counts = [], {}, [], [], []
+    rows_read = 0
+    try:
+        for batch in reader:
+            table = pa.Table.from_batches([batch])
+            if not frames and not rows_read:  # Arrow reads the header as the first row: it must be the one we read
+                if table.num_columns != n or table.num_rows == 0 or [table.column(i)[0].as_py() for i in range(n)] != header:
+                    return None, scan
+                table = table.slice(1)
+            with_breaks = _break_columns(table) if scan.quotes else []  # only quoted cells hold line breaks
+            batch_raw = pl.from_arrow(table.rename_columns([f"__col{i}" for i in range(n)]))
+            batch_raw = batch_raw.with_columns(pl.int_range(rows_read + 1, rows_read + 1 + batch_raw.height, dtype=pl.Int64).alias(ROW))
+            rows_read += batch_raw.height
+            if with_breaks:
+                counted = batch_raw.select(ROW, pl.sum_horizontal([pl.col(f"__col{i}").str.count_matches(r"\r\n|\r|\n") for i in with_breaks]).alias("k"))
+                counted = counted.filter(pl.col("k") > 0)
+                break_rows.append(counted[ROW].to_numpy())
+                break_counts.append(counted["k"].to_numpy())
+            maybe = batch_raw.filter(pl.col("__col0") == "")  # a blank row starts with an empty cell: few rows to look at
+            if maybe.height:
+                empty = maybe.filter(pl.all_horizontal([pl.col(f"__col{i}") == "" for i in range(n)]))[ROW]
+                if len(empty):
+                    blank.append(empty.to_numpy())
+                    batch_raw = batch_raw.filter(~pl.col(ROW).is_in(empty.implode()))
+            batch_raw = batch_raw.select([ROW, *by_name.values()])
+            batch_raw, cell_problems, big_rows = _cell_checks(name, rel, batch_raw, by_name, pk, control=scan.control, size=big)
+            frame, type_problems, _, unreadable = csv_reader._cast_strings(name, rel, batch_raw, by_name, fields, pk)
+            problems += cell_problems
+            problems += type_problems
+            for fname, rows in [*big_rows.items(), *unreadable.items()]:
+                bad.setdefault(fname, []).append(rows)
+            frames.append(frame)
+    except (pa.ArrowException, ValueError):
+        return None, scan
+    if scan.stop or scan.error or not frames:
+        return None, scan
+    break_rows_a = np.concatenate(break_rows) if break_rows else np.array([], dtype=np.int64)
+    break_counts_a = np.concatenate(break_counts) if break_counts else np.array([], dtype=np.int64)
+    # every line break ends a record (the header, a row, a blank line) or lies inside a quoted cell
+    terminators = 1 + rows_read - (0 if scan.ends_with_break else 1)
+    if scan.breaks - terminators != header_breaks + int(break_counts_a.sum()):
+        return None, scan  # a break Arrow and Python's csv module count differently (a lone CR in a cell)
+    lines = LineMap.from_breaks(header_breaks, break_rows_a, break_counts_a)
+    trailing = max(0, scan.tail_breaks - 1) if scan.ends_with_break else 0  # blank lines at the end are not rows
+    last = rows_read - trailing
+    frame = pl.concat(frames, rechunk=False) if len(frames) > 1 else frames[0]
+    if trailing:
+        frame = frame.filter(pl.col(ROW) <= last)
+    blank_rows = np.concatenate(blank) if blank else np.array([], dtype=np.int64)
+    for row in blank_rows[blank_rows <= last].tolist():
+        problems.append(Problem("blank-row", f"row {row} (line {lines.line(row)}) is blank (an empty line, or every cell is empty)",
+                                table=name, row=row, file=rel))
+    unusable = set(missing) | {f["name"] for f in fields if field_type(f) not in TYPE_MAP}
+    frame, unfit = _unrepresentable_cells(name, rel, frame, fields, unusable, pk, problems)
+    pa.default_memory_pool().release_unused()  # the blocks' memory, which the allocator would otherwise keep
+    data = TableData(name, frame, rel, unusable, lines=lines)
+    for fname, parts in bad.items():
+        data.mark_bad(fname, np.concatenate(parts))
+    for fname, rows in unfit.items():
+        data.mark_bad(fname, rows)
+    return (data, problems), scan
+
+
+class _Replay:
+    """The first chunk again (read to find the header), then the rest of the scan."""
+
+    closed = False
+
+    def __init__(self, first: bytes, scan: ByteScan):
+        self._first: bytes | None = first
+        self._scan = scan
+
+    def read(self, n: int = -1) -> bytes:
+        if self._first is not None:
+            first, self._first = self._first, None
+            return first
+        return self._scan.read(n)
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def _break_columns(table) -> list[int]:
+    """The columns of a table of strings holding a CR or LF byte: one pass over each character buffer."""
+    import numpy as np
+    import pyarrow as pa
+
+    found = []
+    for i, column in enumerate(table.columns):
+        for chunk in column.chunks:
+            if len(chunk) == 0 or chunk.buffers()[2] is None:
+                continue
+            _, offsets, data = chunk.buffers()[:3]
+            offs = np.frombuffer(offsets, dtype=np.int64 if pa.types.is_large_string(chunk.type) else np.int32)
+            a = np.frombuffer(data, np.uint8)[int(offs[chunk.offset]):int(offs[chunk.offset + len(chunk)])]
+            low = a[a < 14]
+            if ((low == 10) | (low == 13)).any():
+                found.append(i)
+                break
+    return found
+
+
+def with_lines(problems, lines: LineMap | None, table: str | None = None) -> Any:
+    """The problems (changed in place), each about a row of `table` (any table if None) given that
+    row's physical line (problems.Problem.line)."""
+    import copy
+
+    if lines is None:
+        return problems
+    for i, p in enumerate(problems):
+        if p.row is not None and p.line is None and (table is None or p.table == table):
+            q = copy.copy(p)  # not dataclasses.replace: it would clip the (already clipped) value again
+            object.__setattr__(q, "line", lines.line(p.row))
+            problems[i] = q
+    return problems
