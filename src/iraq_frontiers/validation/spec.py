@@ -147,6 +147,12 @@ class Check:
     shown: Callable[[Any, Any], Any] | None = None
     layer: str = "table"  # cell, table, keys, domain: the order problems are reported in
     count_query: str | None = None  # a cheaper query giving the same count (default: count the rows)
+    # Checks with the same `shared` key are counted by one query: the rows of `shared_rows` (SELECT
+    # ... AS __k<i>__) of each, stacked, tested once by `shared_where` (over alias r); foreign keys
+    # into one key of one table share one anti-join this way.
+    shared: str | None = None
+    shared_rows: str | None = None
+    shared_where: str | None = None
 
     @property
     def relation(self) -> str:
@@ -162,7 +168,7 @@ class Check:
     @property
     def batchable(self) -> bool:
         """Whether the count may be one count_if({where}) among others over the same from_sql()."""
-        return self.count_query is None and "SELECT" not in self.where.upper()
+        return self.count_query is None and self.shared is None and "SELECT" not in self.where.upper()
 
     def rows_sql(self, limit: int | None = None) -> str:
         """ROW, value, detail, then the key columns, of the offending rows in row order (the first `limit`)."""
@@ -215,6 +221,38 @@ class Spec:
     def cross_checks(self) -> list[Check]:
         """Keys, foreign keys and rules, in the order they are reported."""
         return [c for c in self.checks if c.layer == "keys"] + [c for c in self.checks if c.layer == "domain"]
+
+
+@dataclass(frozen=True)
+class CountQuery:
+    """One query counting several checks: `sql` returns one row of counts (shape "row", one column per
+    check) or rows of (check number, count) (shape "grouped", checks without rows absent)."""
+
+    sql: str
+    checks: tuple[int, ...]  # indexes in the list given to count_queries
+    shape: str
+
+
+def count_queries(checks: list[Check]) -> list[CountQuery]:
+    """How to count a list of checks in few scans: plain conditions over one relation together
+    (count_if each), checks sharing a `shared` key in one query, the others one query each."""
+    out: list[CountQuery] = []
+    batches: dict[str, list[int]] = {}
+    shared: dict[str, list[int]] = {}
+    for i, check in enumerate(checks):
+        if check.batchable:
+            batches.setdefault(check.from_sql(), []).append(i)
+        elif check.shared is not None:
+            shared.setdefault(check.shared, []).append(i)
+        else:
+            out.append(CountQuery(check.count_sql(), (i,), "row"))
+    for source, idx in batches.items():
+        out.append(CountQuery("SELECT " + ", ".join(f"count_if({checks[i].where})" for i in idx) + f" FROM {source}", tuple(idx), "row"))
+    for idx in shared.values():
+        rows = " UNION ALL ".join(f"SELECT {i} AS __check__, {checks[i].shared_rows}" for i in idx)
+        out.append(CountQuery(f"SELECT r.__check__, count(*) FROM ({rows}) r WHERE {checks[idx[0]].shared_where} GROUP BY r.__check__",
+                              tuple(idx), "grouped"))
+    return out
 
 
 def compile_spec(schemas: dict[str, dict[str, Any]], usable: dict[str, list[str]], screened: dict[str, tuple[str, ...] | None]) -> Spec:
@@ -478,8 +516,15 @@ def foreign_key_checks(tables: dict[str, TableSpec], schemas: dict[str, dict[str
                 pairs.append(f"t.{q(a)} = p.{q(b)}" if same else f"CAST(t.{q(a)} AS VARCHAR) = CAST(p.{q(b)} AS VARCHAR)")
             where = f"{_not_null('t', fields)} AND NOT EXISTS (SELECT 1 FROM {q(target)} p WHERE {' AND '.join(pairs)})"
             shown_fields, shown_target, shown_ref = list(fields), target, list(ref_fields)
+            share = {}
+            if all(types[a] == ref_types[b] for a, b in zip(fields, ref_fields)):  # one anti-join per referenced key
+                share = dict(shared=f"{target}{ref_fields}",
+                             shared_rows=", ".join(f"t.{q(a)} AS __k{j}__" for j, a in enumerate(fields)) + f" FROM {q(t.name)} t WHERE {_not_null('t', fields)}",
+                             shared_where=f"NOT EXISTS (SELECT 1 FROM {q(target)} p WHERE "
+                                          + " AND ".join(f"r.__k{j}__ = p.{q(b)}" for j, b in enumerate(ref_fields)) + ")")
             out.append(Check("foreign-key-orphan", t.name, ",".join(fields), "", where, _tuple_value(fields), key=t.key, layer="keys",
-                             describe=lambda v, _d, a=shown_fields, b=shown_target, c=shown_ref: f"{a} = {v!r} has no match in {b}{c}"))
+                             describe=lambda v, _d, a=shown_fields, b=shown_target, c=shown_ref: f"{a} = {v!r} has no match in {b}{c}",
+                             **share))
     return out
 
 
@@ -523,6 +568,12 @@ def claims_by_event(claims: str, effective: bool) -> str:
             f"WHERE c.event_id IS NOT NULL GROUP BY c.event_id")
 
 
+def event_claims() -> str:
+    """Events (t) joined to their claims grouped by event (f: status flags). event-unsupported and the
+    status rule read this same join, so they are counted in one scan."""
+    return f"LEFT JOIN ({claims_by_event(q('claims'), False)}) f ON f.event_id = t.id"
+
+
 def _status_message(value: Any, _detail: Any) -> str:
     stored, derived = value.split("->")
     return f"status is {stored!r} but its claims give {derived!r} (rule: docs/data-dictionary.md#event-status)"
@@ -538,8 +589,8 @@ def status_check(tables: dict[str, TableSpec]) -> Check | None:
         return None
     derived = status_sql("t.withdrawn_reason IS NOT NULL")
     return Check("status-inconsistent", "events", "status", "",
-                 f"(f.event_id IS NOT NULL OR t.withdrawn_reason IS NOT NULL) AND t.status IS NOT NULL AND t.status <> ({derived})",
-                 f"t.status || '->' || ({derived})", joins=f"LEFT JOIN ({claims_by_event(q('claims'), True)}) f ON f.event_id = t.id",
+                 f"(coalesce(f.__effective, FALSE) OR t.withdrawn_reason IS NOT NULL) AND t.status IS NOT NULL AND t.status <> ({derived})",
+                 f"t.status || '->' || ({derived})", joins=event_claims(),
                  key=tables["events"].key, layer="domain", describe=_status_message)
 
 

@@ -13,24 +13,23 @@ import os
 from typing import Any, Callable
 
 from iraq_frontiers.problems import Problem, ProblemList
-from iraq_frontiers.validation.spec import Check, Spec, compile_spec
+from iraq_frontiers.validation.spec import Check, Spec, compile_spec, count_queries
 
 Progress = Callable[[str], None]
 
 
 def count_checks(con, checks: list[Check]) -> list[int]:
-    """The number of offending rows of each check; plain checks over one relation share one scan."""
-    counts: dict[int, int] = {}
-    batches: dict[str, list[int]] = {}
-    for i, check in enumerate(checks):
-        if check.batchable:
-            batches.setdefault(check.from_sql(), []).append(i)
+    """The number of offending rows of each check, in as few scans as the specification allows."""
+    counts = [0] * len(checks)
+    for query in count_queries(checks):
+        rows = con.execute(query.sql).fetchall()
+        if query.shape == "row":
+            for i, n in zip(query.checks, rows[0]):
+                counts[i] = int(n or 0)
         else:
-            counts[i] = con.execute(check.count_sql()).fetchone()[0]
-    for source, idx in batches.items():
-        row = con.execute("SELECT " + ", ".join(f"count_if({checks[i].where})" for i in idx) + f" FROM {source}").fetchone()
-        counts.update(zip(idx, row))
-    return [int(counts[i] or 0) for i in range(len(checks))]
+            for i, n in rows:
+                counts[int(i)] = int(n)
+    return counts
 
 
 def list_problems(con, checks: list[Check], counts: list[int], files: dict[str, str | None], problems: ProblemList) -> None:
@@ -49,11 +48,14 @@ def run_table(tables, spec: Spec, name: str) -> ProblemList:
     """The screen (unscreened data) and the field checks of one table; registers its view."""
     problems = ProblemList()
     raw_checks = spec.table_checks(name, "raw")
+    tables.trusting_statistics(False)  # the cell checks test for NaN
     counts = count_checks(tables.con, raw_checks)
     dirty = {c.field for c, n in zip(raw_checks, counts) if n and c.code in ("cell-too-large", "type-error")}
     blank = any(n for c, n in zip(raw_checks, counts) if c.code == "blank-row")
     tables.set_view(name, spec.view_sql(name, dirty, blank))
     list_problems(tables.con, raw_checks, counts, tables.files, problems)
+    tables.distrust |= bool(dirty)  # the view tests for NaN too: statistics stay off from here on
+    tables.trusting_statistics(not tables.distrust)
     view_checks = spec.table_checks(name, "view")
     list_problems(tables.con, view_checks, count_checks(tables.con, view_checks), tables.files, problems)
     return problems
@@ -124,3 +126,8 @@ def check_package(pkg, resources: list[dict[str, Any]], report, say: Progress) -
         report.problems += problems
     finally:
         tables.close()
+
+
+def available() -> str | None:
+    """DuckDB is part of the [toolkit] extra: always there when validation can run at all."""
+    return None

@@ -8,9 +8,7 @@ missing, extra or oddly typed columns, or with invalid UTF-8) is read by the too
 a bad-cell flag column per field it reported.
 
 DuckDB runs capped in memory (IRAQ_FRONTIERS_DUCKDB_MEMORY) and spills to a temporary folder
-beyond it (integrity.Tables owns the connection and removes the folder). One optimizer is off:
-statistics propagation decides from Parquet min/max statistics, which leave NaN out, that
-isnan() is always false on a column, and a NaN check would silently pass.
+beyond it (integrity.Tables owns the connection and removes the folder).
 """
 from __future__ import annotations
 
@@ -27,12 +25,12 @@ class DuckTables:
 
         self._owner = Tables({}, {}, say)  # the connection: memory limit, spill folder, clean-up
         self.con = self._owner.con
-        self.con.execute("SET disabled_optimizers = 'statistics_propagation'")
         self.schemas: dict[str, dict[str, Any]] = {}
         self.usable: dict[str, list[str]] = {}  # table -> fields present with their types
         self.screened: dict[str, tuple[str, ...] | None] = {}  # None: data from a file, unscreened
         self.files: dict[str, str | None] = {}
         self.heights: dict[str, int] = {}
+        self.distrust = False  # a view tests cells for NaN: Parquet statistics must not be used any more
 
     def add_parquet(self, pkg, resource: dict[str, Any]) -> bool:
         """Register a Parquet resource where it lies; False when the reader must read it instead."""
@@ -74,6 +72,12 @@ class DuckTables:
         self.con.execute(f"DROP VIEW IF EXISTS {q(name)}")
         for d in (self.schemas, self.usable, self.screened, self.files, self.heights):
             d.pop(name, None)
+
+    def trusting_statistics(self, trust: bool) -> None:
+        """Whether DuckDB may use Parquet min/max statistics. Not for the cell checks: statistics leave
+        NaN out, and statistics propagation would decide that isnan() is always false on a column (a NaN
+        check would silently pass). The joins of the other checks gain from them."""
+        self.con.execute("RESET disabled_optimizers" if trust else "SET disabled_optimizers = 'statistics_propagation'")
 
     def set_view(self, name: str, select_sql: str) -> None:
         self.con.execute(f"CREATE OR REPLACE VIEW {q(name)} AS {select_sql}")
