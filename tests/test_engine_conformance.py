@@ -29,6 +29,7 @@ from iraq_frontiers.compiler import field_type
 from iraq_frontiers.metadata import table_names, table_schema
 from iraq_frontiers.testing import packages, write_package
 
+pytest.importorskip("iraq_frontiers.validation.backends")  # the engines (issue 16 layout)
 SLOW = os.environ.get("IRAQ_FRONTIERS_SLOW") == "1"
 DAY_0001_01_01, DAY_9999_12_31 = -719162, 2932896
 INVALID_UTF8 = b"ok\xff\xfe"
