@@ -1,6 +1,6 @@
 """Issue 14: every engine that runs the check specification reports what the reference engine reports.
 
-Packages are drawn from the schemas (iraq_frontiers.testing), then mutated at the Arrow level, one
+Packages are drawn from the schemas (iraq_frontiers.synth.strategies), then mutated at the Arrow level, one
 to three cells or rows at a time: every class of mutation the validator knows (a value outside the
 vocabulary, and one differing only in case; below a minimum; too long; not matching a pattern; a
 required value missing; a repeated primary key; an orphaned foreign key; rules broken by nulls) and
@@ -25,9 +25,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from iraq_frontiers.compiler import field_type
-from iraq_frontiers.metadata import table_names, table_schema
-from iraq_frontiers.testing import packages, write_package
+from iraq_frontiers.schema.compiler import field_type
+from iraq_frontiers.schema.metadata import table_names, table_schema
+from iraq_frontiers.synth.strategies import packages, write_package
 
 pytest.importorskip("iraq_frontiers.validation.backends")  # the engines (issue 16 layout)
 SLOW = os.environ.get("IRAQ_FRONTIERS_SLOW") == "1"
@@ -103,7 +103,7 @@ def write_mutated(folder: Path, pkg, mutations, fmt: str) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from iraq_frontiers.writers import to_arrow, write_csv, write_parquet
+    from iraq_frontiers.io.writers import to_arrow, write_csv, write_parquet
 
     write_package(pkg, folder, fmt, allow_invalid=True)
     for table in {m[1] for m in mutations}:

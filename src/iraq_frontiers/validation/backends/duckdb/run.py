@@ -65,7 +65,8 @@ def check_package(pkg, resources: list[dict[str, Any]], report, say: Progress) -
     """Read (or register) every resource, then run the whole specification; problems go to `report`."""
     import duckdb
 
-    from iraq_frontiers.package_io import InputError, check_bytes_and_hash, is_inline, read_table, resource_file, resource_format
+    from iraq_frontiers.io.core import InputError
+    from iraq_frontiers.io.package import check_bytes_and_hash, is_inline, read_table, resource_file, resource_format
     from iraq_frontiers.validation.backends.duckdb.tables import DuckTables
 
     tables = DuckTables(say)

@@ -4,7 +4,7 @@ A Parquet file the reference reader would read without a word about its columns 
 lies: its raw relation is a view over read_parquet() (typed, with a row number), unscreened, and
 the specification's cell checks run on it. Any other table (CSV, inline data, a Parquet file with
 missing, extra or oddly typed columns, or with invalid UTF-8) is read by the toolkit's reader
-(package_io.read_table), which reports its cells; its frame is registered as Arrow, screened, with
+(io.package.read_table), which reports its cells; its frame is registered as Arrow, screened, with
 a bad-cell flag column per field it reported.
 
 DuckDB runs capped in memory (IRAQ_FRONTIERS_DUCKDB_MEMORY) and spills to a temporary folder
@@ -21,7 +21,7 @@ class DuckTables:
     """The package's tables in one DuckDB connection, as the specification's engine contract says."""
 
     def __init__(self, say=None):
-        from iraq_frontiers.integrity import Tables
+        from iraq_frontiers.validation.integrity import Tables
 
         self._owner = Tables({}, {}, say)  # the connection: memory limit, spill folder, clean-up
         self.con = self._owner.con
@@ -34,7 +34,7 @@ class DuckTables:
 
     def add_parquet(self, pkg, resource: dict[str, Any]) -> bool:
         """Register a Parquet resource where it lies; False when the reader must read it instead."""
-        from iraq_frontiers.fastpath import open_parquet
+        from iraq_frontiers.validation.fastpath import open_parquet
 
         table = open_parquet(pkg, resource)
         if table is None:
@@ -45,7 +45,7 @@ class DuckTables:
         return True
 
     def add_read(self, data, schema: dict[str, Any]) -> None:
-        """Register a table the reader read (package_io.TableData): screened, with its bad-cell flags."""
+        """Register a table the reader read (io.core.TableData): screened, with its bad-cell flags."""
         import polars as pl
 
         frame = data.frame
