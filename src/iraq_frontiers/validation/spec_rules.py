@@ -43,10 +43,10 @@ def claims_by_event(claims: str, effective: bool) -> str:
             f"WHERE c.event_id IS NOT NULL GROUP BY c.event_id")
 
 
-def event_claims() -> str:
-    """Events (t) joined to their claims grouped by event (f: status flags). event-unsupported and the
-    status rule read this same join, so they are counted in one scan."""
-    return f"LEFT JOIN ({claims_by_event(q('claims'), False)}) f ON f.event_id = t.id"
+def event_claims(claims: str = q("claims")) -> str:
+    """Events (t) joined to their claims grouped by event (f: status flags). event-unsupported (a rule
+    of validation.domain) and the status rule read this same join, so they are counted in one scan."""
+    return f"LEFT JOIN ({claims_by_event(claims, False)}) f ON f.event_id = t.id"
 
 
 def _status_message(value: Any, _detail: Any) -> str:
