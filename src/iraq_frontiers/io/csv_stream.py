@@ -279,7 +279,7 @@ def stream_csv(name: str, rel: str, raw, delimiter: str, fields, pk, big: bool, 
         frame = frame.filter(pl.col(ROW) <= last)
     blank_rows = np.concatenate(blank) if blank else np.array([], dtype=np.int64)
     for row in blank_rows[blank_rows <= last].tolist():
-        problems.append(Problem("blank-row", f"row {row} (line {lines.line(row)}) is blank (an empty line, or every cell is empty)",
+        problems.append(Problem("blank-row", f"row {row} (line {lines.line(row)}) {csv_reader.BLANK}",
                                 table=name, row=row, file=rel))
     unusable = set(missing) | {f["name"] for f in fields if field_type(f) not in TYPE_MAP}
     frame, unfit = _unrepresentable_cells(name, rel, frame, fields, unusable, pk, problems)
