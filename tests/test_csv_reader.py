@@ -29,7 +29,7 @@ def read_both(data: bytes, fields=FIELDS, pk=("id",)):
         rows = sorted(set(table.frame["__row__"].to_list()) | {p.row for p in problems if p.row is not None})
         return [(r, table.lines.line(r)) for r in rows]
 
-    found, _ = csv_stream.stream_csv("t", "t.csv", io.BytesIO(data), ",", fields, list(pk), big=False)
+    found, _ = csv_stream.stream_csv("t", "t.csv", lambda: io.BytesIO(data), ",", fields, list(pk), big=False)
     stream = None
     if found is not None:
         table, problems = found
@@ -65,12 +65,19 @@ def test_streaming_reader_agrees_with_the_exact_reader(newline, quote_all):
     assert any("type-error" in p for p in exact[1]) and any("blank-row" in p for p in exact[1])
 
 
+def test_ragged_rows_are_read_by_the_streaming_reader_like_the_exact_reader():
+    rows = [["a", "1", "2024-01-01", "one\ntwo"], ["b", "2"], ["c", "3", "2024-01-01", "x", "surplus"], ["d", "x", "2024-01-01", "y"], [","]]
+    stream, exact = read_both(csv_bytes(rows))
+    assert stream is not None and stream == exact
+    assert sum("ragged-row" in p for p in exact[1]) == 3 and any("(line 4)" in p and "row 2 " in p for p in exact[1])
+
+
 def test_lines_count_breaks_inside_quoted_cells():
     data = csv_bytes([["a", "1", "2024-01-01", "one\ntwo\nthree"], ["b", "x", "2024-01-01", "ok"]])
     stream, exact = read_both(data)
     assert stream == exact
     assert exact[2] == [(1, 2), (2, 5)]  # row 1 spans lines 2-4; row 2 starts on line 5
-    found, _ = csv_stream.stream_csv("t", "t.csv", io.BytesIO(data), ",", FIELDS, ["id"], big=False)
+    found, _ = csv_stream.stream_csv("t", "t.csv", lambda: io.BytesIO(data), ",", FIELDS, ["id"], big=False)
     (problem,) = [p for p in csv_stream.with_lines(found[1], found[0].lines) if p.code == "type-error"]
     assert (problem.row, problem.line) == (2, 5)
 
@@ -79,6 +86,8 @@ def test_lines_count_breaks_inside_quoted_cells():
 def csv_files(draw):
     cell = st.sampled_from(TEXTS + ["12", "2024-02-29", "-0", "x"])
     rows = draw(st.lists(st.lists(cell, min_size=4, max_size=4), max_size=8))
+    for row in rows:  # now and then a row with a cell too few or too many (ragged: read padded or cut)
+        row[3:] = draw(st.sampled_from([row[3:]] * 6 + [[], row[3:] * 2]))
     if draw(st.booleans()) and rows:
         rows[draw(st.integers(0, len(rows) - 1))] = ["", "", "", ""]
     data = csv_bytes(rows, draw(st.sampled_from(["\n", "\r\n"])), draw(st.booleans()))

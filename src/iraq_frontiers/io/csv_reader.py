@@ -158,8 +158,7 @@ def _read_csv(name, file: Path, rel: str, fields, pk, resource, gz: bool = False
             raise InputError(Problem("resource-unreadable", f"file is {size} bytes; the limit for a CSV table is {MAX_CSV_BYTES} (use Parquet)", table=name, file=rel))
         limit = _gzip_limit(size) if gz else None
         if not skip:
-            with _open_raw(file, gz) as raw:
-                found, scan = stream_csv(name, rel, raw, delimiter, fields, pk, big=gz or size > MAX_CELL_BYTES, limit=limit)
+            found, scan = stream_csv(name, rel, lambda: _open_raw(file, gz), delimiter, fields, pk, big=gz or size > MAX_CELL_BYTES, limit=limit)
             if scan.stop == "limit":
                 raise _too_big(limit, name, rel)
             if scan.error is not None:
