@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from iraq_frontiers.io import csv_reader, csv_stream
+from iraq_frontiers.io.csv_bytes import ByteScan
 from iraq_frontiers.validation.run import validate
 
 FIELDS = [{"name": "id", "type": "string"}, {"name": "n", "type": "integer"}, {"name": "day", "type": "date"},
@@ -131,7 +132,7 @@ def whole_file_verdict(data: bytes) -> dict:
                 max_size=30), st.integers(1, 5))
 def test_byte_scan_sees_what_the_whole_file_shows(parts, size):
     data = b"".join(parts)
-    scan = csv_stream.ByteScan(Pieces(data, size), ",")
+    scan = ByteScan(Pieces(data, size), ",")
     while scan.read(size):
         pass
     expected = whole_file_verdict(data)
