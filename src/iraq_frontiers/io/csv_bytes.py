@@ -8,7 +8,22 @@ _C1 = re.compile(rb"\xc2[\x80-\x9f]")  # C1 controls, UTF-8 encoded
 _C0 = [i for i in range(32) if i not in (9, 10, 13)]  # C0 controls but tab, LF and CR (NUL is refused)
 
 
-class ByteScan:
+class _Stream:
+    """What Arrow asks of a Python file object besides read(): a readable, unseekable stream."""
+
+    closed = False
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class ByteScan(_Stream):
     """A file-like object that hands the CSV bytes to Arrow and looks at each chunk on the way.
 
     One vectorised pass (numpy: the bytes below 0x20 and their counts) and a few memchr searches per
@@ -22,7 +37,6 @@ class ByteScan:
 
         self._np = np
         self.raw = raw
-        self.closed = False
         self.limit = limit  # bound on the bytes read (a gzip stream's expansion)
         self.consumed = 0
         self.stop: str | None = None  # why reading stopped early: "bom", "nul", "quote", "limit"
@@ -60,15 +74,6 @@ class ByteScan:
                 return b""
             self._scan(chunk)
         return b"" if self.stop else chunk
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return False
-
-    def close(self) -> None:
-        self.closed = True
 
     def _scan(self, c: bytes) -> None:
         np = self._np
@@ -117,10 +122,8 @@ class ByteScan:
             self.stop = "quote"
 
 
-class Replay:
+class Replay(_Stream):
     """The first chunk again (read to find the header), then the rest of the scan."""
-
-    closed = False
 
     def __init__(self, first: bytes, scan: ByteScan):
         self._first: bytes | None = first
@@ -131,12 +134,3 @@ class Replay:
             first, self._first = self._first, None
             return first
         return self._scan.read(n)
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return False
-
-    def close(self) -> None:
-        self.closed = True
