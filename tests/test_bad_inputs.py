@@ -361,6 +361,9 @@ CASES: list[Case] = [
     csv_case("boolean-yes", items_csv(ROWS[0], "it-2,Beta,0,1.0,yes,2023-12-01,"), 1, "type-error", row=2, fld="flag"),
     csv_case("many-extra-columns", _many_columns(3000), 1, "extra-column"),
     csv_case("too-many-columns", _many_columns(10_001), 2, "csv-malformed"),
+    csv_case("semicolon-delimiter", items_csv(*(r.replace(",", ";") for r in ROWS), header=HEADER.replace(",", ";")), 2, "csv-malformed"),
+    csv_case("tab-delimiter", items_csv(*(r.replace(",", "\t") for r in ROWS), header=HEADER.replace(",", "\t")), 2, "csv-malformed"),
+    csv_case("trailing-delimiter-on-every-line", items_csv(*(r + "," for r in ROWS), header=HEADER + ","), 1, "extra-column", fld=""),
     Case("swapped-lat-lon-out-of-range", lambda d: write_package(d, locations=items_csv(LOC_ROWS[0], LOC_ROWS[1].replace("36.335,43.11889", "120.5,30.25"), header=LOC_HEADER)),
          1, "maximum", table="locations", row=2, field="latitude"),
     Case("swapped-lat-lon-in-range", lambda d: write_package(d, locations=items_csv(LOC_ROWS[0], LOC_ROWS[1].replace("36.335,43.11889", "43.11889,36.335"), header=LOC_HEADER)),
@@ -373,6 +376,7 @@ CASES: list[Case] = [
     csv_case("mixed-line-endings", (HEADER + "\r\n" + ROWS[0] + "\r" + ROWS[1] + "\n").encode(), 0, None),
     csv_case("trailing-blank-lines", items_csv(*ROWS) + b"\n\n\r\n", 0, None),
     csv_case("quote-inside-unquoted-cell", items_csv(ROWS[0], 'it-2,Be"ta,0,1.0,false,2023-12-01,'), 0, None),
+    csv_case("spreadsheet-csv-utf8", b"\xef\xbb\xbf" + items_csv(ROWS[0], header=",".join(f'"{h}"' for h in HEADER.split(","))).replace(b"\n", b"\r\n"), 0, None),
     # ---- Parquet ---------------------------------------------------------------------------
     Case("parquet-wrong-column-type", lambda d: parquet_package(d, items_table(count=__import__("pyarrow").array(["3", "x"]))), 1, "type-error", table="items", field="count"),
     Case("parquet-float-in-integer-field", lambda d: parquet_package(d, items_table(count=__import__("pyarrow").array([3.5, 0.0]))), 1, "type-error", table="items", field="count"),

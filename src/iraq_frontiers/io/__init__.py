@@ -11,7 +11,8 @@ Reading never trusts the package (see docs/validation.md, "Bad input"):
   refused naming the byte offset and line; a file that cannot be split into cells is refused naming
   the line; rows with the wrong number of cells (still read: missing cells empty, extra cells
   dropped), blank rows (no cells, or every cell empty: not read), control characters and cells over
-  1 MiB are invalid data naming the row and line (csv_reader, cells);
+  1 MiB are invalid data naming the row and line (csv_reader, cells); well-formed files are streamed in
+  blocks, the bytes looked at on the way (csv_stream, csv_bytes), the rest read whole by the exact reader;
 - a gzip-compressed CSV file is decompressed within the bounds of a zip entry; inline `data` takes
   the CSV route; a `schema` given as a path is read from inside the package (resolve_schema_files);
 - Parquet files are checked for their magic bytes and a bounded uncompressed size before reading

@@ -34,6 +34,8 @@ def _header_problems(name: str, rel: str, header: list[str], fields: list[dict])
             stripped = col.strip().lstrip("\ufeff")
             if stripped != col and stripped in expected_set:
                 hint = f" (it is {quote(stripped)} with extra spaces or a byte-order mark)"
+            elif col == "" and header[-1] == "" and header.count("") == 1:
+                hint = " (an empty name after a trailing delimiter, as spreadsheets write for an empty last column: remove it)"
             problems.append(Problem("extra-column", f"column {clip(col)!r} is not defined by the schema{hint}", table=name, field=clip(col), file=rel))
     missing = {c for c in expected if c not in seen}
     for col in expected:

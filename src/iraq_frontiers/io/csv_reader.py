@@ -19,6 +19,7 @@ from iraq_frontiers.io.cells import MAX_CELL_BYTES, _cell_checks, _header_proble
 MAX_CSV_BYTES = 8 * 1024**3  # a CSV file is read whole: larger ones are refused rather than exhaust memory
 TRUE_VALUES = ("true", "True", "TRUE", "1")
 FALSE_VALUES = ("false", "False", "FALSE", "0")
+BLANK = "is blank (an empty line, or every cell is empty)"  # both readers' words (Arrow does not tell the two apart)
 _ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _ISO_DATETIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:?[0-9]{2})$"
 
@@ -112,8 +113,7 @@ def _exact_csv(text: str, delimiter: str, name: str, rel: str, skip_initial_spac
                 recno += 1
                 starts.append(start)
                 if not any(rec):  # an empty line, or a row of empty cells (`,,`): Table Schema's blank row
-                    what = "is blank" if not rec else "is blank (every cell is empty)"
-                    problems.append(Problem("blank-row", f"row {recno} ({lines}) {what}", table=name, row=recno, file=rel))
+                    problems.append(Problem("blank-row", f"row {recno} ({lines}) {BLANK}", table=name, row=recno, file=rel))
                     continue
                 if len(rec) != len(header):
                     problems.append(_ragged_row(name, rel, recno, lines, rec, len(header), delimiter, joined=start != end))
@@ -158,8 +158,7 @@ def _read_csv(name, file: Path, rel: str, fields, pk, resource, gz: bool = False
             raise InputError(Problem("resource-unreadable", f"file is {size} bytes; the limit for a CSV table is {MAX_CSV_BYTES} (use Parquet)", table=name, file=rel))
         limit = _gzip_limit(size) if gz else None
         if not skip:
-            with _open_raw(file, gz) as raw:
-                found, scan = stream_csv(name, rel, raw, delimiter, fields, pk, big=gz or size > MAX_CELL_BYTES, limit=limit)
+            found, scan = stream_csv(name, rel, lambda: _open_raw(file, gz), delimiter, fields, pk, big=gz or size > MAX_CELL_BYTES, limit=limit)
             if scan.stop == "limit":
                 raise _too_big(limit, name, rel)
             if scan.error is not None:

@@ -15,10 +15,8 @@ from typing import Any
 
 from iraq_frontiers.problems import Problem, ProblemList
 from iraq_frontiers.io.core import MAX_COLUMNS, ROW, TableData
+from iraq_frontiers.io.csv_bytes import STREAM_BLOCK_BYTES, ByteScan, Replay
 
-STREAM_BLOCK_BYTES = 8 * 1024 * 1024  # one block of the file: the reader's working memory is a few of these
-_C1 = re.compile(rb"\xc2[\x80-\x9f]")  # C1 controls, UTF-8 encoded
-_C0 = [i for i in range(32) if i not in (9, 10, 13)]  # C0 controls but tab, LF and CR (NUL is refused)
 
 
 class LineMap:
@@ -58,114 +56,6 @@ class LineMap:
         return int(row) + (int(self.shifts[i - 1]) + 1 if i else self.base)
 
 
-class ByteScan:
-    """A file-like object that hands the CSV bytes to Arrow and looks at each chunk on the way.
-
-    One vectorised pass (numpy: the bytes below 0x20 and their counts) and a few memchr searches per
-    chunk find what Arrow's parser does not report: NUL bytes, control characters, quotes between two
-    ordinary characters (`a"b`, `"a"b`: Arrow reads the second leniently), and the line breaks (LF,
-    CRLF or a lone CR, as Python's csv module counts lines) that give records their physical lines.
-    """
-
-    def __init__(self, raw, delimiter: str, limit: int | None = None):
-        import numpy as np
-
-        self._np = np
-        self.raw = raw
-        self.closed = False
-        self.limit = limit  # bound on the bytes read (a gzip stream's expansion)
-        self.consumed = 0
-        self.stop: str | None = None  # why reading stopped early: "bom", "nul", "quote", "limit"
-        self.error: BaseException | None = None  # an error of the raw stream (a corrupt gzip file)
-        self.control = False  # a control character was seen: cells are then checked one by one
-        self.quotes = False  # a quote was seen: records may then hold line breaks
-        self.breaks = 0  # line breaks seen
-        self.tail_breaks = 0  # line breaks in the run of CR/LF bytes at the end of what was read
-        self.ends_with_break = False
-        self._prev = b""  # the last byte of the previous chunk
-        self._pending: int | None = None  # the byte before a quote that ended the previous chunk
-        self._ordinary = np.ones(256, bool)  # bytes that may not surround a quote on both sides
-        self._ordinary[[10, 13, 34, *delimiter.encode("utf-8")[:1]]] = False
-        self._first = True
-
-    def read(self, n: int = -1) -> bytes:
-        if self.stop or self.error:
-            return b""
-        try:
-            chunk = self.raw.read(n if n and n > 0 else STREAM_BLOCK_BYTES)
-        except Exception as exc:  # noqa: BLE001 - the raw stream's own error (gzip, OS), raised by the caller
-            self.error = exc
-            return b""
-        if self._first:
-            self._first = False
-            if chunk[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff") or chunk[:2] in (b"\xff\xfe", b"\xfe\xff"):
-                self.stop = "bom"  # UTF-16/32: the exact reader refuses it
-                return b""
-            if chunk.startswith(b"\xef\xbb\xbf"):
-                chunk = chunk[3:]  # a UTF-8 byte-order mark is dropped, as the exact reader does
-        if chunk:
-            self.consumed += len(chunk)
-            if self.limit is not None and self.consumed > self.limit:
-                self.stop = "limit"
-                return b""
-            self._scan(chunk)
-        return b"" if self.stop else chunk
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return False
-
-    def close(self) -> None:
-        self.closed = True
-
-    def _scan(self, c: bytes) -> None:
-        np = self._np
-        a = np.frombuffer(c, np.uint8)
-        low = np.flatnonzero(a < 32)
-        counts = np.bincount(a[low], minlength=32)
-        if counts[0]:
-            self.stop = "nul"
-            return
-        if counts[_C0].any() or c.find(b"\x7f") >= 0 or (c.find(b"\xc2") >= 0 and _C1.search(c)):
-            self.control = True
-        crlf = 0
-        if counts[13]:
-            after = low[a[low] == 13] + 1
-            crlf = int(np.count_nonzero(a[after[after < len(a)]] == 10))
-        crlf += self._prev == b"\r" and c[:1] == b"\n"
-        self.breaks += int(counts[10]) + int(counts[13]) - crlf
-        body = c.rstrip(b"\r\n")
-        run = c[len(body):]
-        run_breaks = run.count(b"\n") + run.count(b"\r") - run.count(b"\r\n")
-        self.tail_breaks = run_breaks if body else self.tail_breaks + run_breaks - (self._prev == b"\r" and run[:1] == b"\n")
-        self.ends_with_break = bool(run)
-        if self._pending is not None or c.find(b'"') >= 0:
-            self.quotes = True
-            self._check_quotes(a)
-        self._prev = c[-1:]
-
-    def _check_quotes(self, a) -> None:
-        ordinary = self._ordinary
-        if self._pending is not None:  # a quote ended the previous chunk: its next byte is this one
-            if ordinary[self._pending] and ordinary[a[0]]:
-                self.stop = "quote"
-                return
-            self._pending = None
-        q = self._np.flatnonzero(a == 34)
-        if len(q) and q[-1] == len(a) - 1:
-            self._pending = int(a[-2]) if len(a) > 1 else (self._prev[0] if self._prev else 10)
-            q = q[:-1]
-        if len(q) and q[0] == 0:
-            if ordinary[self._prev[0] if self._prev else 10] and ordinary[a[1]]:
-                self.stop = "quote"
-                return
-            q = q[1:]
-        if len(q) and (ordinary[a[q - 1]] & ordinary[a[q + 1]]).any():
-            self.stop = "quote"
-
-
 def _header(first: bytes, delimiter: str, whole: bool) -> tuple[list[str], int] | None:
     """The header record in the first chunk and the line breaks inside it, or None (the exact reader judges)."""
     if not first.strip(b" \t\r\n") or first[:1] in (b"\r", b"\n"):
@@ -187,12 +77,27 @@ def _header(first: bytes, delimiter: str, whole: bool) -> tuple[list[str], int] 
     return header, reader.line_num - 1
 
 
-def stream_csv(name: str, rel: str, raw, delimiter: str, fields, pk, big: bool, limit: int | None = None):
-    """(TableData, problems), or None when the exact reader must read the file; and the ByteScan.
+def stream_csv(name: str, rel: str, open_raw, delimiter: str, fields, pk, big: bool, limit: int | None = None):
+    """(TableData, problems), or None when the exact reader must read the file; and the last ByteScan.
 
-    raw: a binary stream (the file, or a gzip stream of it); big: the file may hold a cell over
-    MAX_CELL_BYTES; limit: bound on the bytes read (ByteScan.stop is then "limit").
+    open_raw: opens the file's bytes as a binary stream (the file, or a gzip stream of it); big: the file
+    may hold a cell over MAX_CELL_BYTES; limit: bound on the bytes read (ByteScan.stop is then "limit").
+    A first pass parses blocks in parallel; if a row has the wrong number of cells, a second, serial
+    pass (where Arrow numbers the records) reads the others and reports and reads that row as the
+    exact reader would: only the bad rows go through Python.
     """
+    ragged: list = []
+    with open_raw() as raw:
+        found, scan = _stream(name, rel, raw, delimiter, fields, pk, big, limit, ragged=None, on_ragged=ragged)
+    if found is None and ragged and not (scan.stop or scan.error):
+        with open_raw() as raw:
+            found, scan = _stream(name, rel, raw, delimiter, fields, pk, big, limit, ragged=[], on_ragged=None)
+    return found, scan
+
+
+def _stream(name, rel, raw, delimiter, fields, pk, big, limit, ragged: list | None, on_ragged: list | None):
+    """One pass. ragged None: parallel, giving up at a row with the wrong number of cells (noted in
+    on_ragged); a list: serial, such rows collected there and read like the exact reader reads them."""
     import numpy as np
     import polars as pl
     import pyarrow as pa
@@ -210,13 +115,19 @@ def stream_csv(name: str, rel: str, raw, delimiter: str, fields, pk, big: bool, 
     header, header_breaks = head
     csv_reader.check_delimiter(header, fields, delimiter, name, rel)  # a `;` file is one problem, not thousands
     n = len(header)
-    replay = _Replay(first, scan)
+
+    def invalid(row) -> str:
+        if ragged is None:
+            on_ragged.append(row.number)
+            return "error"
+        ragged.append((row.number - 1, row.text))  # Arrow numbers records from 1, the header first
+        return "skip"
+
     try:
         reader = pacsv.open_csv(
-            replay,
-            read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=STREAM_BLOCK_BYTES, use_threads=True),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False,
-                                             invalid_row_handler=lambda _row: "error"),  # wrong cell count: the exact reader says where
+            Replay(first, scan),
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=STREAM_BLOCK_BYTES, use_threads=ragged is None),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=invalid),
             convert_options=pacsv.ConvertOptions(column_types={f"f{i}": pa.string() for i in range(n)}, strings_can_be_null=False,
                                                  quoted_strings_can_be_null=False, check_utf8=True),
         )
@@ -230,57 +141,92 @@ def stream_csv(name: str, rel: str, raw, delimiter: str, fields, pk, big: bool, 
     by_name = {k: v for k, v in by_name.items() if k in wanted}
     problems = ProblemList(header_problems)
     frames, bad, blank, break_rows, break_counts = [], {}, [], [], []
-    rows_read = 0
+    last = 0  # the last data row numbered
+
+    def typed(batch_raw):
+        """Blank rows noted and dropped; cells checked and cast (their problems kept)."""
+        nonlocal problems
+        maybe = batch_raw.filter(pl.col("__col0") == "")  # a blank row starts with an empty cell: few rows to look at
+        if maybe.height:
+            empty = maybe.filter(pl.all_horizontal([pl.col(f"__col{i}") == "" for i in range(n)]))[ROW]
+            if len(empty):
+                blank.append(empty.to_numpy())
+                batch_raw = batch_raw.filter(~pl.col(ROW).is_in(empty.implode()))
+        batch_raw = batch_raw.select([ROW, *by_name.values()])
+        batch_raw, cell_problems, big_rows = _cell_checks(name, rel, batch_raw, by_name, pk, control=scan.control, size=big)
+        frame, type_problems, _, unreadable = csv_reader._cast_strings(name, rel, batch_raw, by_name, fields, pk)
+        problems += cell_problems
+        problems += type_problems
+        for fname, rows in [*big_rows.items(), *unreadable.items()]:
+            bad.setdefault(fname, []).append(rows)
+        frames.append(frame)
+
     try:
         for batch in reader:
             table = pa.Table.from_batches([batch])
-            if not frames and not rows_read:  # Arrow reads the header as the first row: it must be the one we read
+            if not frames and not last:  # Arrow reads the header as the first row: it must be the one we read
                 if table.num_columns != n or table.num_rows == 0 or [table.column(i)[0].as_py() for i in range(n)] != header:
                     return None, scan
                 table = table.slice(1)
             with_breaks = _break_columns(table) if scan.quotes else []  # only quoted cells hold line breaks
             batch_raw = pl.from_arrow(table.rename_columns([f"__col{i}" for i in range(n)]))
-            batch_raw = batch_raw.with_columns(pl.int_range(rows_read + 1, rows_read + 1 + batch_raw.height, dtype=pl.Int64).alias(ROW))
-            rows_read += batch_raw.height
+            numbers = _numbers(last, batch_raw.height, [r for r, _ in ragged] if ragged else [])
+            last = int(numbers[-1]) if len(numbers) else last
+            batch_raw = batch_raw.with_columns(pl.Series(ROW, numbers, dtype=pl.Int64))
             if with_breaks:
                 counted = batch_raw.select(ROW, pl.sum_horizontal([pl.col(f"__col{i}").str.count_matches(r"\r\n|\r|\n") for i in with_breaks]).alias("k"))
                 counted = counted.filter(pl.col("k") > 0)
                 break_rows.append(counted[ROW].to_numpy())
                 break_counts.append(counted["k"].to_numpy())
-            maybe = batch_raw.filter(pl.col("__col0") == "")  # a blank row starts with an empty cell: few rows to look at
-            if maybe.height:
-                empty = maybe.filter(pl.all_horizontal([pl.col(f"__col{i}") == "" for i in range(n)]))[ROW]
-                if len(empty):
-                    blank.append(empty.to_numpy())
-                    batch_raw = batch_raw.filter(~pl.col(ROW).is_in(empty.implode()))
-            batch_raw = batch_raw.select([ROW, *by_name.values()])
-            batch_raw, cell_problems, big_rows = _cell_checks(name, rel, batch_raw, by_name, pk, control=scan.control, size=big)
-            frame, type_problems, _, unreadable = csv_reader._cast_strings(name, rel, batch_raw, by_name, fields, pk)
-            problems += cell_problems
-            problems += type_problems
-            for fname, rows in [*big_rows.items(), *unreadable.items()]:
-                bad.setdefault(fname, []).append(rows)
-            frames.append(frame)
+            typed(batch_raw)
     except (pa.ArrowException, ValueError):
         return None, scan
     if scan.stop or scan.error or not frames:
         return None, scan
+    rows_read = max(last, ragged[-1][0] if ragged else 0)
+    ragged_rows = []
+    for row, text in ragged or ():  # the bad rows, as the exact reader reads them (padded or cut to the header)
+        try:
+            rec = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True), [])
+        except csv.Error:
+            return None, scan
+        k = len(re.findall(r"\r\n|\r|\n", text))
+        if k:
+            break_rows.append(np.array([row]))
+            break_counts.append(np.array([k]))
+        ragged_rows.append((row, rec, k))
     break_rows_a = np.concatenate(break_rows) if break_rows else np.array([], dtype=np.int64)
     break_counts_a = np.concatenate(break_counts) if break_counts else np.array([], dtype=np.int64)
+    order = np.argsort(break_rows_a, kind="stable")
+    break_rows_a, break_counts_a = break_rows_a[order], break_counts_a[order]
     # every line break ends a record (the header, a row, a blank line) or lies inside a quoted cell
     terminators = 1 + rows_read - (0 if scan.ends_with_break else 1)
     if scan.breaks - terminators != header_breaks + int(break_counts_a.sum()):
         return None, scan  # a break Arrow and Python's csv module count differently (a lone CR in a cell)
     lines = LineMap.from_breaks(header_breaks, break_rows_a, break_counts_a)
+    if ragged_rows:
+        cells = []
+        for row, rec, k in ragged_rows:
+            start = lines.line(row)
+            where = f"line {start}" if not k else f"lines {start}-{start + k}"
+            if not any(rec):
+                problems.append(Problem("blank-row", f"row {row} ({where}) {csv_reader.BLANK}", table=name, row=row, file=rel))
+                continue
+            problems.append(csv_reader._ragged_row(name, rel, row, where, rec, n, delimiter, joined=bool(k)))
+            cells.append((row, (rec + [""] * n)[:n]))  # still read: its cells are checked too
+        if cells:
+            typed(pl.DataFrame({ROW: [r for r, _ in cells], **{f"__col{i}": [c[i] for _, c in cells] for i in range(n)}},
+                               schema={ROW: pl.Int64, **{f"__col{i}": pl.String for i in range(n)}}))
     trailing = max(0, scan.tail_breaks - 1) if scan.ends_with_break else 0  # blank lines at the end are not rows
-    last = rows_read - trailing
+    end = rows_read - trailing
     frame = pl.concat(frames, rechunk=False) if len(frames) > 1 else frames[0]
+    if ragged_rows:
+        frame = frame.sort(ROW)
     if trailing:
-        frame = frame.filter(pl.col(ROW) <= last)
+        frame = frame.filter(pl.col(ROW) <= end)
     blank_rows = np.concatenate(blank) if blank else np.array([], dtype=np.int64)
-    for row in blank_rows[blank_rows <= last].tolist():
-        problems.append(Problem("blank-row", f"row {row} (line {lines.line(row)}) is blank (an empty line, or every cell is empty)",
-                                table=name, row=row, file=rel))
+    for row in blank_rows[blank_rows <= end].tolist():
+        problems.append(Problem("blank-row", f"row {row} (line {lines.line(row)}) {csv_reader.BLANK}", table=name, row=row, file=rel))
     unusable = set(missing) | {f["name"] for f in fields if field_type(f) not in TYPE_MAP}
     frame, unfit = _unrepresentable_cells(name, rel, frame, fields, unusable, pk, problems)
     pa.default_memory_pool().release_unused()  # the blocks' memory, which the allocator would otherwise keep
@@ -292,29 +238,14 @@ def stream_csv(name: str, rel: str, raw, delimiter: str, fields, pk, big: bool, 
     return (data, problems), scan
 
 
-class _Replay:
-    """The first chunk again (read to find the header), then the rest of the scan."""
+def _numbers(last: int, k: int, skipped: list[int]):
+    """The data row numbers of k rows read after row `last`, leaving out the rows Arrow skipped."""
+    import numpy as np
 
-    closed = False
-
-    def __init__(self, first: bytes, scan: ByteScan):
-        self._first: bytes | None = first
-        self._scan = scan
-
-    def read(self, n: int = -1) -> bytes:
-        if self._first is not None:
-            first, self._first = self._first, None
-            return first
-        return self._scan.read(n)
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return False
-
-    def close(self) -> None:
-        self.closed = True
+    skipped_a = np.asarray(skipped, dtype=np.int64)
+    skipped_a = skipped_a[skipped_a > last]
+    candidates = np.arange(last + 1, last + 1 + k + len(skipped_a), dtype=np.int64)
+    return candidates[~np.isin(candidates, skipped_a)][:k]
 
 
 def _break_columns(table) -> list[int]:
