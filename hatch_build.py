@@ -1,7 +1,7 @@
 """Hatch build hook: put the Parquet package, built from datapackage/, into the wheel.
 
 The wheel ships iraq_frontiers/_data/parquet/ (datapackage.json + one .parquet per table), built
-by the same code as `iraq-frontiers build` (iraq_frontiers.release.build_parquet_data), so the
+by the same code as `iraq-frontiers build` (iraq_frontiers.release.build.build_parquet_data), so the
 packaged data is always the curated data of the commit the wheel is built from: nothing built is
 committed. Editable installs skip it (a source checkout reads datapackage/ directly).
 Needs pyarrow and polars at build time (see [build-system] requires in pyproject.toml).
@@ -25,7 +25,7 @@ class CustomBuildHook(BuildHookInterface):
         root = Path(self.root)
         sys.path.insert(0, str(root / "src"))
         try:
-            from iraq_frontiers.release import build_parquet_data
+            from iraq_frontiers.release.build import build_parquet_data
 
             self._tmp = Path(tempfile.mkdtemp(prefix="iraq-frontiers-wheel-"))
             build_parquet_data(root / "datapackage", self._tmp / "parquet")

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from iraq_frontiers.importers.layer import record_values, replace_file, split_records
-from iraq_frontiers.metadata import table_names, table_schema
+from iraq_frontiers.schema.metadata import table_names, table_schema
 
 
 def _line(values: list[str]) -> bytes:

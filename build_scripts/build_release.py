@@ -4,7 +4,7 @@
 """
 import sys
 
-from iraq_frontiers.cli import main
+from iraq_frontiers.cli.app import main
 
 if __name__ == "__main__":
     sys.exit(main(["build", *sys.argv[1:]]))

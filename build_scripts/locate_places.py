@@ -12,7 +12,7 @@ tests/test_coordinates.py checks that the committed file is what this script wri
 import sys
 from pathlib import Path
 
-from iraq_frontiers.gazetteer import CHOICES, GazetteerError, apply_choices
+from iraq_frontiers.curate.gazetteer import CHOICES, GazetteerError, apply_choices
 
 if __name__ == "__main__":
     root = Path(__file__).resolve().parents[1]

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from iraq_frontiers.compiler import field_type
-from iraq_frontiers.descriptor import build_descriptor, dumps
-from iraq_frontiers.metadata import release_table_names, table_names, table_schema, vocabularies
-from iraq_frontiers.writers import to_arrow, write_csv
+from iraq_frontiers.schema.compiler import field_type
+from iraq_frontiers.schema.descriptor import build_descriptor, dumps
+from iraq_frontiers.schema.metadata import release_table_names, table_names, table_schema, vocabularies
+from iraq_frontiers.io.writers import to_arrow, write_csv
 
 REPO = Path(__file__).resolve().parents[1]
 

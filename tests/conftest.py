@@ -54,7 +54,7 @@ def repo() -> Path:
 @pytest.fixture(scope="session")
 def curated_release(tmp_path_factory) -> Path:
     """A release of the curated datapackage/ (built once per session, dated by its CHANGELOG section). Read only."""
-    from iraq_frontiers import release
+    from iraq_frontiers.release import build as release
 
     saved = os.environ.pop("SOURCE_DATE_EPOCH", None)
     try:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from iraq_frontiers.metadata import table_schema
+from iraq_frontiers.schema.metadata import table_schema
 
 REPO = Path(__file__).resolve().parents[1]
 spec = importlib.util.spec_from_file_location("add_schema_fields", REPO / "build_scripts" / "add_schema_fields.py")

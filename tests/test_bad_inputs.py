@@ -26,9 +26,9 @@ from typing import Any, Callable
 
 import pytest
 
-from iraq_frontiers.cli import main
-from iraq_frontiers.metadata import table_schema
-from iraq_frontiers.validation import validate
+from iraq_frontiers.cli.app import main
+from iraq_frontiers.schema.metadata import table_schema
+from iraq_frontiers.validation.run import validate
 
 MAX_SECONDS = 30  # per case (the slowest cases build 21 MB files)
 
@@ -572,7 +572,7 @@ def test_bad_input(case: Case, tmp_path: Path, capsys, monkeypatch):
 
 
 def _read_items(folder: Path):
-    from iraq_frontiers.package_io import open_package, read_table
+    from iraq_frontiers.io.package import open_package, read_table
 
     with open_package(folder) as pkg:
         data, problems = read_table(pkg, pkg.descriptor["resources"][0])
@@ -658,7 +658,7 @@ def test_unsupported_pattern_message_is_clear(tmp_path: Path):
 
 def test_internal_errors_are_separated_from_user_errors(tmp_path: Path, monkeypatch):
     """A bug in our code is reported as internal-error (exit 3), never as bad input, never raised."""
-    import iraq_frontiers.package_io as pio
+    import iraq_frontiers.io.csv_reader as pio
 
     def boom(*a, **k):
         raise ZeroDivisionError("simulated bug")
@@ -687,7 +687,7 @@ def test_cli_subprocess_no_traceback(tmp_path: Path):
 
 def test_csv_size_is_bounded(tmp_path: Path, monkeypatch):
     """A CSV table is read whole, so its size is bounded (8 GiB; lowered here) rather than exhausting memory."""
-    import iraq_frontiers.package_io as pio
+    import iraq_frontiers.io.csv_reader as pio
 
     monkeypatch.setattr(pio, "MAX_CSV_BYTES", 50)
     report = validate(write_package(tmp_path / "pkg"))

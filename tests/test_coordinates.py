@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from iraq_frontiers import gazetteer
-from iraq_frontiers.gazetteer import CHOICES, apply_choices, read_choices
+from iraq_frontiers.curate import gazetteer
+from iraq_frontiers.curate.gazetteer import CHOICES, apply_choices, read_choices
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "datapackage"

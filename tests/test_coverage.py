@@ -7,8 +7,8 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from iraq_frontiers.coverage import COVERAGE_END, COVERAGE_START, coverage_markdown
-from iraq_frontiers.release import read_tables, release_notes
+from iraq_frontiers.release.coverage import COVERAGE_END, COVERAGE_START, coverage_markdown
+from iraq_frontiers.release.build import read_tables, release_notes
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -71,7 +71,7 @@ def test_out_pointing_at_a_file_names_it(place: Path):
 def test_public_functions_with_hostile_arguments(place: Path, value):
     """validate() never raises; load() and connect() raise a clear error (never a raw library exception)."""
     import iraq_frontiers
-    from iraq_frontiers.package_io import InputError
+    from iraq_frontiers.io.core import InputError
 
     if value is not None:
         report = iraq_frontiers.validate(value)

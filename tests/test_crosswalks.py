@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from iraq_frontiers.importers import ucdp
-from iraq_frontiers.metadata import vocabularies
+from iraq_frontiers.importers import ucdp_mapping
+from iraq_frontiers.schema.metadata import vocabularies
 
 DP = Path(__file__).resolve().parents[1] / "datapackage"
 SCHEME_RANGES = {"acled_time_precision": range(1, 4), "ucdp_date_prec": range(1, 6), "acled_geo_precision": range(1, 4),
@@ -116,12 +116,12 @@ def _ucdp_reverse(table: str, vocab: str, scheme: str, n: int) -> dict[int, str]
 
 
 def test_importer_uses_the_shipped_precision_crosswalks():
-    assert _ucdp_reverse("crosswalk_date_precision", "date_precision", "ucdp_date_prec", 5) == ucdp.DATE_PREC
-    assert _ucdp_reverse("crosswalk_location_precision", "location_precision", "ucdp_where_prec", 7) == ucdp.WHERE_PREC
+    assert _ucdp_reverse("crosswalk_date_precision", "date_precision", "ucdp_date_prec", 5) == ucdp_mapping.DATE_PREC
+    assert _ucdp_reverse("crosswalk_location_precision", "location_precision", "ucdp_where_prec", 7) == ucdp_mapping.WHERE_PREC
 
 
 def test_importer_event_types_have_a_ucdp_counterpart():
     by_type = {r["event_type"]: r for r in rows("crosswalk_event_types")}
-    for tov, ours in ucdp.TYPE_OF_VIOLENCE.items():
+    for tov, ours in ucdp_mapping.TYPE_OF_VIOLENCE.items():
         assert by_type[ours]["ucdp_match"] != "none"
     assert by_type["one_sided_violence"]["ucdp_type_of_violence"] == "3"

@@ -18,7 +18,7 @@ import pytest
 from iraq_frontiers.curate.dupes import suspects
 from iraq_frontiers.curate.store import insert_curated, read_rows
 from iraq_frontiers.curate.texts import TextError, anchor, span_hash
-from iraq_frontiers.validation import validate
+from iraq_frontiers.validation.run import validate
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLE = """Practice dispatch for the workbench test

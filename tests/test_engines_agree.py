@@ -1,6 +1,6 @@
 """Issue 13: the engines agree, and what validates builds.
 
-Packages drawn from the schemas (iraq_frontiers.testing) get one cell replaced by an edge value at
+Packages drawn from the schemas (iraq_frontiers.synth.strategies) get one cell replaced by an edge value at
 the Arrow level (numeric edges: +-2**53, +-2**63, NaN, +-inf, -0.0; dates at the limits of the
 type and past year 9999; Unicode edges: NFC vs NFD, zero-width, bidi overrides; list items holding
 the delimiter or null; nulls anywhere), written as Parquet. Then:
@@ -17,10 +17,10 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from iraq_frontiers.compiler import field_type
-from iraq_frontiers.metadata import table_names, table_schema
-from iraq_frontiers.testing import packages, write_package
-from iraq_frontiers.validation import validate
+from iraq_frontiers.schema.compiler import field_type
+from iraq_frontiers.schema.metadata import table_names, table_schema
+from iraq_frontiers.synth.strategies import packages, write_package
+from iraq_frontiers.validation.run import validate
 
 DAY_0001_01_01, DAY_9999_12_31 = -719162, 2932896
 EDGES = {
@@ -73,7 +73,7 @@ def _problems(report) -> list[dict]:
 @settings(max_examples=40, deadline=None)
 @given(mutated())
 def test_every_engine_reports_the_same_problems_and_what_validates_builds(case):
-    from iraq_frontiers.release import build_release
+    from iraq_frontiers.release.build import build_release
 
     pkg, table, f, row, value = case
     folder = Path(tempfile.mkdtemp(prefix="ifr-engines-"))

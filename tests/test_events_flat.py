@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from iraq_frontiers.derived import BUILDERS as DERIVE, derived_tables
-from iraq_frontiers.metadata import derived_table_names, table_schema
-from iraq_frontiers.release import read_tables
+from iraq_frontiers.release.derived import BUILDERS as DERIVE, derived_tables
+from iraq_frontiers.schema.metadata import derived_table_names, table_schema
+from iraq_frontiers.release.build import read_tables
 from test_ucdp_import import external_dir
 
 REPO = Path(__file__).resolve().parents[1]

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from iraq_frontiers.conformance import DIFFERENCES
+from iraq_frontiers.validation.conformance import DIFFERENCES
 
 pytestmark = pytest.mark.slow
 
@@ -136,7 +136,7 @@ def frictionless_valid(descriptor: Path) -> tuple[bool, list[str]]:
 
 
 def ours(descriptor: Path):
-    from iraq_frontiers.validation import validate
+    from iraq_frontiers.validation.run import validate
 
     return validate(descriptor)
 

@@ -11,7 +11,8 @@ import pytest
 
 from iraq_frontiers.importers.frontier import TANF_POINT, TANF_RADIUS_KM, is_frontier, km_from_tanf
 from iraq_frontiers.importers.layer import LayerError, merge_layer, split_records
-from iraq_frontiers.importers.ucdp import CORE_TABLES, import_ged_into
+from iraq_frontiers.importers.ucdp_mapping import CORE_TABLES
+from iraq_frontiers.importers.ucdp import import_ged_into
 from test_ucdp_import import external_dir
 
 REPO = Path(__file__).resolve().parents[1]

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from iraq_frontiers.validation import validate
+from iraq_frontiers.validation.run import validate
 from test_bad_inputs import HEADER, ROWS, base_descriptor, items_csv, write_package
 
 SLOW = os.environ.get("IRAQ_FRONTIERS_SLOW") == "1"

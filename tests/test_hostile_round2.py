@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from test_bad_inputs import ROWS, base_descriptor, field_edit, items_csv, write_package
-from iraq_frontiers.validation import validate
+from iraq_frontiers.validation.run import validate
 
 ENGINES = ("pandera", "fast")
 
@@ -31,7 +31,7 @@ def test_one_bad_cell_gives_one_problem(tmp_path: Path):
 
 def test_diff_refuses_unreadable_cells(tmp_path: Path, capsys):
     """A value diff cannot read is listed and fails the diff (exit 2), never shown as 'changed to empty'."""
-    from iraq_frontiers.cli import main
+    from iraq_frontiers.cli.app import main
 
     old = write_package(tmp_path / "old")
     new = write_package(tmp_path / "new", items=items_csv(ROWS[0], "it-2,بغداد,x,1.25,false,2023-12-01,"))
@@ -48,7 +48,7 @@ def test_diff_refuses_unreadable_cells(tmp_path: Path, capsys):
     ["id", {"name": "name"}],  # a field that is not an object
 ])
 def test_diff_refuses_schemas_it_cannot_follow(tmp_path: Path, capsys, fields):
-    from iraq_frontiers.cli import main
+    from iraq_frontiers.cli.app import main
 
     old = write_package(tmp_path / "old")
     desc = base_descriptor()
@@ -92,7 +92,7 @@ def test_no_control_byte_from_input_reaches_the_terminal(text):
             out, err = io.StringIO(), io.StringIO()
             mp.setattr(sys, "stdout", out)
             mp.setattr(sys, "stderr", err)
-            from iraq_frontiers.cli import main
+            from iraq_frontiers.cli.app import main
 
             main(argv)
             printed = (out.getvalue() + err.getvalue()).encode("utf-8", "surrogateescape")

@@ -11,8 +11,9 @@ import tomllib
 import pytest
 
 from _release_helpers import REPO
-from iraq_frontiers import access, extras
-from iraq_frontiers.cli import main
+from iraq_frontiers import extras
+from iraq_frontiers.release import access
+from iraq_frontiers.cli.app import main
 
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
 DISTRIBUTIONS = {"sqlite_utils": "sqlite-utils", "vl_convert": "vl-convert-python"}  # import name -> distribution
@@ -61,7 +62,7 @@ def test_base_install_is_pyarrow_and_extras_cover_the_toolkit():
 
 def test_missing_backend_names_its_extra(monkeypatch, tmp_path):
     from _release_helpers import edge_tables
-    from iraq_frontiers.release import write_parquet_package
+    from iraq_frontiers.release.build import write_parquet_package
 
     package = tmp_path / "parquet"
     write_parquet_package(edge_tables(), package)
@@ -97,7 +98,7 @@ def test_cli_names_the_toolkit_when_missing(monkeypatch, capsys):
 
 def test_commands_outside_a_checkout(monkeypatch, tmp_path, capsys):
     """descriptor, docs and citation-files find their files in a checkout, else say what they need."""
-    import iraq_frontiers.metadata as metadata
+    import iraq_frontiers.schema.metadata as metadata
 
     monkeypatch.setattr(metadata, "repo_root", lambda: None)
     monkeypatch.chdir(tmp_path)

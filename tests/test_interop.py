@@ -17,8 +17,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from _release_helpers import REPO, edge_tables, read_json
-from iraq_frontiers import release
-from iraq_frontiers.metadata import package_metadata, release_table_names, table_schema
+from iraq_frontiers.release import build as release
+from iraq_frontiers.schema.metadata import package_metadata, release_table_names, table_schema
 
 VERSION = package_metadata()["version"]
 HEAVY = ("pandas", "polars", "pyarrow", "duckdb", "pandera", "frictionless")
@@ -147,8 +147,8 @@ def test_frictionless_validate_passes_on_csv_release(curated):
 
 
 def test_frictionless_validate_passes_on_drawn_packages(tmp_path):
-    """Any valid package (drawn by iraq_frontiers.testing) gives a CSV release frictionless accepts."""
-    testing = pytest.importorskip("iraq_frontiers.testing")
+    """Any valid package (drawn by iraq_frontiers.synth.strategies) gives a CSV release frictionless accepts."""
+    testing = pytest.importorskip("iraq_frontiers.synth.strategies")
     from hypothesis import HealthCheck, Phase, given, settings
 
     import frictionless
@@ -192,7 +192,7 @@ def test_load_backends_agree(curated):
     import polars as pl
     import pyarrow as pa
 
-    from iraq_frontiers.access import load
+    from iraq_frontiers.release.access import load
 
     for table in release_table_names():
         arrow_pq = load(table, backend="arrow", path=curated / "parquet")
@@ -208,8 +208,8 @@ def test_load_backends_agree(curated):
 
 
 def test_pandas_load_matches_compiled_pandera_schema(curated):
-    from iraq_frontiers.access import load
-    from iraq_frontiers.compiler import pandera_pandas_schema
+    from iraq_frontiers.release.access import load
+    from iraq_frontiers.schema.compiler import pandera_pandas_schema
 
     for table in release_table_names():
         frame = load(table, path=curated / "parquet")
@@ -219,7 +219,7 @@ def test_pandas_load_matches_compiled_pandera_schema(curated):
 
 
 def test_load_errors_are_clear(curated):
-    from iraq_frontiers.access import load
+    from iraq_frontiers.release.access import load
 
     with pytest.raises(ValueError, match="no table 'nope'"):
         load("nope", path=curated / "parquet")
@@ -228,7 +228,7 @@ def test_load_errors_are_clear(curated):
 
 
 def test_connect_has_every_table_as_view(curated):
-    from iraq_frontiers.access import connect
+    from iraq_frontiers.release.access import connect
 
     for target in (curated / "parquet", curated / "csv", curated / f"iraq-frontiers-{VERSION}-parquet.zip"):
         con = connect(target)
@@ -244,7 +244,7 @@ def test_default_source_in_checkout():
 
     path = iraq_frontiers.datapackage_path()
     assert path.name == "datapackage.json" and path.is_file()
-    from iraq_frontiers.access import packaged_path
+    from iraq_frontiers.release.access import packaged_path
 
     if packaged_path() is None:  # a source checkout: the curated CSV package
         assert path == REPO / "datapackage" / "datapackage.json"

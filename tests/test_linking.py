@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from iraq_frontiers.linking import GedEvent, OurEvent, day_gap, haversine_km, link_events, link_pair, read_curated, write_links
+from iraq_frontiers.importers.linking import GedEvent, OurEvent, day_gap, haversine_km, link_events, link_pair, read_curated, write_links
 
 TYPES = {"airstrike", "armed_clash", "shelling", "one_sided_violence"}
 D = date(2017, 5, 2)
@@ -86,7 +86,7 @@ def test_read_curated_package():
 
 
 def test_names_in_other_scripts_give_no_empty_key():
-    from iraq_frontiers.linking import _actor_keys
+    from iraq_frontiers.importers.linking import _actor_keys
 
     keys = _actor_keys({"name": "Islamic State", "aliases": "داعش|IS", "kind": "armed_group"})
     assert keys == {"name:islamic state", "name:is"}  # the Arabic alias folds to nothing and is left out

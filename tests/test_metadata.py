@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from iraq_frontiers.compiler import TYPE_MAP, arrow_schema, constraint_checks, field_type, pandera_pandas_schema, pandera_polars_schema
-from iraq_frontiers.descriptor import build_descriptor, dumps
-from iraq_frontiers.docs import generated_files
-from iraq_frontiers.metadata import package_metadata, release_table_names, schemas_dir, source_schema, table_schema, vocabularies
-from iraq_frontiers.status import EFFECTS
+from iraq_frontiers.schema.compiler import TYPE_MAP, arrow_schema, constraint_checks, field_type, pandera_pandas_schema, pandera_polars_schema
+from iraq_frontiers.schema.descriptor import build_descriptor, dumps
+from iraq_frontiers.release.docs import generated_files
+from iraq_frontiers.schema.metadata import package_metadata, release_table_names, schemas_dir, source_schema, table_schema, vocabularies
+from iraq_frontiers.validation.status import EFFECTS
 
 TABLES = release_table_names()  # curated and derived tables: every schema file
 

@@ -15,11 +15,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from iraq_frontiers.metadata import table_schema
-from iraq_frontiers.package_io import open_package, read_table
-from iraq_frontiers.testing import packages, write_package
-from iraq_frontiers.validation import validate
-from iraq_frontiers.writers import csv_text, to_arrow
+from iraq_frontiers.schema.metadata import table_schema
+from iraq_frontiers.io.package import open_package, read_table
+from iraq_frontiers.synth.strategies import packages, write_package
+from iraq_frontiers.validation.run import validate
+from iraq_frontiers.io.writers import csv_text, to_arrow
 
 # Example counts come from the profile loaded in conftest.py (fast tier / thorough tier).
 SETTINGS = settings(deadline=None, suppress_health_check=list(HealthCheck))
@@ -173,7 +173,7 @@ def test_csv_parquet_csv_keeps_every_value(pkg):
         write_package(pkg, tmp / "csv", "csv")
         with open_package(tmp / "csv") as opened:
             typed = {r["name"]: read_table(opened, r)[0] for r in opened.descriptor["resources"]}
-        from iraq_frontiers.package_io import ROW
+        from iraq_frontiers.io.core import ROW
 
         parquet_pkg = {name: data.frame.drop(ROW).to_dicts() for name, data in typed.items()}
         write_package(parquet_pkg, tmp / "parquet", "parquet")

@@ -18,10 +18,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from _release_helpers import REPO, actor, edge_tables, read_json, write_csv_package
-from iraq_frontiers import release
-from iraq_frontiers.cli import main
-from iraq_frontiers.metadata import package_metadata, release_table_names, table_names, table_schema
-from iraq_frontiers.release_docs import DOCUMENTS
+from iraq_frontiers.release import build as release
+from iraq_frontiers.cli.app import main
+from iraq_frontiers.schema.metadata import package_metadata, release_table_names, table_names, table_schema
+from iraq_frontiers.release.release_docs import DOCUMENTS
 
 VERSION = package_metadata()["version"]
 
@@ -41,7 +41,7 @@ def _no_source_date_epoch(monkeypatch):
 def set_version(monkeypatch, tmp_path):
     """Pretend schemas/package.json says another version (for the bump rule), with a CHANGELOG section for it;
     the descriptors of `packages` are regenerated to carry it."""
-    import iraq_frontiers.descriptor as descriptor
+    import iraq_frontiers.schema.descriptor as descriptor
 
     base = package_metadata()
     changelog = tmp_path / "CHANGELOG.md"
@@ -119,7 +119,7 @@ def test_curated_package_builds_reproducibly(tmp_path):
     second = release.build_release(REPO / "datapackage", tmp_path / "b")
     assert first.sha256sums == second.sha256sums
     assert (tmp_path / "a" / VERSION / "SHA256SUMS").read_bytes() == (tmp_path / "b" / VERSION / "SHA256SUMS").read_bytes()
-    from iraq_frontiers.validation import validate
+    from iraq_frontiers.validation.run import validate
 
     assert {t: first.rows[t] for t in table_names()} == validate(REPO / "datapackage").tables
     assert set(first.rows) == set(release_table_names())  # and the derived tables
@@ -211,7 +211,7 @@ def test_release_needs_dated_changelog_section(small, tmp_path, capsys):
 
 def test_foreign_metadata_refused(tmp_path):
     """A package whose descriptor names another dataset (a synthetic one) is not released under this name."""
-    from iraq_frontiers.synth import synthesize
+    from iraq_frontiers.synth.packages import synthesize
 
     synthesize(tmp_path / "syn", events=20, fmt="csv")
     descriptor = read_json(tmp_path / "syn" / "datapackage.json")
@@ -361,7 +361,7 @@ def test_csv_formula_policy_round_trips(small, tmp_path):
     rows = {r["id"]: r for r in csv.DictReader(io.StringIO(text, newline=""))}
     assert rows["act-a"]["description"] == "=1+1 is not a formula here"
     assert rows["act-b"]["name"] == "+B" and rows["act-b"]["aliases"] == "@alias|-dash|plain"
-    from iraq_frontiers.access import load
+    from iraq_frontiers.release.access import load
 
     for fmt in ("csv", "parquet"):
         got = {r["id"]: r for r in load("actors", backend="arrow", path=tmp_path / "out" / VERSION / fmt).to_pylist()}

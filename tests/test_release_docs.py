@@ -15,9 +15,9 @@ import pytest
 import yaml
 
 from _release_helpers import REPO
-from iraq_frontiers import release
-from iraq_frontiers.metadata import package_metadata, release_table_names, table_names
-from iraq_frontiers.release_docs import DOCUMENTS
+from iraq_frontiers.release import build as release
+from iraq_frontiers.schema.metadata import package_metadata, release_table_names, table_names
+from iraq_frontiers.release.release_docs import DOCUMENTS
 
 VERSION = package_metadata()["version"]
 

@@ -17,11 +17,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from _release_helpers import read_json
-from iraq_frontiers.access import load
-from iraq_frontiers.compiler import field_type
-from iraq_frontiers.croissant import croissant
-from iraq_frontiers.release_docs import CROISSANT_FILE, DATASETTE_METADATA, SQLITE_FILE
-from iraq_frontiers.sqlite_export import write_sqlite
+from iraq_frontiers.release.access import load
+from iraq_frontiers.schema.compiler import field_type
+from iraq_frontiers.release.croissant import croissant
+from iraq_frontiers.release.release_docs import CROISSANT_FILE, DATASETTE_METADATA, SQLITE_FILE
+from iraq_frontiers.release.sqlite_export import write_sqlite
 
 # Declared column types; sqlite-utils 3.x declares REAL columns as FLOAT (the same REAL affinity in SQLite).
 SQL_TYPES = {"string": {"TEXT"}, "integer": {"INTEGER"}, "number": {"REAL", "FLOAT"}, "boolean": {"INTEGER"},
@@ -146,7 +146,7 @@ def test_formats_follow_the_tables_given(tmp_path):
     schema = {"fields": [{"name": "id", "type": "string", "constraints": {"required": True}},
                          {"name": "n", "type": "integer"}, {"name": "tags", "type": "string", "listDelimiter": "|"}],
               "primaryKey": ["id"]}
-    from iraq_frontiers.compiler import arrow_schema
+    from iraq_frontiers.schema.compiler import arrow_schema
 
     table = pa.Table.from_pylist([{"id": "a", "n": 1, "tags": ["x", "y"]}, {"id": "b", "n": None, "tags": None}],
                                  schema=arrow_schema(schema))

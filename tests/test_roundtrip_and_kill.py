@@ -24,8 +24,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from _release_helpers import actor, write_csv_package
-from iraq_frontiers.metadata import package_metadata, table_schema
-from iraq_frontiers.package_io import OpenedPackage, read_table
+from iraq_frontiers.schema.metadata import package_metadata, table_schema
+from iraq_frontiers.io.core import OpenedPackage
+from iraq_frontiers.io.package import read_table
 
 VERSION = package_metadata()["version"]
 SLOW = os.environ.get("IRAQ_FRONTIERS_SLOW") == "1"
@@ -36,7 +37,7 @@ TRICKY = [
     "trail ", "\ttabbed\t", "=1+1", "+cmd|' /C calc'!A0", "-2", "@SUM(A1)", "\u202eevil\u202c", "😀 flag 🇮🇶", "a,b;c", "''",
     '"', '""', "\\N", "NULL", "null", "NaN", "   ",
 ]
-# Text as users write it (iraq_frontiers.testing excludes control characters other than tab/newline):
+# Text as users write it (iraq_frontiers.synth.strategies excludes control characters other than tab/newline):
 # any script, combining marks, bidi marks, quotes, delimiters, spaces at either end.
 TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"), include_characters='\t\n\r\u200f\u200e\u200d",| '),
                min_size=1, max_size=40)
@@ -53,7 +54,7 @@ def _read(folder: Path, table: str, fmt: str) -> dict[str, dict]:
 
 
 def _write_both(rows: list[dict], folder: Path) -> None:
-    from iraq_frontiers.writers import to_arrow, write_csv, write_parquet
+    from iraq_frontiers.io.writers import to_arrow, write_csv, write_parquet
 
     schema = table_schema("actors")
     table = to_arrow(rows, schema)
@@ -94,7 +95,7 @@ def test_any_text_round_trips(tmp_path_factory, values):
 
 def test_release_keeps_every_value(tmp_path: Path):
     """Curated CSV -> release Parquet and CSV: every value identical, in both forms."""
-    from iraq_frontiers import release
+    from iraq_frontiers.release import build as release
 
     rows = [actor(f"act-{i}", name=s, description=s, notes=s, aliases=[s.replace("|", "/")]) for i, s in enumerate(TRICKY)]
     src = write_csv_package(tmp_path / "src", {"actors": rows})
@@ -119,7 +120,7 @@ def _snapshot(folder: Path) -> dict[str, str]:
 # after the rename that publishes a first release, or right after the exchange that replaces one.
 _KILLER = textwrap.dedent("""
     import os, signal, sys
-    from iraq_frontiers import release
+    from iraq_frontiers.release import build as release
     stage = os.environ["KILL_AT"]
     def die():
         os.kill(os.getpid(), signal.SIGKILL)
@@ -139,7 +140,7 @@ _KILLER = textwrap.dedent("""
             real(a, b)
             die()
         release.os.rename = rename
-    from iraq_frontiers.cli import main
+    from iraq_frontiers.cli.app import main
     sys.exit(main(sys.argv[1:]))
 """)
 STAGES = ["write_parquet_package", "write_csv_package", "write_zip", "release_notes", "sha256sums"]
@@ -187,7 +188,7 @@ def test_killed_first_build_leaves_no_partial_release(tmp_path: Path, stage: str
 
 def test_a_running_build_keeps_its_work_folder(tmp_path: Path):
     """Only folders of builds whose process is gone are removed: a live build's folder stays."""
-    from iraq_frontiers.release import _remove_stale_partials
+    from iraq_frontiers.release.build import _remove_stale_partials
 
     live = tmp_path / f".{VERSION}.partial-{os.getpid()}-abc"
     dead = tmp_path / f".{VERSION}.partial-{2**22 + 12345}-abc"
@@ -203,7 +204,7 @@ def test_killed_forced_rebuild_keeps_previous_release(built, stage: str):
     """--force replaces the release in one atomic exchange (Linux renameat2), so no moment is unsafe."""
     src, out, before = built
     if stage == "_exchange":
-        from iraq_frontiers.release import _exchange
+        from iraq_frontiers.release.build import _exchange
 
         probe = out.parent / "probe"
         (probe / "a").mkdir(parents=True, exist_ok=True)

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from iraq_frontiers.cli import main
-from iraq_frontiers.metadata import release_table_names, source_schema, vocabularies
-from iraq_frontiers.release import read_tables, with_derived
+from iraq_frontiers.cli.app import main
+from iraq_frontiers.schema.metadata import release_table_names, source_schema, vocabularies
+from iraq_frontiers.release.build import read_tables, with_derived
 
 REPO = Path(__file__).resolve().parents[1]
 AL_TANF_STRIKE = "evt-us-strike-pro-government-forces-al-tanf"
@@ -160,10 +160,24 @@ def test_al_tanf_strike_page_shows_claims_from_both_documents_and_their_links(si
         assert any(link["claim_id"] in r and link["relation"] in r and link["other_claim_id"] in r for r in link_rows)
 
 
+def test_site_of_the_release_stays_under_5_mb_and_pages_follow_the_rule(site, tables):
+    """The 5 MB goal of docs/site.md, on the real package (curated rows and the UCDP layer): an imported event
+    has a page only when its claims are linked; every curated event has one."""
+    size = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
+    assert size <= 5_000_000, f"site is {size:,} bytes"
+    linked = {c for link in tables["claim_links"].to_pylist() for c in (link["claim_id"], link["other_claim_id"])}
+    claims_of = {}
+    for c in tables["claims"].to_pylist():
+        claims_of.setdefault(c["event_id"], set()).add(c["id"])
+    for ev in tables["events"].to_pylist():
+        expected = ev["origin"] == "curated" or bool(claims_of.get(ev["id"], set()) & linked)
+        assert (site / "events" / f"{ev['id']}.html").exists() == expected, ev["id"]
+
+
 def test_status_explanation_marks_the_rule_row_that_gives_the_stored_status(site, tables):
     for ev in tables["events"].to_pylist():
         if ev.get("origin", "curated") != "curated" and not (site / "events" / f"{ev['id']}.html").exists():
-            continue  # imported single-claim events have no page of their own (shown in the event list)
+            continue  # imported events without linked claims have no page of their own (shown in the event list)
         doc = page(site, f"events/{ev['id']}.html")
         applied = [e for e in doc.find("tr") if e["attrs"].get("class") == "applied"]
         assert len(applied) == 1, ev["id"]
@@ -227,7 +241,7 @@ def test_source_texts_only_with_sources(site, site_with_texts, tables):
 
 
 def test_release_page_cites_and_lists_changes(site, tmp_path, tables):
-    from iraq_frontiers.citation import cite
+    from iraq_frontiers.release.citation import cite
 
     doc = page(site, "release.html")
     assert cite("apa").strip() in doc.text and "@misc{" in doc.text
@@ -244,7 +258,7 @@ def test_everything_printed_is_escaped(tmp_path):
     assert "Iraq's military declared" in claims
     (pkg / "claims.csv").write_text(claims.replace("Iraq's military declared", payload + " Iraq's military declared", 1), encoding="utf-8")
     first_id = "evt-iraq-syria-border-security-operation"  # the event that claim is about
-    from iraq_frontiers.descriptor import build_descriptor, write_descriptor
+    from iraq_frontiers.schema.descriptor import build_descriptor, write_descriptor
 
     write_descriptor(pkg / "datapackage.json", build_descriptor("csv"))
     out = tmp_path / "site"
@@ -270,7 +284,7 @@ def test_site_command_refuses_invalid_and_existing_output(tmp_path, capsys):
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    from iraq_frontiers.release import build_release
+    from iraq_frontiers.release.build import build_release
 
     return build_release(REPO / "datapackage", tmp_path_factory.mktemp("release") / "out")
 
@@ -300,7 +314,7 @@ def test_dictionary_table_is_compiled_from_the_schemas(tables):
 
 def test_dictionary_loads_like_any_table(built, tables):
     import iraq_frontiers as ifr
-    from iraq_frontiers import access
+    from iraq_frontiers.release import access
 
     result = built
     expected = tables["dictionary"].to_pylist()
@@ -355,7 +369,7 @@ def test_release_page_lists_changes_since_the_previous_release_with_reasons(buil
 def test_event_minimap_places_the_point_where_vega_draws_it(site):
     """The small map of an event page uses charts.project on the shared basemap; the overview map is drawn by
     Vega with the same projection: the two must agree (else the point sits in the wrong place)."""
-    from iraq_frontiers.site.charts import project
+    from iraq_frontiers.release.site.charts import project
 
     html = (site / "index.html").read_text(encoding="utf-8")
     svg = html[html.index('id="map"'):]

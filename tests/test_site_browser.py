@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from iraq_frontiers.cli import main
-from iraq_frontiers.release import read_tables
+from iraq_frontiers.cli.app import main
+from iraq_frontiers.release.build import read_tables
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""Synthetic packages (iraq_frontiers.synth) and the fast validation path (iraq_frontiers.fastpath).
+"""Synthetic packages (iraq_frontiers.synth.packages) and the fast validation path (iraq_frontiers.validation.fastpath).
 
 - a synthetic package is valid under every layer, and the same for the same seed;
 - with planted errors, the validator reports exactly the problems the manifest lists;
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from iraq_frontiers.synth import MANIFEST, synthesize
-from iraq_frontiers.validation import validate
+from iraq_frontiers.synth.packages import MANIFEST, synthesize
+from iraq_frontiers.validation.run import validate
 
 N = 1000
 
@@ -89,7 +89,7 @@ def test_fast_path_hands_odd_parquet_to_the_reference_reader(tmp_path):
     names[3] = ""
     table = table.set_column(table.schema.get_field_index("name"), "name", __import__("pyarrow").array(names))
     pq.write_table(table, folder / "actors.parquet")
-    from iraq_frontiers.descriptor import build_descriptor, write_descriptor
+    from iraq_frontiers.schema.descriptor import build_descriptor, write_descriptor
 
     write_descriptor(folder / "datapackage.json", build_descriptor("parquet", folder))
     fast = [p.to_dict() for p in validate(folder, engine="fast").problems]
@@ -98,7 +98,7 @@ def test_fast_path_hands_odd_parquet_to_the_reference_reader(tmp_path):
 
 
 def test_synth_cli(tmp_path, capsys):
-    from iraq_frontiers.cli import main
+    from iraq_frontiers.cli.app import main
 
     assert main(["synth", "--events", "100", "--out", str(tmp_path / "s"), "--errors", "1", "--quiet"]) == 0
     assert (tmp_path / "s" / MANIFEST).is_file()

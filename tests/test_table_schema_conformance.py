@@ -1,6 +1,6 @@
 """Issue 17: Table Schema and Data Package semantics, the same on both engines.
 
-Each rule is checked on a small package written as CSV (read by package_io, checked by Pandera and
+Each rule is checked on a small package written as CSV (read by iraq_frontiers.io, checked by Pandera and
 by the fast path's expressions) and, where the rule applies to Parquet too, as Parquet (the polars
 fast path, and the reference engine forced with engine="pandera"): the problems (code, table, row,
 key, field) must be the same.
@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from iraq_frontiers.conformance import FEATURES
-from iraq_frontiers.validation import validate
+from iraq_frontiers.validation.conformance import FEATURES
+from iraq_frontiers.validation.run import validate
 
 FIELDS = [
     {"name": "id", "type": "integer"},
@@ -43,7 +43,7 @@ def write_table(folder: Path, name: str, fields: list[dict], rows: list[list[Any
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from iraq_frontiers.compiler import arrow_type
+    from iraq_frontiers.schema.compiler import arrow_type
 
     columns = {f["name"]: pa.array([r[i] for r in rows], arrow_type(f)) for i, f in enumerate(fields)}
     pq.write_table(pa.table(columns), folder / f"{name}.parquet")
@@ -131,7 +131,7 @@ def test_datetime_verdict_does_not_depend_on_the_first_row(tmp_path, order):
 
 
 def test_datetime_values_are_parsed_to_utc(tmp_path):
-    from iraq_frontiers.package_io import open_package, read_table
+    from iraq_frontiers.io.package import open_package, read_table
 
     make_package(tmp_path, [[1, "2024-01-01T00:00:00"], [2, "2024-01-01T10:00:00+03:00"]], fields=DT_FIELDS)
     with open_package(tmp_path) as pkg:
@@ -318,7 +318,7 @@ def test_inline_data_values_are_checked_by_json_type(tmp_path):
 
 
 def test_gzip_csv_is_bounded_like_a_zip_entry(tmp_path):
-    from iraq_frontiers import package_io
+    from iraq_frontiers.io import archive
 
     pkg = make_package(tmp_path, [])
     desc = json.loads((pkg / "datapackage.json").read_text())
@@ -326,7 +326,7 @@ def test_gzip_csv_is_bounded_like_a_zip_entry(tmp_path):
     (pkg / "datapackage.json").write_text(json.dumps(desc))
     bomb = b"id,name,score\n" + b"1,a,0.5\n" * 400_000  # 3.2 MB of one repeated row: ratio far above 200
     (pkg / "t.csv.gz").write_bytes(gzip.compress(bomb, 9))
-    assert len(bomb) > package_io.MAX_ARCHIVE_RATIO * (pkg / "t.csv.gz").stat().st_size
+    assert len(bomb) > archive.MAX_ARCHIVE_RATIO * (pkg / "t.csv.gz").stat().st_size
     report = validate(pkg)
     assert report.exit_code == 2 and "zip bomb" in report.problems[0].message
     (pkg / "t.csv.gz").write_bytes(gzip.compress(b"id,name,score\n1,a,0.5\n")[:-6])  # truncated
@@ -335,7 +335,7 @@ def test_gzip_csv_is_bounded_like_a_zip_entry(tmp_path):
 
 
 def test_inline_data_loads_and_connects(tmp_path):
-    from iraq_frontiers.access import connect, load
+    from iraq_frontiers.release.access import connect, load
 
     pkg = _example("inline-data", tmp_path / "pkg")
     frame = load("t", backend="polars", path=pkg)
@@ -361,7 +361,7 @@ def test_unreadable_schema_files_are_refused_by_name(tmp_path, content, name, co
 
 
 def test_skip_initial_space_drops_only_spaces_after_a_delimiter(tmp_path):
-    from iraq_frontiers.package_io import open_package, read_table
+    from iraq_frontiers.io.package import open_package, read_table
 
     pkg = _example("skip-initial-space", tmp_path / "pkg")
     with open_package(pkg) as opened:

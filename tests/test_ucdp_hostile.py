@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from iraq_frontiers.cli import main
-from iraq_frontiers.importers import ucdp
+from iraq_frontiers.cli.app import main
+from iraq_frontiers.importers import ucdp, ucdp_read
 from test_ucdp_import import COLUMNS, ged_row, read, write_ged
 
 
@@ -50,7 +50,7 @@ def test_nothing_importable_is_a_clear_error_and_the_report_is_kept(tmp_path: Pa
 
 def test_decompression_is_bounded_and_streamed(tmp_path: Path, monkeypatch, capsys):
     """A small gzip that expands far beyond the limit is refused after reading the limit, not held in memory."""
-    monkeypatch.setattr(ucdp, "MAX_GED_BYTES", 4 * 1024 * 1024)
+    monkeypatch.setattr(ucdp_read, "MAX_GED_BYTES", 4 * 1024 * 1024)
     bomb = tmp_path / "ged.csv.gz"
     with gzip.open(bomb, "wb", compresslevel=9) as fh:
         fh.write((",".join(COLUMNS) + "\n").encode())
@@ -60,8 +60,8 @@ def test_decompression_is_bounded_and_streamed(tmp_path: Path, monkeypatch, caps
     assert bomb.stat().st_size < 1024 * 1024
     tracemalloc.start()
     try:
-        with pytest.raises(ucdp.UcdpImportError, match="expands to more than"):
-            ucdp.read_ged(bomb)
+        with pytest.raises(ucdp_read.UcdpImportError, match="expands to more than"):
+            ucdp_read.read_ged(bomb)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()

@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 
 from iraq_frontiers import validate
-from iraq_frontiers.cli import main
-from iraq_frontiers.importers.ucdp import REQUIRED_COLUMNS, import_ged, parse_source_entries
+from iraq_frontiers.cli.app import main
+from iraq_frontiers.importers.ucdp_mapping import REQUIRED_COLUMNS
+from iraq_frontiers.importers.ucdp_read import parse_source_entries
+from iraq_frontiers.importers.ucdp import import_ged
 
 REPO = Path(__file__).resolve().parents[1]
 GED_SYRIA = "ucdp-ged-syria-652-1601-1911"

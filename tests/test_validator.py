@@ -11,9 +11,9 @@ import duckdb
 from hypothesis import given
 from hypothesis import strategies as st
 
-from iraq_frontiers.metadata import vocabularies
-from iraq_frontiers.status import EFFECTS, contested_sql, derive_contested, derive_status, status_sql
-from iraq_frontiers.validation import validate
+from iraq_frontiers.schema.metadata import vocabularies
+from iraq_frontiers.validation.status import EFFECTS, contested_sql, derive_contested, derive_status, status_sql
+from iraq_frontiers.validation.run import validate
 
 
 @given(st.sets(st.sampled_from(EFFECTS)), st.booleans())

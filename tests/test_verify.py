@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from _release_helpers import actor, write_csv_package
-from iraq_frontiers import release
-from iraq_frontiers.access import connect, load
-from iraq_frontiers.cli import main
-from iraq_frontiers.metadata import package_metadata
-from iraq_frontiers.package_io import InputError
-from iraq_frontiers.validation import validate
-from iraq_frontiers.verify import release_package, verify
+from iraq_frontiers.release import build as release
+from iraq_frontiers.release.access import connect, load
+from iraq_frontiers.cli.app import main
+from iraq_frontiers.schema.metadata import package_metadata
+from iraq_frontiers.io.core import InputError
+from iraq_frontiers.validation.run import validate
+from iraq_frontiers.io.verify import release_package, verify
 
 VERSION = package_metadata()["version"]
 

@@ -9,12 +9,12 @@ import pytest
 import yaml
 
 from _release_helpers import REPO, actor, read_json, write_csv_package
-from iraq_frontiers import citation, release
-from iraq_frontiers.cli import main
-from iraq_frontiers.descriptor import build_descriptor
-from iraq_frontiers.diff import diff_packages
-from iraq_frontiers.metadata import package_metadata
-from iraq_frontiers.versioning import Version, VersionError, bump_level, check_bump, required_version
+from iraq_frontiers.release import build as release, citation
+from iraq_frontiers.cli.app import main
+from iraq_frontiers.schema.descriptor import build_descriptor
+from iraq_frontiers.release.diff import diff_packages
+from iraq_frontiers.schema.metadata import package_metadata
+from iraq_frontiers.release.versioning import Version, VersionError, bump_level, check_bump, required_version
 
 
 def _package_json_version() -> str:
@@ -228,7 +228,7 @@ RICH = {"contributors": [
 def test_every_citation_format_agrees_with_package_json(monkeypatch):
     """Authors (persons and groups, in order), DataCite roles, the release date and a DOI flow from package.json
     into CFF, Zenodo, APA, BibTeX and the descriptor."""
-    import iraq_frontiers.descriptor as descriptor
+    import iraq_frontiers.schema.descriptor as descriptor
 
     meta = {**package_metadata(), **RICH}
     monkeypatch.setattr(citation, "package_metadata", lambda: meta)

@@ -12,15 +12,15 @@ __all__ = ["__version__", "validate", "load", "connect", "cite", "datapackage_pa
 
 # Public name -> module that defines it; resolved on first use (PEP 562) to keep import fast.
 _LAZY = {
-    "validate": "iraq_frontiers.validation",
-    "load": "iraq_frontiers.access",
-    "connect": "iraq_frontiers.access",
-    "datapackage_path": "iraq_frontiers.access",
-    "cite": "iraq_frontiers.citation",
+    "validate": "iraq_frontiers.validation.run",
+    "load": "iraq_frontiers.release.access",
+    "connect": "iraq_frontiers.release.access",
+    "datapackage_path": "iraq_frontiers.release.access",
+    "cite": "iraq_frontiers.release.citation",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
-    from iraq_frontiers.validation import validate
+    from iraq_frontiers.validation.run import validate
 
 
 def __getattr__(name: str) -> Any:
@@ -28,7 +28,7 @@ def __getattr__(name: str) -> Any:
         # schemas/package.json holds the one version (bundled in the wheel as _data/schemas): read it
         # there first, so an editable install does not report a stale version after a bump.
         try:
-            from iraq_frontiers.metadata import package_metadata
+            from iraq_frontiers.schema.metadata import package_metadata
 
             return package_metadata()["version"]
         except (FileNotFoundError, KeyError):

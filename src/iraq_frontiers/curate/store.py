@@ -10,7 +10,7 @@ import csv
 import io
 from pathlib import Path
 
-from iraq_frontiers.metadata import table_schema
+from iraq_frontiers.schema.metadata import table_schema
 
 
 class StoreError(ValueError):

@@ -19,7 +19,7 @@ TANF_GOVERNORATE = "Homs Governorate"
 # loc-al-tanf; GeoNames' cities500 extract has no al-Tanf row (geonames-iq-sy/seed_places_crosswalk.csv).
 TANF_POINT = (33.48952, 38.65698)
 TANF_RADIUS_KM = 50.0
-EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG), as in iraq_frontiers.linking
+EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG), as in iraq_frontiers.importers.linking
 RULE = (f"UCDP adm_1 is {' or '.join(FRONTIER_GOVERNORATES)}, or adm_1 is {TANF_GOVERNORATE} and the event lies within "
         f"{TANF_RADIUS_KM:g} km of al-Tanf ({TANF_POINT[0]}, {TANF_POINT[1]})")
 
@@ -46,7 +46,7 @@ def is_frontier(adm_1: str | None, lat: float | None, lon: float | None) -> bool
 
 
 def frontier_rows(ok):
-    """The rows of a checked GED frame (importers.ucdp.normalise) that the rule keeps, in their order."""
+    """The rows of a checked GED frame (importers.ucdp_read.normalise) that the rule keeps, in their order."""
     import polars as pl
 
     keep = [is_frontier(a, lat, lon) for a, lat, lon in ok.select("adm_1", "latitude", "longitude").iter_rows()]

@@ -102,13 +102,13 @@ def replace_file(path: Path, data: bytes) -> None:
 
 def layer_csv(frame: Any, table: str) -> str:
     """The CSV text (header + rows) of an importer's frame, written as the package writes CSV."""
-    from iraq_frontiers.metadata import table_schema
-    from iraq_frontiers.writers import csv_text, to_arrow
+    from iraq_frontiers.schema.metadata import table_schema
+    from iraq_frontiers.io.writers import csv_text, to_arrow
 
 
     import polars as pl
 
-    from iraq_frontiers.compiler import field_type, list_delimiter
+    from iraq_frontiers.schema.compiler import field_type, list_delimiter
 
     schema = table_schema(table)
     for f in schema["fields"]:  # the importer writes list fields as delimited text

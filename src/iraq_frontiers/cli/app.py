@@ -1,0 +1,243 @@
+"""The iraq-frontiers command line.
+
+Exit codes: 0 success / valid, 1 invalid data, 2 usage error or unreadable / refused input,
+3 internal error (a bug in the toolkit).
+A user's mistake never prints a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from iraq_frontiers.terminal import CLEAR_LINE, control, escaped_output
+
+EXIT_OK, EXIT_INVALID, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # usage errors exit 2 with a hint, like argparse, without traceback
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (e.g. --limit)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def progress_printer(enabled: bool):
+    """A function printing progress on one terminal line (stderr), or None when disabled or not a terminal."""
+    if not enabled or not sys.stderr.isatty():
+        return None
+    start = time.monotonic()
+
+    def say(msg: str) -> None:
+        control(CLEAR_LINE)
+        sys.stderr.write(f"[{time.monotonic() - start:6.1f}s] {msg}")  # escaped: names in msg come from input
+        sys.stderr.flush()
+
+    return say
+
+
+def clear_progress(say) -> None:
+    """Clear the progress line, if one is shown."""
+    if say:
+        control(CLEAR_LINE)
+
+
+def _cmd_validate(args) -> int:
+    from iraq_frontiers.validation.run import validate
+
+    say = progress_printer(not args.json and not args.quiet)
+    report = validate(args.path, progress=say)
+    clear_progress(say)
+    if args.json:
+        print(report.to_json())
+    else:
+        print(report.format_text(limit=args.limit))
+    return report.exit_code
+
+
+def _checkout_path(given: str | None, relative: str, option: str) -> Path:
+    """An explicit path, else `relative` in the source checkout, else in the current folder when it exists there.
+
+    Raises _NotFound saying what to pass when none applies (an installed wheel, another folder).
+    """
+    from iraq_frontiers.schema.metadata import repo_root
+
+    if given is not None:
+        return Path(given)
+    root = repo_root()
+    if root is not None:
+        return root / relative
+    here = Path.cwd() / relative
+    if (here.parent if here.suffix else here).is_dir():  # a file's folder, or the folder itself, is here
+        return here
+    raise _NotFound(f"not in a source checkout and there is no {relative} here: pass {option} PATH")
+
+
+class _NotFound(Exception):
+    """A command could not find the repository file or folder it works on."""
+
+
+def _cmd_descriptor(args) -> int:
+    from iraq_frontiers.schema.descriptor import build_descriptor, dumps
+
+    try:
+        target = _checkout_path(args.out, "datapackage/datapackage.json", "--out")
+    except _NotFound as exc:
+        print(f"iraq-frontiers descriptor: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    text = dumps(build_descriptor("csv"))
+    if args.check:
+        if not target.is_file():
+            print(f"iraq-frontiers descriptor: {target} does not exist (pass --out PATH to check another file)", file=sys.stderr)
+            return EXIT_INPUT
+        current = target.read_text(encoding="utf-8")
+        if current != text:
+            print(f"{target} is out of date with schemas/: run `iraq-frontiers descriptor`", file=sys.stderr)
+            return EXIT_INVALID
+        print(f"{target} matches schemas/")
+        return EXIT_OK
+    try:
+        target.write_text(text, encoding="utf-8", newline="\n")
+    except OSError as exc:
+        print(f"iraq-frontiers descriptor: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_INPUT
+    print(f"wrote {target}")
+    return EXIT_OK
+
+
+def _cmd_docs(args) -> int:
+    from iraq_frontiers.release.docs import generated_files
+
+    try:
+        docs_dir = _checkout_path(args.docs_dir, "docs", "--docs-dir")
+        files = generated_files(docs_dir)
+    except _NotFound as exc:
+        print(f"iraq-frontiers docs: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except (OSError, ValueError) as exc:  # no validation.md, or no codes markers in it
+        print(f"iraq-frontiers docs: {docs_dir} needs validation.md with the `<!-- codes:start -->` and "
+              f"`<!-- codes:end -->` markers ({exc})", file=sys.stderr)
+        return EXIT_INPUT
+    stale = []
+    for path, text in files.items():
+        if path.is_file() and path.read_text(encoding="utf-8") == text:
+            continue
+        if args.check:
+            stale.append(str(path))
+        else:
+            path.write_text(text, encoding="utf-8", newline="\n")
+            print(f"wrote {path}")
+    if stale:
+        print("out of date with schemas/ or the problem codes: " + ", ".join(stale) + " (run `iraq-frontiers docs`)", file=sys.stderr)
+        return EXIT_INVALID
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="iraq-frontiers",
+        description="Validate, build, release and load the iraq-frontiers data package "
+        "(curated security events on Iraq's frontiers).",
+        epilog="Exit codes: 0 ok, 1 invalid data, 2 usage error or unreadable input, 3 internal error (a bug). "
+        "Run `iraq-frontiers COMMAND --help` for a command's options.",
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("validate", help="validate a data package (descriptor, tables, keys, domain rules)",
+                       description="Validate a data package: PATH is a datapackage.json, a folder holding one, or a .zip of one, "
+                       "with CSV (gzip-compressed too), Parquet or inline-data resources. Checks, in order: the descriptor against the Data Package v2 profile; each "
+                       "table against its schema (types, required, vocabularies, ranges, patterns); primary, unique and foreign keys; "
+                       "domain rules (dates and their precision, coordinates, figures, evidence spans, event status). Every problem "
+                       "has a stable code; what is supported of Data Package v2 and Table Schema, and what is refused, is one table "
+                       "(both in docs/validation.md).")
+    p.add_argument("path", nargs="?", default="datapackage", help="package to validate (default: ./datapackage)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON (for programs); no progress display")
+    p.add_argument("--quiet", action="store_true", help="no progress display")
+    p.add_argument("--limit", type=positive_int, default=200, help="most problems to list in text output (default 200; --json lists all)")
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("descriptor", help="generate datapackage/datapackage.json from schemas/",
+                       description="Write the curated package's descriptor, compiled from schemas/ (never edit it by hand). "
+                       "With --check, only compare and exit 1 when the committed file is out of date.")
+    p.add_argument("--out", default=None, help="descriptor to write or check (default: datapackage/datapackage.json of the "
+                   "source checkout, else of the current folder)")
+    p.add_argument("--check", action="store_true", help="exit 1 if the file differs from a fresh generation")
+    p.set_defaults(func=_cmd_descriptor)
+
+    p = sub.add_parser("docs", help="generate docs/data-dictionary.md and the problem-code list from metadata",
+                       description="Write the documentation compiled from schemas/ (data dictionary, vocabularies, the "
+                       "event-status rule) and from the problem codes. With --check, exit 1 when a file is out of date.")
+    p.add_argument("--docs-dir", default=None, help="documentation folder (default: docs/ of the source checkout, else ./docs)")
+    p.add_argument("--check", action="store_true", help="exit 1 if a generated file differs from a fresh generation")
+    p.set_defaults(func=_cmd_docs)
+
+    from importlib import import_module
+
+    for module in COMMAND_MODULES:
+        import_module(module).register(sub)
+    return parser
+
+
+# Modules that add subcommands through a `register(subparsers)` function (imported when the CLI starts).
+COMMAND_MODULES: list[str] = ["iraq_frontiers.cli.synth", "iraq_frontiers.cli.release", "iraq_frontiers.cli.importers",
+                              "iraq_frontiers.cli.site", "iraq_frontiers.cli.curate"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    with escaped_output():  # nothing from input reaches the terminal raw (iraq_frontiers.terminal)
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from iraq_frontiers import __version__
+
+        print(__version__)
+        return EXIT_OK
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_INPUT
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except ImportError as exc:  # an optional dependency is missing: name the extra that installs it
+        from iraq_frontiers.extras import missing_module_message
+
+        message = missing_module_message(exc)
+        if message is None:
+            raise
+        print(f"iraq-frontiers {args.command}: {message}", file=sys.stderr)
+        return EXIT_INPUT
+    except BrokenPipeError:
+        return EXIT_OK
+    except OSError as exc:  # disk full, read-only, a file where a folder is expected...: name the file
+        where = exc.filename or "a file"
+        print(f"iraq-frontiers {args.command}: cannot use {where}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except Exception as exc:  # noqa: BLE001 - a bug: say so without a traceback (IRAQ_FRONTIERS_DEBUG=1 shows it)
+        if os.environ.get("IRAQ_FRONTIERS_DEBUG") == "1":
+            raise
+        print(f"iraq-frontiers {args.command}: internal error (a bug, please report it): {type(exc).__name__}: {str(exc)[:300]}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,223 @@
+"""Write the static site of a package: overview, codebook, events (list and pages), sources, release.
+
+    write_site(tables, out)              # from typed Arrow tables (the release build passes its own)
+    build_site("datapackage", "site/")   # from a package on disk (the `site` command)
+
+Every page is HTML generated from Jinja templates with autoescaping on (the data may come from a
+package a user hands us); charts are SVG rendered at build time (charts.py). Nothing is fetched
+from the network when the site is opened: styles, script and map outlines ship inside it.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from iraq_frontiers.release.site import charts
+from iraq_frontiers.release.site.evidence import excerpt, read_source_texts, segments
+from iraq_frontiers.release.site.model import CURATED, SiteData, build_model, explain_status
+
+HERE = Path(__file__).resolve().parent
+Progress = Callable[[str], None]
+EXAMPLES = 3  # example values per field in the codebook
+# What the overview lists for download: every file at the top of the release (zips, SQLite, Croissant, README,
+# citation...) written before the site, and the two package descriptors. SHA256SUMS comes after the site.
+RELEASE_DOWNLOADS = ("*", "parquet/datapackage.json", "csv/datapackage.json")
+
+
+@dataclass
+class SiteResult:
+    folder: Path
+    pages: int
+    files: int
+    bytes: int
+    event_pages: int
+    events: int
+    mappable: int
+    texts_matched: int
+
+
+def _environment():
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["n"] = lambda v: "" if v is None else f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v)
+    env.filters["short"] = lambda v, k=48: "" if v is None else (str(v) if len(str(v)) <= k else str(v)[:k - 1] + "…")
+    return env
+
+
+def _examples(table, limit: int = EXAMPLES) -> dict[str, list[str]]:
+    """Up to `limit` distinct non-empty values per column, in row order."""
+    out = {}
+    for name in table.column_names:
+        seen: list[str] = []
+        for value in table.column(name).to_pylist():
+            if value is None or value == "" or value == []:
+                continue
+            text = "|".join(value) if isinstance(value, list) else str(value)
+            if text not in seen:
+                seen.append(text)
+                if len(seen) == limit:
+                    break
+        out[name] = seen
+    return out
+
+
+def _when(row: dict[str, Any], start: str = "date_start", end: str = "date_end", precision: str = "date_precision") -> str:
+    """A date or interval written no finer than it is known: "2014" for a year, "2017-05" for a month."""
+    a, b, p = row.get(start), row.get(end), row.get(precision)
+    if a is None:
+        return "unknown"
+    fmt = {"year": "%Y", "month": "%Y-%m"}.get(p, "%Y-%m-%d")
+    first, last = a.strftime(fmt), b.strftime(fmt) if b else None
+    return first if last in (None, first) else f"{first} – {last}"
+
+
+def _date(row: dict[str, Any], start: str = "date_start", end: str = "date_end", precision: str = "date_precision") -> str:
+    """_when with the precision named, for the pages that show one date at a time."""
+    text = _when(row, start, end, precision)
+    return text if text == "unknown" else f"{text} (precision: {row.get(precision) or 'unknown'})"
+
+
+def _downloads(release_dir: Path | None) -> list[dict[str, Any]]:
+    if release_dir is None:
+        return []
+    files = sorted({p for pattern in RELEASE_DOWNLOADS for p in release_dir.glob(pattern) if p.is_file()})
+    return [{"path": p.relative_to(release_dir).as_posix(), "bytes": p.stat().st_size,
+             "sha256": hashlib.sha256(p.read_bytes()).hexdigest()} for p in files]
+
+
+def _changes(diff) -> list[dict[str, Any]]:
+    """Per changed table: counts and rows; withdrawn rows (a withdrawal reason set) with their reason."""
+    if diff is None:
+        return []
+    out = []
+    for t in diff.tables:
+        if t.status == "same":
+            continue
+        withdrawn = [{"key": c["key"], "reason": c["fields"]["withdrawn_reason"]["new"]} for c in t.changed
+                     if "withdrawn_reason" in c.get("fields", {}) and c["fields"]["withdrawn_reason"].get("new")]
+        out.append({"t": t, "withdrawn": withdrawn})
+    return out
+
+
+class SiteWriter:
+    def __init__(self, data: SiteData, out: Path, texts: dict[str, str], meta: dict[str, Any]):
+        self.data, self.out, self.texts, self.meta = data, out, texts, meta
+        self.env = _environment()
+        self.pages = 0
+
+    def page(self, template: str, path: str, **context) -> None:
+        depth = path.count("/")
+        html = self.env.get_template(template).render(root="../" * depth, path=path, meta=self.meta, data=self.data,
+                                                        date=_date, when=_when, texts=self.texts, **context)
+        target = self.out / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(html.encode("utf-8"))
+        self.pages += 1
+
+    def text_of(self, source: dict[str, Any]) -> str | None:
+        return self.texts.get(source.get("sha256") or "")
+
+    def evidence(self, claim: dict[str, Any]):
+        text = self.text_of(claim["_source"])
+        if text is None or claim.get("span_start") is None or claim.get("span_end") is None:
+            return None
+        return excerpt(text, claim["span_start"], claim["span_end"])
+
+
+def _month_counts(data: SiteData) -> list[dict[str, Any]]:
+    c = Counter((e.month, e.frontier, e.origin or "") for e in data.events if e.month)
+    return [{"month": f"{m}-01", "frontier": f, "origin": o, "events": n} for (m, f, o), n in sorted(c.items())]
+
+
+def _map_points(data: SiteData) -> list[dict[str, Any]]:
+    return [{"lon": e.longitude, "lat": e.latitude, "type": e.row["type"], "status": e.row["status"],
+             "label": f"{_when(e.row)} · {e.row['type']} · {e.id}",
+             "href": e.page if e.has_page else f"events.html#{e.id}"} for e in data.events if e.mappable]
+
+
+def write_site(tables: dict[str, Any], out: str | os.PathLike, *, meta: dict[str, Any] | None = None,
+               release_dir: str | os.PathLike | None = None, diff=None,
+               sources_dir: str | os.PathLike | None = None, progress: Progress | None = None) -> SiteResult:
+    """Write the site for these typed tables into `out` (created; must not hold anything else)."""
+    from iraq_frontiers.release.citation import cite
+    from iraq_frontiers.schema.metadata import package_metadata, release_table_names, source_schema, vocabularies
+
+    say = progress or (lambda _m: None)
+    out = Path(out)
+    meta = meta or dict(package_metadata())
+    say("site: joining tables")
+    data = build_model(tables)
+    wanted = {s.get("sha256") for s in data.by_id["sources"].values() if s.get("sha256")}
+    texts = read_source_texts(sources_dir, wanted) if sources_dir is not None else {}
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "assets").mkdir(exist_ok=True)
+    for name in ("site.css", "site.js"):
+        shutil.copyfile(HERE / "static" / name, out / "assets" / name)
+    shutil.copyfile(HERE / "vendor" / "LICENSES.md", out / "assets" / "LICENSES.md")
+    w = SiteWriter(data, out, texts, meta)
+
+    say("site: drawing the charts")
+    basemap = charts.basemap_svg()
+    (out / "assets" / "basemap.svg").write_text(basemap, encoding="utf-8")
+    minimap = {k: int(float(re.search(rf'\b{k}="([0-9.]+)"', basemap).group(1))) for k in ("width", "height")}
+    points = _map_points(data)
+    overview = {
+        "by": [("origin", data.counts(lambda e: e.origin or "")) if data.has_origin else None,
+               ("frontier", data.counts(lambda e: e.frontier)), ("year", data.counts(lambda e: e.year)),
+               ("type", data.counts(lambda e: e.row["type"])), ("status", data.counts(lambda e: e.row["status"]))],
+        "timeline": charts.timeline_svg(_month_counts(data), data.has_origin),
+        "months": _month_counts(data),
+        "map": charts.map_svg(points, "type", "event type"),
+        "mappable": len(points),
+        "tables": [(t, tables[t].num_rows) for t in tables],
+        "downloads": _downloads(Path(release_dir) if release_dir else None),
+    }
+    overview["by"] = [b for b in overview["by"] if b]
+    say("site: overview and codebook")
+    w.page("index.html", "index.html", o=overview)
+    schemas = {t: source_schema(t) for t in release_table_names() if t in tables}
+    w.page("codebook.html", "codebook.html", schemas=schemas, examples={t: _examples(tables[t]) for t in schemas},
+           vocabularies=vocabularies(), crosswalks=[t for t in schemas if t.startswith("crosswalk_")],
+           rule=explain_status([], {}, False)[0])
+    say("site: events")
+    w.page("events.html", "events.html", facets=data.facets())
+    with_pages = [e for e in data.events if e.has_page]
+    for i, e in enumerate(with_pages, 1):
+        if i % 200 == 0:
+            say(f"site: event pages {i}/{len(with_pages)}")
+        w.page("event.html", e.page, e=e, evidence=w.evidence, project=charts.project, minimap=minimap)
+    for s in data.by_id["sources"].values():
+        if s.get("sha256") and s.get("origin", CURATED) == CURATED:  # imported records have no text to point into
+            text = w.text_of(s)
+            spans = [(c["id"], c.get("span_start"), c.get("span_end")) for c in data.claims.values() if c["source_id"] == s["id"]]
+            w.page("source.html", f"sources/{s['id']}.html", s=s, segments=segments(text, spans) if text is not None else None,
+                   claims=sorted((c for c in data.claims.values() if c["source_id"] == s["id"]), key=lambda c: c["id"]))
+    w.page("release.html", "release.html", apa=cite("apa"), bibtex=cite("bibtex"), changes=_changes(diff), diff=diff)
+    w.page("licences.html", "licences.html", licences=(HERE / "vendor" / "LICENSES.md").read_text(encoding="utf-8"))
+    files = [p for p in out.rglob("*") if p.is_file()]
+    return SiteResult(out, w.pages, len(files), sum(p.stat().st_size for p in files), len(with_pages), len(data.events),
+                      len(points), len(texts))
+
+
+def build_site(package: str | os.PathLike, out: str | os.PathLike, *, sources_dir=None, previous=None,
+               progress: Progress | None = None) -> SiteResult:
+    """The site of a package on disk (validated by the caller), with changes since `previous` if given."""
+    from iraq_frontiers.release.build import read_tables, with_derived
+
+    tables = with_derived(read_tables(package))
+    diff = None
+    if previous is not None:  # compared as the release build compares: derived tables included
+        from iraq_frontiers.release.diff import diff_snapshots, read_snapshot, snapshot_from_arrow
+        from iraq_frontiers.schema.metadata import package_metadata, table_schema
+
+        new = snapshot_from_arrow(str(package), package_metadata()["version"], tables, {t: table_schema(t) for t in tables})
+        diff = diff_snapshots(read_snapshot(previous), new)
+    return write_site(tables, out, diff=diff, sources_dir=sources_dir, progress=progress)

@@ -1,1 +1,0 @@
-"""The static site of a release (see iraq_frontiers.site.build)."""
