@@ -8,7 +8,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["__version__", "validate", "load", "connect", "cite", "datapackage_path"]
+__all__ = ["__version__", "validate", "load", "connect", "cite", "datapackage_path", "pandera_schema"]
 
 # Public name -> module that defines it; resolved on first use (PEP 562) to keep import fast.
 _LAZY = {
@@ -17,6 +17,7 @@ _LAZY = {
     "connect": "iraq_frontiers.release.access",
     "datapackage_path": "iraq_frontiers.release.access",
     "cite": "iraq_frontiers.release.citation",
+    "pandera_schema": "iraq_frontiers.schema.compiler",
 }
 
 if TYPE_CHECKING:  # pragma: no cover

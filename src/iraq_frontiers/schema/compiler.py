@@ -204,3 +204,28 @@ def pandera_pandas_schema(table_schema: dict[str, Any], name: str | None = None)
             required=True,
         )
     return pa.DataFrameSchema(columns, name=name, strict=False)
+
+
+PANDERA_BACKENDS = ("polars", "pandas")
+
+
+def pandera_schema(table: str, backend: str = "polars"):
+    """The Pandera schema of one of the dataset's tables, for checking your own data frames.
+
+    backend "polars" (pandera.polars, for frames with the schema's types, e.g. from
+    `iraq_frontiers.load(table, backend="polars")`) or "pandas" (pandera.pandas, coercing dtypes).
+    It checks what one table can check on its own: types, required, enum (the vocabularies),
+    minimum/maximum, pattern, minLength/maxLength and string formats. Keys across rows and tables
+    and the domain rules need the whole package: `iraq_frontiers.validate()`.
+
+        schema = iraq_frontiers.pandera_schema("events", backend="polars")
+        schema.validate(frame, lazy=True)  # raises pandera.errors.SchemaErrors listing every failure
+    """
+    from iraq_frontiers.schema.metadata import table_names, table_schema
+
+    if backend not in PANDERA_BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(PANDERA_BACKENDS)}")
+    if table not in table_names():
+        raise ValueError(f"unknown table {table!r}; the tables are {', '.join(table_names())}")
+    compile_ = pandera_polars_schema if backend == "polars" else pandera_pandas_schema
+    return compile_(table_schema(table), name=table)

@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from iraq_frontiers.validation.integrity import Tables, q
-from iraq_frontiers.schema.metadata import stance_effects
 from iraq_frontiers.problems import Problem, ProblemList
-from iraq_frontiers.validation.status import EFFECTS, contested_sql, status_sql
+from iraq_frontiers.validation.spec_rules import claims_by_event, event_claims
+from iraq_frontiers.validation.status import contested_sql, status_sql
 
 
 @dataclass(frozen=True)
@@ -67,9 +67,8 @@ def _rules() -> list[Rule]:
              "fatalities must satisfy low <= best <= high"),
         Rule("withdrawn-without-reason", "events", ("status", "withdrawn_reason"), "withdrawn_reason", "t.status",
              "t.status = 'withdrawn' AND t.withdrawn_reason IS NULL", "a withdrawn event must give withdrawn_reason"),
-        Rule("event-unsupported", "events", ("id",), "id", "t.id",
-             "NOT EXISTS (SELECT 1 FROM {claims} c WHERE c.event_id = t.id)", "no claim is about this event",
-             joins=(("claims", ("event_id",)),)),
+        Rule("event-unsupported", "events", ("id",), "id", "t.id", "f.event_id IS NULL", "no claim is about this event",
+             joins=(("claims", ("event_id", "stance")),), join=event_claims("{claims}")),  # the status rule's join: one scan for both
         Rule("coordinates-incomplete", "locations", ("latitude", "longitude"), "latitude", "[t.latitude, t.longitude]",
              "(t.latitude IS NULL) <> (t.longitude IS NULL)", "latitude and longitude must both be given or both be empty"),
         Rule("coordinate-precision", "locations", ("latitude", "coordinate_precision"), "coordinate_precision",
@@ -132,18 +131,8 @@ _SOURCE_JOIN = "LEFT JOIN {sources} s ON s.id = t.source_id"
 
 
 def _claims_by_event(t: Tables, effective: bool) -> str:
-    """SQL: claims grouped by event_id, with has_<effect> flags (iraq_frontiers.validation.status).
-
-    effective=True: only claims whose stance has an effect (as the status rule reads them).
-    effective=False: every claim with an event_id, and `__effective` (one has an effect).
-    """
-    effects = stance_effects()
-    values = ", ".join(f"('{s}', '{e}')" for s, e in effects.items())
-    flags = ", ".join(f"bool_or(x.effect = '{e}') AS has_{e}" for e in EFFECTS)
-    join, extra = ("JOIN", "") if effective else ("LEFT JOIN", "bool_or(x.stance IS NOT NULL) AS __effective, ")
-    return (f"SELECT c.event_id, {extra}{flags} FROM {t.alias['claims']} c "
-            f"{join} (VALUES {values}) AS x(stance, effect) ON x.stance = c.stance "
-            f"WHERE c.event_id IS NOT NULL GROUP BY c.event_id")
+    """SQL: claims grouped by event_id, with has_<effect> flags (validation.spec_rules.claims_by_event)."""
+    return claims_by_event(t.alias["claims"], effective)
 
 
 def _status_usable(t: Tables) -> bool:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from iraq_frontiers.schema.compiler import STRING_FORMATS, TYPE_MAP, _anchored, arrow_type, constraint_checks, field_type, is_required, primary_key
-from iraq_frontiers.validation.table_checks import constraint_message
+from iraq_frontiers.validation.spec_fields import value_message
 from iraq_frontiers.problems import Problem, ProblemList
 
 ROW = "__row__"
@@ -285,11 +285,10 @@ def check_table_fast(data, plan: TableChecks) -> list[Problem] | None:
         problems.count_more(code, data.name, fname, n_bad - min(n_bad, room))
         rows = lazy.filter(expr.fill_null(False)).select([pl.col(ROW), pl.col(fname).alias("__value__"), *[pl.col(k) for k in keys]])
         frame = rows.sort(ROW).head(room).collect(engine="streaming")  # the first rows only: bounded memory
-        message = constraint_message(code, arg)
         values = frame["__value__"]
         key_cols = [frame[k].to_list() for k in keys]
         for j, row in enumerate(frame[ROW].to_list()):
-            problems.append(Problem(code, message, table=data.name, field=fname, row=row,
+            problems.append(Problem(code, value_message(code, arg, values[j]), table=data.name, field=fname, row=row,
                                     key={k: key_cols[n][j] for n, k in enumerate(keys)} if keys else None,
                                     value=values[j], file=data.file))
     return problems

@@ -15,7 +15,8 @@ from iraq_frontiers.problems import Problem, Report
 Progress = Callable[[str], None]
 
 
-ENGINES = ("auto", "fast", "pandera")
+# "duckdb" (and whatever validation.backends.ENGINES adds) runs the check specification (validation.spec).
+ENGINES = ("auto", "fast", "pandera", "duckdb")
 
 
 def validate(path: str | os.PathLike, progress: Progress | None = None, engine: str = "auto") -> Report:
@@ -28,14 +29,18 @@ def validate(path: str | os.PathLike, progress: Progress | None = None, engine: 
     the files directly for keys and domain rules (CSV tables are read into frames, then checked by the
     same compiled expressions). "auto" (default) is "fast" for Parquet resources and Pandera for CSV.
     Every engine reports the same problems; a table the fast path cannot check exactly (see
-    iraq_frontiers.validation.fastpath) is read and checked the reference way.
+    iraq_frontiers.validation.fastpath) is read and checked the reference way. "duckdb" runs the check
+    specification (iraq_frontiers.validation.spec) on DuckDB: Parquet files where they lie, other
+    tables as the readers return them; engines of iraq_frontiers.validation.backends are accepted by name.
     """
     from iraq_frontiers.io.core import InputError
     from iraq_frontiers.io.package import checked_path, open_package
     from iraq_frontiers.io.verify import release_package
 
-    if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {ENGINES}")
+    from iraq_frontiers.validation.backends import ENGINES as BACKENDS
+
+    if engine not in ENGINES and engine not in BACKENDS:
+        raise ValueError(f"engine must be one of {tuple(dict.fromkeys(ENGINES + BACKENDS))}")
     from iraq_frontiers.extras import require_toolkit
 
     require_toolkit("validation")  # raises MissingExtra naming [toolkit], rather than report an internal error
@@ -89,6 +94,13 @@ def _validate_opened(pkg, report: Report, say: Progress, engine: str = "auto") -
     report.problems += guard_problems
     resources = first_resources(pkg.descriptor)
     unsupported = {p.table for p in report.problems if p.code == "schema-unsupported" and p.field is None} | refused
+    if engine not in ("auto", "fast", "pandera"):  # an engine running the check specification
+        from iraq_frontiers.validation.backends import backend
+
+        checkable = [r for r in resources if isinstance(r.get("name"), str) and isinstance(r.get("schema"), dict)
+                     and r["name"] not in unsupported and isinstance(r["schema"].get("fields"), list)]
+        backend(engine).check_package(pkg, checkable, report, say)
+        return
     t = Tables({}, {}, say)
     try:
         for i, resource in enumerate(resources, 1):

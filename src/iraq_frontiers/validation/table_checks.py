@@ -7,27 +7,7 @@ from iraq_frontiers.schema.compiler import constraint_checks, pandera_polars_sch
 from iraq_frontiers.io.core import ROW, TableData
 from iraq_frontiers import problems as problems_module
 from iraq_frontiers.problems import Problem, ProblemList
-
-# Message of each per-field check, shared by the Pandera engine and the fast path.
-CONSTRAINT_MESSAGES = {
-    "required": "required value is empty",
-    "enum": "value is not one of the allowed values",
-    "minimum": "value is below the minimum {arg}",
-    "maximum": "value is above the maximum {arg}",
-    "pattern": "value does not match the pattern {arg}",
-    "min-length": "value is shorter than {arg} characters",
-    "max-length": "value is longer than {arg} characters",
-    "format": "value is not a valid {arg} (the field's format)",
-}
-
-
-def constraint_message(code: str, arg) -> str:
-    """The message of a failed per-field check (pattern shown quoted; a vocabulary listed, clipped)."""
-    if code == "enum":
-        shown = ", ".join(repr(v) for v in list(arg)[:20]) + (f", ... ({len(arg)} values)" if len(arg) > 20 else "")
-        return f"{CONSTRAINT_MESSAGES[code]}: {shown} (case matters)"
-    return CONSTRAINT_MESSAGES[code].format(arg=repr(arg) if code == "pattern" else arg)
-
+from iraq_frontiers.validation.spec_fields import value_message
 
 def check_table(table: TableData, schema: dict[str, Any]) -> list[Problem]:
     import polars as pl
@@ -78,7 +58,7 @@ def _to_problems(failures, table: TableData, fields, pk) -> ProblemList:
             continue
         code, arg = _code(rec, field)
         key = {k: frame[k][index] for k in keyable} if len(keyable) == len(pk) and pk else None
-        problems.append(Problem(code, constraint_message(code, arg), table=table.name,
+        problems.append(Problem(code, value_message(code, arg, frame[column][index]), table=table.name,
                                 field=column, row=frame[ROW][index], key=key, value=frame[column][index], file=table.file))
     shown = listed.group_by(group).len().rename({"len": "shown"})
     for rec in totals.join(shown, on=group, how="left", nulls_equal=True).iter_rows(named=True):  # the rows not listed

@@ -1,0 +1,56 @@
+"""Benchmark: the engines of validate() side by side on one Parquet package (issue 14). Not a test.
+
+    python benchmarks/engines_scale.py PKG [--runs 3] [--engines auto duckdb] [--out benchmarks/results-engines.json]
+
+Each run is a fresh subprocess (wall time, peak RSS from wait4): the floor (reading every table's
+Parquet file into Arrow), then `validate(PKG, engine=E)` for each engine, alternating, so that all
+see the same machine load. Reports medians and the ratio of each median to the floor's median, with
+the load average before and after; raw runs go to --out (JSON).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from validate_scale import FLOOR, timed  # noqa: E402 - the same floor and timing as the other benchmarks
+
+VALIDATE = ("import sys\nfrom iraq_frontiers import validate\n"
+            "r = validate(sys.argv[1], engine=sys.argv[2])\nprint(r.problems.total)\n")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("package")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--engines", nargs="+", default=["auto", "duckdb"])
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args()
+    pkg = str(Path(args.package).resolve())
+    runs: dict[str, list[dict]] = {"floor": [], **{e: [] for e in args.engines}}
+    load_before = os.getloadavg()
+    started = time.strftime("%Y-%m-%d %H:%M:%S")
+    for i in range(args.runs):
+        for name in runs:
+            cmd = [sys.executable, "-c", FLOOR, pkg] if name == "floor" else [sys.executable, "-c", VALIDATE, pkg, name]
+            wall, rss, code = timed(cmd)
+            runs[name].append({"wall_s": round(wall, 3), "peak_rss_mib": round(rss, 1), "exit": code, "load1": os.getloadavg()[0]})
+            print(f"run {i + 1} {name}: {wall:.2f}s {rss:.0f} MiB exit {code}", flush=True)
+    floor = statistics.median(r["wall_s"] for r in runs["floor"])
+    summary = {name: {"median_s": statistics.median(r["wall_s"] for r in rs), "ratio_to_floor": round(statistics.median(r["wall_s"] for r in rs) / floor, 2),
+                      "median_peak_rss_mib": statistics.median(r["peak_rss_mib"] for r in rs)} for name, rs in runs.items()}
+    result = {"package": args.package, "started": started, "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
+              "load_before": load_before, "load_after": os.getloadavg(), "runs": runs, "summary": summary}
+    for name, s in summary.items():
+        print(f"{name}: median {s['median_s']:.2f}s, {s['ratio_to_floor']}x floor, {s['median_peak_rss_mib']:.0f} MiB")
+    if args.out:
+        Path(args.out).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
