@@ -27,7 +27,7 @@ DOUBLE_TEXT_UDF = "ifr_double_text"
 
 def native_patterns() -> frozenset[str]:
     """Regexes that mean the same in java.util.regex and RE2 and cannot backtrack: run natively."""
-    from iraq_frontiers.validation.spec import CONTROL_CHARACTERS
+    from iraq_frontiers.io.cells import CONTROL_CHARACTERS
 
     return frozenset({CONTROL_CHARACTERS})
 

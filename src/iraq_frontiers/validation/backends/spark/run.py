@@ -41,18 +41,26 @@ def check_package(pkg, resources: list[dict[str, Any]], report, say: Progress) -
     tables are one query (a UNION ALL), and rows are fetched only for checks with hits. If Spark
     cannot read a file where it lies (a corrupt page), the tables are checked one by one to find
     which, and the reader says why."""
-    from iraq_frontiers.package_io import InputError
-    from iraq_frontiers.validation.backends.spark.session import SparkUnavailable, get_session
-    from iraq_frontiers.validation.backends.spark.tables import SparkTables
+    from iraq_frontiers.io.core import InputError
+    from iraq_frontiers.validation.backends.spark.session import SparkUnavailable, get_session, semantics
 
     say("starting Spark")
     try:
         spark = get_session(_master)
     except SparkUnavailable as exc:
         raise InputError(Problem("engine-unavailable", str(exc))) from None
+    with semantics(spark):
+        _check_on(spark, pkg, resources, report, say)
+
+
+def _check_on(spark, pkg, resources, report, say: Progress) -> None:
+    from iraq_frontiers.validation.backends.spark.session import tune_for
+    from iraq_frontiers.validation.backends.spark.tables import SparkTables
+
     tables = SparkTables(spark, say)
     try:
         found = _register(pkg, resources, tables, report, say)
+        tune_for(spark, sum(tables.heights.values()))
         try:
             spec = _check_tables_at_once(tables, found, say)
         except Exception as exc:  # noqa: BLE001 - Spark could not read a file where it lies
@@ -95,7 +103,7 @@ def _check_tables_at_once(tables, found: dict[str, list[Problem]], say: Progress
 
 def _check_tables_one_by_one(pkg, resources, tables, report, found: dict[str, list[Problem]], say: Progress):
     """As the DuckDB engine does: table by table; a table Spark cannot read is read by the reader."""
-    from iraq_frontiers.package_io import InputError
+    from iraq_frontiers.io.core import InputError
     from iraq_frontiers.validation.backends.duckdb.run import run_table
     from iraq_frontiers.validation.spec import compile_spec
 
@@ -138,25 +146,24 @@ def list_problems(con, checks, counts, files, problems) -> None:
 
 
 def count_all(tables, checks: list) -> list[int]:
-    """The number of offending rows of each check, in one Spark query: the plain checks of one
-    relation as count_if columns of one scan (stacked into rows), every other check's own count
-    query, all under one UNION ALL."""
+    """The number of offending rows of each check, in one Spark query: the specification's count
+    queries (validation.spec.count_queries: the plain checks of one relation in one scan), each
+    turned into (check, count) rows, all under one UNION ALL."""
     from iraq_frontiers.validation.backends.spark.dialect import to_spark
+    from iraq_frontiers.validation.spec import count_queries
 
     if not checks:
         return []
     names, doubles = tuple(sorted(tables.views.items())), frozenset(tables.doubles)
     parts: list[str] = []
-    batches: dict[str, list[int]] = {}
-    for i, check in enumerate(checks):
-        if check.batchable:
-            batches.setdefault(check.from_sql(), []).append(i)
-        else:
-            parts.append(f"SELECT {i} AS i, CAST(n AS BIGINT) AS n FROM ({to_spark(check.count_sql(), names, doubles)}) AS q{i}(n)")
-    for source, idx in batches.items():
-        counted = to_spark("SELECT " + ", ".join(f"count_if({checks[i].where}) AS c{i}" for i in idx) + f" FROM {source}", names, doubles)
-        pairs = ", ".join(f"{i}, CAST(c{i} AS BIGINT)" for i in idx)
-        parts.append(f"SELECT stack({len(idx)}, {pairs}) AS (i, n) FROM ({counted}) AS b{idx[0]}")
+    for n, query in enumerate(count_queries(checks)):
+        sql = to_spark(query.sql, names, doubles)
+        if query.shape == "row":  # one row, a count per check: stacked into (check, count) rows
+            columns = ", ".join(f"c{j}" for j in range(len(query.checks)))
+            pairs = ", ".join(f"{i}, CAST(c{j} AS BIGINT)" for j, i in enumerate(query.checks))
+            parts.append(f"SELECT stack({len(query.checks)}, {pairs}) AS (i, n) FROM ({sql}) AS q{n}({columns})")
+        else:  # (check, count) rows already
+            parts.append(f"SELECT CAST(i AS INT) AS i, CAST(n AS BIGINT) AS n FROM ({sql}) AS q{n}(i, n)")
     rows = tables.spark.sql(" UNION ALL ".join(parts)).toArrow()
     counts = dict(zip(rows.column(0).to_pylist(), rows.column(1).to_pylist()))
     return [int(counts.get(i) or 0) for i in range(len(checks))]
@@ -164,7 +171,8 @@ def count_all(tables, checks: list) -> list[int]:
 
 def _register(pkg, resources, tables, report, say: Progress) -> dict[str, list[Problem]]:
     """Register every resource (where it lies, else read); returns the problems found so far, by table."""
-    from iraq_frontiers.package_io import InputError, check_bytes_and_hash, is_inline, resource_file, resource_format
+    from iraq_frontiers.io.core import InputError
+    from iraq_frontiers.io.package import check_bytes_and_hash, is_inline, resource_file, resource_format
 
     found: dict[str, list[Problem]] = {}
     for i, resource in enumerate(resources, 1):
@@ -205,7 +213,7 @@ def _in_file(found: list[Problem]) -> list[Problem]:
 
 def _read(pkg, resource, tables, report) -> list[Problem]:
     """Read a table the toolkit's reader's way (problems of the reading, a screened frame) and register it."""
-    from iraq_frontiers.package_io import read_table
+    from iraq_frontiers.io.package import read_table
 
     data, problems = read_table(pkg, resource)
     tables.add_read(data, resource["schema"])

@@ -45,6 +45,7 @@ LOCAL = {
 
 _session: Any = None
 _log_path: Path | None = None
+_started_locally = False  # True when _session is a local-mode JVM this module started (its settings are ours to tune)
 
 
 class SparkUnavailable(Exception):
@@ -116,6 +117,7 @@ def _quiet_python_side() -> None:
     # pyspark warns about pandas 3 on import, and logs every failed query with its JVM stack
     # before raising it; we turn the exception into a report ourselves.
     warnings.filterwarnings("ignore", module=r"pyspark(\.|$)")
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
     for name in ("SQLQueryContextLogger", "DataFrameQueryContextLogger", "py4j", "py4j.clientserver", "py4j.java_gateway"):
         logging.getLogger(name).setLevel(logging.CRITICAL + 1)
 
@@ -162,7 +164,44 @@ def _start(master: str):
         raise SparkUnavailable(f"Spark ({master}) did not start: {_first_line(exc)}{_log_tail()}") from None
     session = SparkSession(context)
     atexit.register(_stop)
+    global _started_locally
+    _started_locally = local
     return session
+
+
+class semantics:
+    """A context in which the session reads and compares as the local engine does (SEMANTICS), the
+    caller's own settings restored afterwards (a notebook's session is borrowed, not changed)."""
+
+    def __init__(self, spark):
+        self.spark = spark
+        self.saved: dict[str, str | None] = {}
+
+    def __enter__(self):
+        for key, value in SEMANTICS.items():
+            try:
+                self.saved[key] = self.spark.conf.get(key, None)
+            except Exception:  # noqa: BLE001 - a setting this Spark does not know
+                self.saved[key] = None
+            self.spark.conf.set(key, value)
+        return self.spark
+
+    def __exit__(self, *exc) -> None:
+        for key, value in self.saved.items():
+            try:
+                if value is None:
+                    self.spark.conf.unset(key)
+                else:
+                    self.spark.conf.set(key, value)
+            except Exception:  # noqa: BLE001 - the session may be gone (interrupted)
+                pass
+
+
+def tune_for(spark, rows: int) -> None:
+    """In a local-mode session started here: one shuffle partition for small packages (each is a task
+    with a fixed cost), four beyond (two cores, room for skew). A cluster's settings are its own."""
+    if spark is _session and _started_locally:
+        spark.conf.set("spark.sql.shuffle.partitions", "1" if rows < 500_000 else LOCAL["spark.sql.shuffle.partitions"])
 
 
 def _stop() -> None:

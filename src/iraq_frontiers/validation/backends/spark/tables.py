@@ -4,7 +4,7 @@ The same contract as backends/duckdb/tables.py. A Parquet file the toolkit's rea
 without a word about its columns is read where it lies (`spark.read.parquet`, by the executors, in
 parallel), typed with the same safe widenings, numbered by the file's own row index, and left
 unscreened: the specification's cell checks run on it in Spark. Any other table is read by the
-toolkit's reader (package_io.read_table) on the driver and handed to Spark as Arrow, screened.
+toolkit's reader (io.package.read_table) on the driver and handed to Spark as Arrow, screened.
 
 CSV goes the reader's way on purpose: its structure checks (ragged rows, quotes, encodings, the
 physical line of every problem) are one sequential, strict parse that Spark's CSV source cannot
@@ -99,7 +99,7 @@ class SparkTables:
 
     def add_parquet(self, pkg, resource: dict[str, Any]) -> bool:
         """Register a Parquet resource where it lies; False when the reader must read it instead."""
-        from iraq_frontiers.fastpath import open_parquet
+        from iraq_frontiers.validation.fastpath import open_parquet
 
         opened = open_parquet(pkg, resource)
         if opened is None:
@@ -117,7 +117,7 @@ class SparkTables:
         return True
 
     def add_read(self, data, schema: dict[str, Any]) -> None:
-        """Register a table the reader read (package_io.TableData): screened, with its bad-cell flags."""
+        """Register a table the reader read (io.package.TableData): screened, with its bad-cell flags."""
         import polars as pl
 
         frame = data.frame
@@ -136,7 +136,7 @@ class SparkTables:
         self._note(data.name, schema, usable, tuple(f for f in data.bad_cells if f in usable), data.file, frame.height)
 
     def _note(self, name, schema, usable, screened, file, height) -> None:
-        from iraq_frontiers.compiler import field_type
+        from iraq_frontiers.schema.compiler import field_type
 
         self.schemas[name], self.usable[name], self.screened[name] = schema, usable, screened
         self.files[name], self.heights[name] = file, height
@@ -155,6 +155,11 @@ class SparkTables:
         self.doubles = {d for d in self.doubles if d[0] not in (name, raw_name(name))}
         for d in (self.schemas, self.usable, self.screened, self.files, self.heights):
             d.pop(name, None)
+
+    distrust = False  # the DuckDB engine's statistics switch (its NaN trap): Spark has no such optimizer
+
+    def trusting_statistics(self, trust: bool) -> None:
+        """Nothing to switch: Spark does not decide isnan() from Parquet min/max statistics."""
 
     def set_view(self, name: str, select_sql: str) -> None:
         sql = to_spark(select_sql, tuple(sorted(self.views.items())), frozenset(self.doubles))
