@@ -20,10 +20,27 @@ class MissingExtra(ImportError):
 def require(module: str, extra: str, purpose: str) -> ModuleType:
     """Import `module`, or raise MissingExtra: `purpose` needs it, `pip install 'iraq-frontiers[extra]'` adds it."""
     try:
-        return import_module(module)
+        return import_pandera() if module == "pandera" else import_module(module)
     except ImportError as exc:
         raise MissingExtra(f"{purpose} needs the Python package {module.split('.')[0]!r}, which is not installed: "
                            f"pip install 'iraq-frontiers[{extra}]'") from exc
+
+
+def import_pandera() -> ModuleType:
+    """Import pandera without pyspark: pandera's __init__ imports pyspark.pandas whenever pyspark is
+    installed (the [spark] extra), for pandas type hints the toolkit never uses; that would start
+    every validation with pyspark's import (a second or more) and its pandas-3 warning. pyspark is
+    kept out while pandera loads, unless it is loaded already (the Spark engine ran)."""
+    import sys
+
+    if "pandera" in sys.modules or "pyspark" in sys.modules:
+        return import_module("pandera")
+    sys.modules["pyspark"] = None  # type: ignore[assignment]  # `import pyspark...` raises ImportError, which pandera expects
+    try:
+        return import_module("pandera")
+    finally:
+        if sys.modules.get("pyspark", 0) is None:
+            del sys.modules["pyspark"]
 
 
 # Import names of the toolkit extra's packages (pyproject.toml [toolkit]): those validation needs, then the rest.

@@ -28,6 +28,7 @@ CODES: dict[str, tuple[str, str]] = {
     "resource-unreadable": ("input", "A resource file is missing, not a regular file, empty, or cannot be parsed as its format."),
     "encoding-error": ("input", "A CSV file is not UTF-8 text (UTF-16, Latin-1...) or holds NUL bytes; the message gives the byte offset."),
     "setting-invalid": ("input", "An environment setting of the toolkit (IRAQ_FRONTIERS_...) has a value it cannot use."),
+    "engine-unavailable": ("input", "The engine asked for cannot run here: pyspark or Java is missing, or the Spark master or Spark Connect server cannot be used."),
     "release-corrupt": ("input", "A release file differs from SHA256SUMS or from its descriptor's bytes/hash, is missing, or is not listed (`iraq-frontiers verify`)."),
     "profile-unsupported": ("input", "The descriptor's `$schema` names a profile the toolkit does not know (a Data Package version other than 1.0 and 2.0, or a custom profile): refused, not checked against the wrong rules."),
     "csv-malformed": ("input", "A CSV file cannot be split into cells (unclosed quote, text after a closing quote, blank first line)."),

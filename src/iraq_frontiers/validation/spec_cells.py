@@ -30,9 +30,9 @@ def _unfit(f: dict[str, Any]) -> list[tuple[str, str]]:
         return [(f"NOT ({c} BETWEEN DATE '0001-01-01' AND DATE '9999-12-31')", "date outside the years 0001 to 9999")]
     if ftype == "list":
         d = list_delimiter(f)
-        return [(f"len(list_filter({c}, x -> x IS NULL OR x = '')) > 0",
+        return [(f"array_length(list_filter({c}, lambda x: x IS NULL OR x = '')) > 0",
                  "list has an empty item (two delimiters in a row, or one at an end?)"),
-                (f"len(list_filter({c}, x -> contains(x, {lit(d)}))) > 0",
+                (f"array_length(list_filter({c}, lambda x: contains(x, {lit(d)}))) > 0",
                  f"a list item holds the list delimiter {d!r} (it could not be written as CSV)")]
     return []
 
@@ -42,7 +42,7 @@ def _too_large(f: dict[str, Any]) -> str | None:
     if field_type(f) == "string":
         return f"strlen({c}) > {MAX_CELL_BYTES}"
     if field_type(f) == "list":
-        return f"len(list_filter({c}, x -> strlen(x) > {MAX_CELL_BYTES})) > 0"
+        return f"array_length(list_filter({c}, lambda x: strlen(x) > {MAX_CELL_BYTES})) > 0"
     return None
 
 
@@ -51,7 +51,7 @@ def _control(f: dict[str, Any]) -> str | None:
     if field_type(f) == "string":
         return f"regexp_matches({c}, {lit(CONTROL_CHARACTERS)})"
     if field_type(f) == "list":
-        return f"len(list_filter({c}, x -> regexp_matches(x, {lit(CONTROL_CHARACTERS)}))) > 0"
+        return f"array_length(list_filter({c}, lambda x: regexp_matches(x, {lit(CONTROL_CHARACTERS)}))) > 0"
     return None
 
 

@@ -102,7 +102,7 @@ def check_package(pkg, resources: list[dict[str, Any]], report, say: Progress) -
             say(f"checking {name} ({tables.heights[name]:,} rows)")
             try:
                 table_problems = run_table(tables, spec, name)
-            except duckdb.Error:
+            except (duckdb.InvalidInputException, duckdb.IOException):  # not binder or parser errors: those are bugs
                 if tables.screened[name] is not None:
                     raise
                 # DuckDB refuses what it cannot decode (invalid UTF-8) or read: the reader says which cells, or why

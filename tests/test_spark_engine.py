@@ -1,0 +1,118 @@
+"""Issue 14: `--engine spark` runs the check specification on Spark and reports what the default reports.
+
+One Spark session (local mode, `local[2]`) serves every test of the process (the `spark` fixture;
+the JVM starts once). Without pyspark or Java the tests that need Spark skip and say why; the ones
+that pin its absence (pyspark never imported unless asked for, a clear message without Java) always run.
+
+The conformance property here is tests/test_engine_conformance.py's (the same packages, mutations
+and edge values, the same comparison against the reference engine) on a budget of its own: a Spark
+validation costs seconds of planning and scheduling, so the fast tier draws few packages (Parquet,
+where Spark reads the files itself) and the thorough tier many, in both formats.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from iraq_frontiers.validation.backends.spark.session import spark_available
+
+REPO = Path(__file__).resolve().parents[1]
+SLOW = os.environ.get("IRAQ_FRONTIERS_SLOW") == "1"
+WHY_NOT = spark_available()
+needs_spark = pytest.mark.skipif(WHY_NOT is not None, reason=f"the Spark engine cannot run here: {WHY_NOT}")
+
+
+@pytest.fixture(scope="session")
+def spark():
+    from iraq_frontiers.validation.backends.spark.session import get_session
+
+    return get_session()
+
+
+def _cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "iraq_frontiers.cli", *args], capture_output=True, text=True, cwd=REPO,
+                          env={**os.environ, **(env or {})}, timeout=1800)
+
+
+def _same_report(default, spark_report) -> None:
+    assert [p.to_dict() for p in spark_report.problems] == [p.to_dict() for p in default.problems], spark_report.format_text()
+    assert spark_report.problems.totals == default.problems.totals
+    assert (spark_report.exit_code, spark_report.tables) == (default.exit_code, default.tables)
+
+
+def test_pyspark_is_imported_only_when_asked_for():
+    code = ("import sys; import iraq_frontiers; from iraq_frontiers import validate; "
+            "assert not [m for m in sys.modules if m.split('.')[0] == 'pyspark'], 'import'; "
+            "r = validate('datapackage'); assert r.exit_code == 0, r.format_text(); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'pyspark'))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]", f"a default validate imported pyspark: {done.stdout[:300]}"
+
+
+def test_without_java_the_spark_engine_says_so_and_exits_2():
+    done = _cli("validate", "datapackage", "--engine", "spark", env={"JAVA_HOME": "/nonexistent-jdk"})
+    out = done.stdout + done.stderr
+    assert done.returncode == 2, out
+    assert "Traceback" not in out
+    assert ("Java 17" in out and "JAVA_HOME" in out) or "pyspark" in out, out
+
+
+def test_spark_master_with_another_engine_is_refused():
+    done = _cli("validate", "datapackage", "--engine", "duckdb", "--spark-master", "local[2]")
+    assert done.returncode == 2 and "--spark-master" in done.stderr and "Traceback" not in done.stderr
+
+
+@needs_spark
+def test_cli_on_spark_gives_the_default_report_on_the_curated_package_and_prints_nothing_of_the_jvm():
+    default = _cli("validate", "datapackage", "--json")
+    on_spark = _cli("validate", "datapackage", "--json", "--engine", "spark")
+    assert on_spark.returncode == default.returncode == 0, on_spark.stdout[-2000:] + on_spark.stderr[-2000:]
+    assert json.loads(on_spark.stdout) == json.loads(default.stdout)
+    assert on_spark.stderr == "", f"the JVM or pyspark wrote to the terminal: {on_spark.stderr[:500]}"
+
+
+@needs_spark
+@pytest.mark.parametrize("fmt", ["parquet", pytest.param("csv", marks=pytest.mark.slow)])
+def test_spark_gives_the_default_report_on_a_synthetic_package_with_planted_errors(spark, tmp_path, fmt):
+    from iraq_frontiers import validate
+    from iraq_frontiers.synth.packages import synthesize
+
+    folder = tmp_path / "pkg"
+    synthesize(folder, events=1000, fmt=fmt, errors=2)
+    default = validate(folder)
+    assert default.exit_code == 1 and len(default.problems) >= 40
+    _same_report(default, validate(folder, engine="spark"))
+
+
+@needs_spark
+@pytest.mark.parametrize("fmt", ["parquet", pytest.param("csv", marks=pytest.mark.slow)])
+@settings(max_examples=40 if SLOW else 3, deadline=None, derandomize=not SLOW, suppress_health_check=list(HealthCheck), database=None)
+@given(data=st.data())
+def test_spark_reports_what_the_reference_reports(spark, fmt, data):
+    from test_engine_conformance import _problem_set, mutation, write_mutated
+
+    from iraq_frontiers import validate
+    from iraq_frontiers.synth.strategies import packages
+
+    pkg = data.draw(packages(), label="package")
+    mutations = data.draw(st.lists(mutation(pkg), min_size=1, max_size=3), label="mutations")
+    folder = Path(tempfile.mkdtemp(prefix="ifr-spark-conformance-"))
+    try:
+        write_mutated(folder / "pkg", pkg, mutations, fmt)
+        reference = validate(folder / "pkg", engine="pandera")
+        report = validate(folder / "pkg", engine="spark")
+        assert "internal-error" not in report.codes(), report.format_text()
+        assert _problem_set(report) == _problem_set(reference), (report.format_text(), reference.format_text())
+        assert report.problems.totals == reference.problems.totals
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
