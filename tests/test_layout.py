@@ -32,10 +32,10 @@ ALLOWED: dict[str, set[str]] = {
 }
 
 MAX_LINES = 400
-# Over the limit for this round only: each is owned and being rewritten by another helper
-# (io/csv_reader.py: the new strict CSV reader; validation/fastpath.py: the check specification
-# and its engines). Remove an entry when its rewrite lands under the limit.
-OVERSIZE_ALLOWED = {"io/csv_reader.py", "validation/fastpath.py"}
+# Known to be over the limit, each with its reason; remove an entry once the module is split.
+# io/csv_reader.py: the exact CSV reader, kept whole as the reference the streaming reader (io/csv_stream.py)
+# is proved against; it is split when issue 14 settles which reader stays.
+OVERSIZE_ALLOWED = {"io/csv_reader.py"}
 
 
 def part_of(dotted: str) -> str | None:
@@ -146,5 +146,5 @@ def line_count(path: Path) -> int:
 def test_no_module_is_too_big(path):
     rel = str(path.relative_to(PACKAGE))
     if rel in OVERSIZE_ALLOWED:
-        pytest.skip(f"{rel}: being rewritten by its owner this round")
+        pytest.skip(f"{rel}: known to be over the limit (OVERSIZE_ALLOWED gives the reason)")
     assert line_count(path) <= MAX_LINES, f"{rel} has {line_count(path)} lines; split it by reason to change (docs/architecture.md)"
