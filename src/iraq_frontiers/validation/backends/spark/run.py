@@ -20,6 +20,11 @@ Progress = Callable[[str], None]
 
 _master: str | None = None
 
+# Checks whose SQL Spark cannot run yet. reference-cycle walks parent_id by pointer doubling over 33 chained
+# CTEs that DuckDB materialises; Spark inlines CTEs, so the plan would double at every level. Known gap, listed
+# in docs/validation.md ("Running on Spark") and open in issue 14: a package with a parent_id loop passes on Spark.
+NOT_YET_ON_SPARK = frozenset({"reference-cycle"})
+
 
 def use_master(master: str | None) -> None:
     """The Spark master (or Spark Connect `sc://` URL) later validations run on; None: the default."""
@@ -70,7 +75,7 @@ def _check_on(spark, pkg, resources, report, say: Progress) -> None:
         for resource in resources:
             report.problems += found.get(resource["name"], [])
         say("checking keys and domain rules")
-        cross = spec.cross_checks()
+        cross = [c for c in spec.cross_checks() if c.code not in NOT_YET_ON_SPARK]
         problems = ProblemList()
         list_problems(tables.con, cross, count_all(tables, cross), tables.files, problems)
         report.problems += problems
