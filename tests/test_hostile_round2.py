@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from test_bad_inputs import ROWS, base_descriptor, field_edit, items_csv, write_package
 from iraq_frontiers.validation.run import validate
 
-ENGINES = ("pandera", "fast")
+ENGINES = ("pandera", "duckdb")
 
 
 def test_one_bad_cell_gives_one_problem(tmp_path: Path):

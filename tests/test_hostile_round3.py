@@ -410,7 +410,7 @@ def test_keys_differing_only_in_unicode_normalisation_are_reported(tmp_path: Pat
     nfc, nfd = unicodedata.normalize("NFC", "it-café"), unicodedata.normalize("NFD", "it-café")
     assert nfc != nfd
     items = csv_bytes(f"{nfc},A,1,2024-01-01", f"{nfd},B,2,2024-01-01", "it-3,C,3,2024-01-01")
-    for engine in ("pandera", "fast"):
+    for engine in ("pandera", "duckdb"):
         report = iraq_frontiers.validate(package(tmp_path / engine, items=items), engine=engine)
         found = [p for p in report.problems if p.code == "primary-key-duplicate"]
         assert len(found) == 1 and "normalis" in found[0].message and report.exit_code == 1, report.format_text()
@@ -458,7 +458,7 @@ def test_build_out_inside_the_input_package_is_refused(tmp_path: Path, inside: s
     assert sorted(p.relative_to(source) for p in source.rglob("*")) == before
 
 
-@pytest.mark.parametrize("engine", ["pandera", "fast"])
+@pytest.mark.parametrize("engine", ["pandera", "duckdb"])
 def test_an_extra_parquet_column_is_reported_as_in_csv(tmp_path: Path, engine: str):
     import pyarrow as pa
 

@@ -39,7 +39,7 @@ def _key(table, row):
 
 
 def _assert_only(pkg, code, table, row):
-    """Both engines (Pandera for CSV, the fast path for Parquet) report exactly `code` at the row's key."""
+    """The default engine reports, in CSV and in Parquet, exactly `code` at the row's key."""
     expected = {(code, table, tuple(sorted(_key(table, row).items())))}
     for fmt in ("csv", "parquet"):
         report = _validate(pkg, fmt)

@@ -1,8 +1,9 @@
-"""Synthetic packages (iraq_frontiers.synth.packages) and the fast validation path (iraq_frontiers.validation.fastpath).
+"""Synthetic packages (iraq_frontiers.synth.packages), validated by the default engine and the reference.
 
 - a synthetic package is valid under every layer, and the same for the same seed;
 - with planted errors, the validator reports exactly the problems the manifest lists;
-- the fast engine and the reference (Pandera) engine report the same problems, in the same order,
+- the default engine (the check specification on DuckDB) and the reference (Pandera) engine report
+  the same problems, in the same order,
   on Parquet and CSV packages, valid or not.
 """
 from __future__ import annotations
@@ -67,20 +68,19 @@ def test_validator_finds_exactly_the_planted_errors(packages, fmt):
 
 
 @pytest.mark.parametrize("name", ["parquet", "csv", "parquet-errors", "csv-errors"])
-def test_fast_and_reference_engines_agree(packages, name):
+def test_default_and_reference_engines_agree(packages, name):
     reference = [p.to_dict() for p in validate(packages[name], engine="pandera").problems]
-    for engine in ("fast", "auto"):
-        assert [p.to_dict() for p in validate(packages[name], engine=engine).problems] == reference, engine
+    assert [p.to_dict() for p in validate(packages[name]).problems] == reference
 
 
 def test_engines_agree_on_the_curated_package():
     root = Path(__file__).resolve().parents[1] / "datapackage"
     reference = [p.to_dict() for p in validate(root, engine="pandera").problems]
-    assert [p.to_dict() for p in validate(root, engine="fast").problems] == reference
+    assert [p.to_dict() for p in validate(root).problems] == reference
 
 
-def test_fast_path_hands_odd_parquet_to_the_reference_reader(tmp_path):
-    """A table with cells the reference reader changes (empty strings) is read the reference way."""
+def test_cells_read_as_empty_in_parquet_read_where_it_lies_are_reported_as_by_the_reader(tmp_path):
+    """An empty string in a Parquet file read where it lies is an empty cell, as the reader reads it."""
     import pyarrow.parquet as pq
 
     folder = synthesize(tmp_path / "p", events=200, seed=5).out
@@ -92,9 +92,9 @@ def test_fast_path_hands_odd_parquet_to_the_reference_reader(tmp_path):
     from iraq_frontiers.schema.descriptor import build_descriptor, write_descriptor
 
     write_descriptor(folder / "datapackage.json", build_descriptor("parquet", folder))
-    fast = [p.to_dict() for p in validate(folder, engine="fast").problems]
-    assert fast == [p.to_dict() for p in validate(folder, engine="pandera").problems]
-    assert [(p["code"], p["row"]) for p in fast] == [("required", 4)]
+    found = [p.to_dict() for p in validate(folder).problems]
+    assert found == [p.to_dict() for p in validate(folder, engine="pandera").problems]
+    assert [(p["code"], p["row"]) for p in found] == [("required", 4)]
 
 
 def test_synth_cli(tmp_path, capsys):

@@ -10,6 +10,7 @@ The base install (`pip install iraq-frontiers`) holds the data and pyarrow, enou
 from __future__ import annotations
 
 from importlib import import_module
+from importlib.util import find_spec
 from types import ModuleType
 
 
@@ -22,8 +23,12 @@ def require(module: str, extra: str, purpose: str) -> ModuleType:
     try:
         return import_pandera() if module == "pandera" else import_module(module)
     except ImportError as exc:
-        raise MissingExtra(f"{purpose} needs the Python package {module.split('.')[0]!r}, which is not installed: "
-                           f"pip install 'iraq-frontiers[{extra}]'") from exc
+        raise _missing(module, extra, purpose) from exc
+
+
+def _missing(module: str, extra: str, purpose: str) -> MissingExtra:
+    return MissingExtra(f"{purpose} needs the Python package {module.split('.')[0]!r}, which is not installed: "
+                        f"pip install 'iraq-frontiers[{extra}]'")
 
 
 def import_pandera() -> ModuleType:
@@ -49,9 +54,12 @@ TOOLKIT_MODULES = VALIDATION_MODULES + ("sqlite_utils", "jinja2", "altair", "vl_
 
 
 def require_toolkit(purpose: str, modules: tuple[str, ...] = VALIDATION_MODULES) -> None:
-    """Raise MissingExtra naming [toolkit] when one of `modules` (default: what validation needs) is missing."""
+    """Raise MissingExtra naming [toolkit] when one of `modules` (default: what validation needs) is not
+    installed. Looked up, not imported: each is imported where it is used (a validation on the default
+    engine never imports pandera, which alone takes a third of a second)."""
     for module in modules:
-        require(module, "toolkit", purpose)
+        if find_spec(module) is None:
+            raise _missing(module, "toolkit", purpose)
 
 
 def missing_module_message(exc: ImportError) -> str | None:

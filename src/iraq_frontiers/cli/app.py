@@ -56,16 +56,8 @@ def clear_progress(say) -> None:
         control(CLEAR_LINE)
 
 
-def _engines() -> tuple[str, ...]:
-    """validate()'s engines, then those of iraq_frontiers.validation.backends (no engine is imported here)."""
-    from iraq_frontiers.validation.backends import ENGINES as BACKENDS
-    from iraq_frontiers.validation.run import ENGINES
-
-    return tuple(dict.fromkeys(ENGINES + BACKENDS))
-
-
 def _cmd_validate(args) -> int:
-    from iraq_frontiers.validation.run import validate
+    from iraq_frontiers.validation.run import DEFAULT_ENGINE, validate
 
     if args.spark_master is not None:
         if args.engine not in ("spark", None):
@@ -74,7 +66,7 @@ def _cmd_validate(args) -> int:
         from iraq_frontiers.validation.backends.spark.run import use_master
 
         use_master(args.spark_master)
-    engine = "spark" if args.spark_master is not None else (args.engine or "auto")
+    engine = "spark" if args.spark_master is not None else (args.engine or DEFAULT_ENGINE)
     say = progress_printer(not args.json and not args.quiet)
     report = validate(args.path, progress=say, engine=engine)
     clear_progress(say)
@@ -187,8 +179,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the report as JSON (for programs); no progress display")
     p.add_argument("--quiet", action="store_true", help="no progress display")
     p.add_argument("--limit", type=positive_int, default=200, help="most problems to list in text output (default 200; --json lists all)")
-    p.add_argument("--engine", choices=_engines(), default=None,
-                   help="what runs the checks (default auto: this machine, in bounded memory). spark: the same checks on "
+    from iraq_frontiers.validation.run import DEFAULT_ENGINE, engines
+
+    p.add_argument("--engine", choices=engines(), default=None,
+                   help=f"what runs the checks (default {DEFAULT_ENGINE}: this machine, in bounded memory, Parquet files read "
+                        "where they lie). pandera: the reference engine (every table read into memory; for small packages). spark: the same checks on "
                         "Apache Spark (pip install 'iraq-frontiers[spark]'), in local mode (local[2], needs Java 17+) unless "
                         "--spark-master or SPARK_REMOTE (Spark Connect, sc://host:15002) says where; same problems, same report")
     p.add_argument("--spark-master", metavar="URL", default=None,

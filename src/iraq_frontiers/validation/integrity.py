@@ -26,9 +26,8 @@ def as_list(value) -> list[str]:
 class Tables:
     """The package's typed tables registered in one DuckDB connection.
 
-    A table is either a TableData (a polars frame, registered as Arrow) or a fastpath.ParquetTable
-    (a view over read_parquet: DuckDB streams the file, nothing is materialised in Python).
-    DuckDB's memory is capped (IRAQ_FRONTIERS_DUCKDB_MEMORY, default 2GB) and spills to a
+    A table is a TableData (a polars frame, registered as Arrow). The engines of the check
+    specification (validation.backends.duckdb) own a Tables for its connection only. DuckDB's memory is capped (IRAQ_FRONTIERS_DUCKDB_MEMORY, default 2GB) and spills to a
     temporary folder beyond it, so large packages validate in bounded memory.
     """
 
@@ -62,13 +61,10 @@ class Tables:
         """Register a table; returns its alias in SQL."""
         self._n = getattr(self, "_n", 0) + 1
         alias = f"t{self._n}"
-        if getattr(data, "select_sql", None):
-            self.con.execute(f"CREATE VIEW {alias} AS {data.select_sql}")
-        else:
-            import polars as pl
+        import polars as pl
 
-            # string views: handed over without a copy (the default large strings would copy every string cell)
-            self.con.register(alias, data.frame.to_arrow(compat_level=pl.CompatLevel.newest()))
+        # string views: handed over without a copy (the default large strings would copy every string cell)
+        self.con.register(alias, data.frame.to_arrow(compat_level=pl.CompatLevel.newest()))
         self.alias[name] = alias
         self.tables[name] = data
         if schema is not None:
@@ -78,15 +74,11 @@ class Tables:
     def drop(self, name: str) -> None:
         """Forget a table (to register it again another way)."""
         alias = self.alias.pop(name)
-        data = self.tables.pop(name)
-        if getattr(data, "select_sql", None):
-            self.con.execute(f"DROP VIEW {alias}")
-        else:
-            self.con.unregister(alias)
+        self.tables.pop(name)
+        self.con.unregister(alias)
 
     def columns(self, table: str) -> list[str]:
-        data = self.tables[table]
-        return data.columns if getattr(data, "frame", None) is None else data.frame.columns
+        return self.tables[table].frame.columns
 
     def usable(self, table: str, *fields: str) -> bool:
         """True when the table was read and every named field is present with its type."""
@@ -167,6 +159,8 @@ def _normalisation_duplicates(t: Tables, table: str, fields: list[str]) -> list[
     first of its normalised key is reported once (exact repeats are primary-key-duplicate already)."""
     import polars as pl
 
+    from iraq_frontiers.validation.spec_keys import normalisation_message
+
     if not fields or not t.usable(table, *fields):
         return []
     lazy = _key_scan(t, table, fields)
@@ -185,9 +179,7 @@ def _normalisation_duplicates(t: Tables, table: str, fields: list[str]) -> list[
     data = t.tables[table]
     problems = ProblemList()
     for row, key, value in t.rows(table, _tuple_value("t", fields), where, count=(problems, "primary-key-duplicate", ",".join(fields))):
-        problems.append(Problem("primary-key-duplicate", f"primary key {fields} differs from an earlier row's only in Unicode "
-                                "normalisation (composed vs decomposed characters, NFC vs NFD): the two look the same; write "
-                                "both in NFC", table=table, field=",".join(fields), row=row, key=key, value=value, file=data.file))
+        problems.append(Problem("primary-key-duplicate", normalisation_message(fields), table=table, field=",".join(fields), row=row, key=key, value=value, file=data.file))
     return problems
 
 
@@ -262,9 +254,7 @@ def _exact_dtype(dtype) -> bool:
 
 def _key_scan(t: Tables, table: str, fields: list[str]):
     """A polars LazyFrame of the key columns (typed as the DuckDB view), or None when their types are not exact."""
-    data = t.tables[table]
-    lazy = data.lazy(with_row=False) if getattr(data, "frame", None) is None else data.frame.lazy()
-    lazy = lazy.select(list(fields))
+    lazy = t.tables[table].frame.lazy().select(list(fields))
     schema = lazy.collect_schema()
     if not all(_exact_dtype(schema[f]) for f in fields):
         return None

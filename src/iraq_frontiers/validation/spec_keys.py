@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from iraq_frontiers.io.core import ROW
+from iraq_frontiers.problems import quote
 from iraq_frontiers.schema.compiler import field_type
 from iraq_frontiers.validation.spec import Check, TableSpec, q
 
@@ -45,7 +46,40 @@ def key_checks(tables: dict[str, TableSpec], schemas: dict[str, dict[str, Any]])
             out.append(Check(code, t.name, ",".join(fields), f"{what} {fields} repeats a value of an earlier row",
                              f"t.{q(ROW)} IN ({repeats})", _tuple_value(fields), key=t.key, layer="keys",
                              count_query=f"SELECT coalesce(sum(n - 1), 0) FROM ({groups}) g WHERE n > 1"))
+            if code == "primary-key-duplicate":
+                out += _normalisation_checks(t, fields)
     return out
+
+
+def normalisation_message(fields: list[str]) -> str:
+    return (f"primary key {fields} differs from an earlier row's only in Unicode normalisation (composed vs decomposed "
+            "characters, NFC vs NFD): the two look the same; write both in NFC")
+
+
+def _normalisation_checks(t: TableSpec, fields: list[str]) -> list[Check]:
+    """Primary keys equal once normalised to NFC but not as written (NFC 'é' vs NFD 'e' + accent): each
+    such row after the first of its normalised key, once per spelling (exact repeats are reported above).
+
+    Only keys with a non-ASCII character can have another form, so the windows run over the rows whose
+    normalised key is that of such a row (none, in most packages: one scan, then nothing)."""
+    types = {f["name"]: field_type(f) for f in t.fields}
+    texts = [f for f in fields if types.get(f) == "string"]
+    if not texts:
+        return []
+
+    def key(alias: str, normalise: bool) -> str:
+        cols = [f"nfc_normalize({alias}.{q(f)})" if normalise and f in texts else f"{alias}.{q(f)}" for f in fields]
+        return cols[0] if len(cols) == 1 else "[" + ", ".join(f"CAST({c} AS VARCHAR)" for c in cols) + "]"
+
+    non_ascii = " OR ".join(f"strlen(x.{q(f)}) <> length(x.{q(f)})" for f in texts)
+    candidates = f"SELECT DISTINCT {key('x', True)} FROM {q(t.name)} x WHERE {_not_null('x', fields)} AND ({non_ascii})"
+    raw = ", ".join(q(f) for f in fields)
+    rows = (f"SELECT {q(ROW)} FROM (SELECT {q(ROW)}, row_number() OVER (PARTITION BY nk ORDER BY {q(ROW)}) AS n, "
+            f"row_number() OVER (PARTITION BY nk, {raw} ORDER BY {q(ROW)}) AS m FROM (SELECT x.{q(ROW)}, "
+            + ", ".join(f"x.{q(f)}" for f in fields) + f", {key('x', True)} AS nk FROM {q(t.name)} x WHERE {_not_null('x', fields)} "
+            f"AND (({non_ascii}) OR {key('x', False)} IN ({candidates}))) y WHERE nk IN ({candidates})) z WHERE n > 1 AND m = 1")
+    return [Check("primary-key-duplicate", t.name, ",".join(fields), normalisation_message(fields), f"t.{q(ROW)} IN ({rows})",
+                  _tuple_value(fields), key=t.key, layer="keys", count_query=f"SELECT count(*) FROM ({rows}) c")]
 
 
 def foreign_key_checks(tables: dict[str, TableSpec], schemas: dict[str, dict[str, Any]]) -> list[Check]:
@@ -75,7 +109,7 @@ def foreign_key_checks(tables: dict[str, TableSpec], schemas: dict[str, dict[str
                              shared_where=f"NOT EXISTS (SELECT 1 FROM {q(target)} p WHERE "
                                           + " AND ".join(f"r.__k{j}__ = p.{q(b)}" for j, b in enumerate(ref_fields)) + ")")
             out.append(Check("foreign-key-orphan", t.name, ",".join(fields), "", where, _tuple_value(fields), key=t.key, layer="keys",
-                             describe=lambda v, _d, a=shown_fields, b=shown_target, c=shown_ref: f"{a} = {v!r} has no match in {b}{c}",
+                             describe=lambda v, _d, a=shown_fields, b=shown_target, c=shown_ref: f"{a} = {quote(v)} has no match in {b}{c}",
                              **share))
     return out
 
