@@ -34,7 +34,7 @@ class DuckTables:
 
     def add_parquet(self, pkg, resource: dict[str, Any]) -> bool:
         """Register a Parquet resource where it lies; False when the reader must read it instead."""
-        from iraq_frontiers.validation.fastpath import open_parquet
+        from iraq_frontiers.validation.parquet_in_place import open_parquet
 
         table = open_parquet(pkg, resource)
         if table is None:
