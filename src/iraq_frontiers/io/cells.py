@@ -133,7 +133,7 @@ def unrepresentable(field: dict[str, Any], col) -> list[tuple[Any, str]]:
     """(condition, message) for typed values a field cannot hold although Parquet can: non-finite
     numbers, dates outside the years 1-9999 (what CSV, Python and every writer represent), list items
     that are empty or hold the list delimiter (they could not be written as CSV and read back).
-    Both engines use these conditions (the fast path hands a table with any to the reference reader)."""
+    The reader applies them to what it reads; the check specification states the same conditions in SQL (spec_cells)."""
     import polars as pl
 
     ftype = field_type(field)
