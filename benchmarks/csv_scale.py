@@ -29,28 +29,11 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from validate_scale import BIN, WORK, frictionless, frictionless_errors, machine, our_errors, ours, synth  # noqa: E402
+from validate_scale import BIN, WORK, frictionless, frictionless_errors, machine, our_errors, ours, run, synth  # noqa: E402
 
 FLOOR = ("import sys, glob, pyarrow.csv as pc\n"
          "n = sum(pc.read_csv(f).num_rows for f in sorted(glob.glob(sys.argv[1] + '/*.csv')))\n"
          "print(n)\n")
-
-
-def run(cmd: list[str], out_file: Path | None = None) -> dict:
-    """Wall and CPU seconds, peak RSS (MiB), exit code and the load average before, of a subprocess."""
-    import subprocess
-
-    load = os.getloadavg()[0]
-    start = time.perf_counter()
-    stdout = open(out_file, "wb") if out_file else subprocess.DEVNULL
-    try:
-        proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONHASHSEED": "0"})
-        _, status, usage = os.wait4(proc.pid, 0)
-    finally:
-        if out_file:
-            stdout.close()
-    return {"wall": time.perf_counter() - start, "cpu": usage.ru_utime + usage.ru_stime, "rss_mib": usage.ru_maxrss / 1024,
-            "exit": os.waitstatus_to_exitcode(status), "load": load}
 
 
 def floor(pkg: Path) -> list[str]:

@@ -36,8 +36,9 @@ FLOOR = ("import sys, glob, pyarrow.parquet as pq\n"
          "print(n)\n")
 
 
-def timed(cmd: list[str], out_file: Path | None = None) -> tuple[float, float, int]:
-    """(wall seconds, peak RSS in MiB, exit code) of a subprocess."""
+def run(cmd: list[str], out_file: Path | None = None) -> dict:
+    """Wall and CPU seconds, peak RSS (MiB), exit code and the load average before, of a subprocess."""
+    load = os.getloadavg()[0]
     start = time.perf_counter()
     stdout = open(out_file, "wb") if out_file else subprocess.DEVNULL
     try:
@@ -46,8 +47,14 @@ def timed(cmd: list[str], out_file: Path | None = None) -> tuple[float, float, i
     finally:
         if out_file:
             stdout.close()
-    wall = time.perf_counter() - start
-    return wall, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+    return {"wall": time.perf_counter() - start, "cpu": usage.ru_utime + usage.ru_stime, "rss_mib": usage.ru_maxrss / 1024,
+            "exit": os.waitstatus_to_exitcode(status), "load": load}
+
+
+def timed(cmd: list[str], out_file: Path | None = None) -> tuple[float, float, int]:
+    """(wall seconds, peak RSS in MiB, exit code) of a subprocess."""
+    r = run(cmd, out_file)
+    return r["wall"], r["rss_mib"], r["exit"]
 
 
 def synth(n: int, fmt: str, errors: int = 0) -> Path:
