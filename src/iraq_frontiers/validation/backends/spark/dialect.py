@@ -12,6 +12,7 @@ where the two engines give different answers for the same SQL; each such place i
   (`ifr_double_text`, the shortest repr, exactly DuckDB's output);
 - day numbers: DATEDIFF(DAY, a, b) goes through timestamps in Spark and overflows past year
   294247; the two-argument DATEDIFF counts days directly (dates to +-5.8 million years);
+- Unicode normalisation: Spark has no `nfc_normalize` (`ifr_nfc_normalize`, Python's unicodedata);
 - `isinf` (none in Spark), `strlen` (bytes: OCTET_LENGTH) and `len` of a list (SIZE) are spelt
   out. NaN (equal to itself, above +inf), -0.0 (equal to 0.0, one group) and int64 overflow (an
   error under ANSI mode, set by session.py) already agree between the two engines.
@@ -23,6 +24,7 @@ from functools import lru_cache
 SOURCE = "duckdb"
 REGEX_UDF = "ifr_regexp_matches"
 DOUBLE_TEXT_UDF = "ifr_double_text"
+NFC_UDF = "ifr_nfc_normalize"
 
 
 def native_patterns() -> frozenset[str]:
@@ -68,6 +70,8 @@ def to_spark(sql: str, names: tuple[tuple[str, str], ...], doubles: frozenset[tu
             return exp.EQ(this=exp.Abs(this=node.this), expression=exp.cast(exp.Literal.string("Infinity"), "DOUBLE"))
         if isinstance(node, exp.Anonymous) and node.name.lower() == "strlen":
             return exp.Anonymous(this="OCTET_LENGTH", expressions=node.expressions)
+        if isinstance(node, exp.Anonymous) and node.name.lower() == "nfc_normalize":
+            return exp.Anonymous(this=NFC_UDF, expressions=node.expressions)
         if isinstance(node, exp.Length) and isinstance(node.this, exp.ArrayFilter):
             return exp.Anonymous(this="SIZE", expressions=[node.this])
         if isinstance(node, exp.DateDiff) and (node.text("unit") or "").upper() == "DAY":
@@ -108,5 +112,14 @@ def register_functions(spark) -> None:
 
         return pa.array([None if v is None else repr(float(v)) for v in values.to_pylist()], pa.string())
 
+    def nfc_normalize(values):
+        """Each value in Unicode normalisation form C (DuckDB's nfc_normalize); null stays null."""
+        import unicodedata
+
+        import pyarrow as pa
+
+        return pa.array([None if v is None else unicodedata.normalize("NFC", v) for v in values.to_pylist()], pa.string())
+
     spark.udf.register(REGEX_UDF, arrow_udf(regexp_matches, "boolean"))
+    spark.udf.register(NFC_UDF, arrow_udf(nfc_normalize, "string"))
     spark.udf.register(DOUBLE_TEXT_UDF, arrow_udf(double_text, "string"))
