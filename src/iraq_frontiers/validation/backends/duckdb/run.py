@@ -102,8 +102,8 @@ def check_package(pkg, resources: list[dict[str, Any]], report, say: Progress) -
             say(f"checking {name} ({tables.heights[name]:,} rows)")
             try:
                 table_problems = run_table(tables, spec, name)
-            except (duckdb.InvalidInputException, duckdb.IOException):  # not binder or parser errors: those are bugs
-                if tables.screened[name] is not None:
+            except duckdb.Error as exc:
+                if not is_read_error(exc) or tables.screened[name] is not None:
                     raise
                 # DuckDB refuses what it cannot decode (invalid UTF-8) or read: the reader says which cells, or why
                 try:
@@ -127,6 +127,14 @@ def check_package(pkg, resources: list[dict[str, Any]], report, say: Progress) -
         report.problems += problems
     finally:
         tables.close()
+
+
+def is_read_error(exc: Exception) -> bool:
+    """Whether DuckDB failed reading a file (invalid UTF-8, a damaged page or footer: the reader says
+    which cells, or why), not on our SQL (binder, parser, catalog errors are bugs, and raised)."""
+    import duckdb
+
+    return type(exc) is duckdb.Error or isinstance(exc, (duckdb.InvalidInputException, duckdb.IOException, duckdb.SerializationException))
 
 
 def available() -> str | None:
