@@ -116,3 +116,4 @@ def test_spark_reports_what_the_reference_reports(spark, fmt, data):
         assert report.problems.totals == reference.problems.totals
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
