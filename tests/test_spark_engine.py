@@ -117,3 +117,33 @@ def test_spark_reports_what_the_reference_reports(spark, fmt, data):
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
+
+def _corrupt_column(parquet: Path, column: str) -> None:
+    """Overwrite bytes in the middle of one column's pages (the footer stays readable)."""
+    import pyarrow.parquet as pq
+
+    group = pq.ParquetFile(parquet).metadata.row_group(0)
+    chunk = next(group.column(i) for i in range(group.num_columns) if group.column(i).path_in_schema == column)
+    data = bytearray(parquet.read_bytes())
+    start = (chunk.dictionary_page_offset or chunk.data_page_offset) + chunk.total_compressed_size // 2
+    data[start:start + 16] = b"\xff" * 16
+    parquet.write_bytes(bytes(data))
+
+
+# summary: a string column Spark reads to register the table (its invalid-UTF-8 screen);
+# fatalities_best: a number column read only by the checks (Spark's all-tables-at-once counts fail first).
+@pytest.mark.parametrize("column", ["summary", "fatalities_best"])
+def test_a_corrupt_parquet_page_is_reported_by_the_reader_on_every_engine(tmp_path, column):
+    from iraq_frontiers import validate
+    from iraq_frontiers.synth.packages import synthesize
+
+    folder = tmp_path / "pkg"
+    synthesize(folder, events=300, fmt="parquet", errors=0)
+    _corrupt_column(next(folder.rglob("events.parquet")), column)
+    reference = validate(folder, engine="pandera")
+    assert reference.exit_code == 2 and "resource-unreadable" in reference.codes(), reference.format_text()
+    engines = ["duckdb"] + (["spark"] if WHY_NOT is None else [])
+    for engine in engines:
+        report = validate(folder, engine=engine)
+        assert [p.to_dict() for p in report.problems] == [p.to_dict() for p in reference.problems], (engine, report.format_text())
+        assert report.exit_code == 2

@@ -41,7 +41,7 @@ def check_tables(pkg, resources: list[dict[str, Any]], tables, engine: Engine, r
     from iraq_frontiers.validation.backends.duckdb.run import list_problems
 
     in_file: dict[str, list[Problem]] = {}  # problems of the file itself (bytes, hash), kept when it is read again
-    found = _register(pkg, resources, tables, report, say, in_file)
+    found = _register(pkg, resources, tables, engine, report, say, in_file)
     spec = compile_spec(tables.schemas, tables.usable, tables.screened)
     at_once = None
     if engine.run_tables is not None:
@@ -64,7 +64,7 @@ def check_tables(pkg, resources: list[dict[str, Any]], tables, engine: Engine, r
     report.problems += problems
 
 
-def _register(pkg, resources, tables, report, say: Progress, in_file: dict[str, list[Problem]]) -> dict[str, list[Problem]]:
+def _register(pkg, resources, tables, engine: Engine, report, say: Progress, in_file: dict[str, list[Problem]]) -> dict[str, list[Problem]]:
     """Register every resource (where it lies, else as read); returns the problems found so far, by table."""
     from iraq_frontiers.io.core import InputError
     from iraq_frontiers.io.package import check_bytes_and_hash, is_inline, resource_file, resource_format
@@ -78,7 +78,7 @@ def _register(pkg, resources, tables, report, say: Progress, in_file: dict[str, 
             if not is_inline(resource):
                 file = resource_file(pkg, resource)
                 in_file[name] = check_bytes_and_hash(name, file, os.path.relpath(file, pkg.base_dir.resolve()), resource)
-                if resource_format(resource, file) == "parquet" and tables.add_parquet(pkg, resource):
+                if resource_format(resource, file) == "parquet" and _where_it_lies(pkg, resource, tables, engine):
                     found[name] = in_file[name]
                     report.tables[name] = tables.heights[name]
                     continue
@@ -87,6 +87,18 @@ def _register(pkg, resources, tables, report, say: Progress, in_file: dict[str, 
             found[name] = [exc.problem]
             tables.drop(name)
     return found
+
+
+def _where_it_lies(pkg, resource, tables, engine: Engine) -> bool:
+    """Register a Parquet file where it lies; False when the reader must read it (an engine that reads
+    the file to register it, as Spark does to screen for invalid UTF-8, may find it unreadable)."""
+    try:
+        return tables.add_parquet(pkg, resource)
+    except Exception as exc:  # noqa: BLE001 - only a file the engine cannot read; anything else is raised
+        if not engine.is_read_error(exc):
+            raise
+        tables.drop(resource["name"])
+        return False
 
 
 def _one_by_one(pkg, resources, tables, engine: Engine, spec: Spec, report, say: Progress,

@@ -71,7 +71,8 @@ def check_package(pkg, resources: list[dict[str, Any]], report, say: Progress) -
     from iraq_frontiers.validation.backends.loop import Engine, check_tables
 
     def is_read_error(exc: BaseException) -> bool:  # not binder or parser errors: those are bugs
-        return isinstance(exc, (duckdb.InvalidInputException, duckdb.IOException))
+        # invalid UTF-8 and unreadable files; a corrupt Parquet page raises the untyped duckdb.Error itself
+        return isinstance(exc, (duckdb.InvalidInputException, duckdb.IOException)) or type(exc) is duckdb.Error
 
     tables = DuckTables(say)
     try:
