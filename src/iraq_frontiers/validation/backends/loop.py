@@ -9,6 +9,10 @@
    table instead and says which cells, or why it is unreadable; the table is registered again and
    the specification recompiled for it.
 3. Keys, foreign keys and rules across the tables (Engine.count, then the rows of checks with hits).
+   A check whose SQL only DuckDB runs as written (spec.Check.collect: reference-cycle's pointer
+   doubling, 33 materialised CTEs that Spark would inline) runs on a local DuckDB connection over
+   the few columns it reads, collected from the engine (Engine.collect): the same SQL on the same
+   engine, so the same problems whichever engine holds the tables.
 
 An engine may count every table's checks at once (Engine.run_tables: Spark, where each query has
 a fixed cost); when it cannot read a file that way, the tables are checked one by one as above.
@@ -16,6 +20,7 @@ a fixed cost); when it cannot read a file that way, the tables are checked one b
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -33,13 +38,13 @@ class Engine:
     count: Callable[[Any, list[Check]], list[int]]  # the number of offending rows of each check
     is_read_error: Callable[[BaseException], bool]  # the engine could not read a file where it lies (not a bug)
     run_tables: Callable[[Any, Spec], dict[str, ProblemList]] | None = None  # every table's checks at once
-    skip: frozenset[str] = frozenset()  # codes of cross-table checks this engine does not run
+    # The rows of a query as an Arrow table: the columns a check marked `collect` reads, for a local
+    # DuckDB connection to run it over. None: the engine is DuckDB and runs such checks itself.
+    collect: Callable[[Any, str], Any] | None = None
 
 
 def check_tables(pkg, resources: list[dict[str, Any]], tables, engine: Engine, report, say: Progress) -> None:
     """Run layers (b) to (d) on `tables` (registered here); problems and table heights go to `report`."""
-    from iraq_frontiers.validation.backends.duckdb.run import list_problems
-
     in_file: dict[str, list[Problem]] = {}  # problems of the file itself (bytes, hash), kept when it is read again
     found = _register(pkg, resources, tables, engine, report, say, in_file)
     spec = compile_spec(tables.schemas, tables.usable, tables.screened)
@@ -58,10 +63,48 @@ def check_tables(pkg, resources: list[dict[str, Any]], tables, engine: Engine, r
     for resource in resources:
         report.problems += found.get(resource["name"], [])
     say("checking keys and domain rules")
-    cross = [c for c in spec.cross_checks() if c.code not in engine.skip]
+    report.problems += _cross_checks(tables, engine, spec.cross_checks(), say)
+
+
+def _cross_checks(tables, engine: Engine, checks: list[Check], say: Progress) -> ProblemList:
+    """Keys, foreign keys and rules, in order: each counted, then the rows of those with hits. A check
+    marked `collect` runs on a local DuckDB connection, so its problems are DuckDB's on every engine."""
+    from iraq_frontiers.validation.backends.duckdb.run import count_checks, list_problems
+
+    local = [i for i, c in enumerate(checks) if c.collect]
+    here = [i for i, c in enumerate(checks) if not c.collect]
     problems = ProblemList()
-    list_problems(tables.con, cross, engine.count(tables, cross), tables.files, problems)
-    report.problems += problems
+    with _local_connection(tables, engine, [checks[i] for i in local], say) as con:
+        counts = dict(zip(here, engine.count(tables, [checks[i] for i in here])))
+        counts.update(zip(local, count_checks(con, [checks[i] for i in local])))
+        for i, check in enumerate(checks):
+            list_problems(con if check.collect else tables.con, [check], [counts[i]], tables.files, problems)
+    return problems
+
+
+@contextmanager
+def _local_connection(tables, engine: Engine, checks: list[Check], say: Progress):
+    """A DuckDB connection holding what `checks` read: the engine's own (DuckDB), else a local one (memory
+    capped, spilling, as the DuckDB engine's) holding the columns collected from the engine, under the
+    tables' names. Bounded: the columns of a self-reference (row, id, parent_id: one row per location)."""
+    if engine.collect is None or not checks:
+        yield tables.con
+        return
+    from iraq_frontiers.validation.integrity import Tables
+    from iraq_frontiers.validation.spec import q
+
+    read: dict[str, dict[str, None]] = {}
+    for check in checks:
+        for table, columns in check.collect:
+            read.setdefault(table, {}).update(dict.fromkeys(columns))
+    local = Tables({}, {}, say)
+    try:
+        for table, columns in read.items():
+            say(f"collecting {', '.join(columns)} of {table}")
+            local.con.register(table, engine.collect(tables, f"SELECT {', '.join(map(q, columns))} FROM {q(table)}"))
+        yield local.con
+    finally:
+        local.close()
 
 
 def _register(pkg, resources, tables, engine: Engine, report, say: Progress, in_file: dict[str, list[Problem]]) -> dict[str, list[Problem]]:

@@ -20,12 +20,6 @@ Progress = Callable[[str], None]
 
 _master: str | None = None
 
-# Checks whose SQL Spark cannot run yet. reference-cycle walks parent_id by pointer doubling over 33 chained
-# CTEs that DuckDB materialises; Spark inlines CTEs, so the plan would double at every level. Known gap, listed
-# in docs/validation.md ("Running on Spark") and open in issue 14: a package with a parent_id loop passes on Spark.
-NOT_YET_ON_SPARK = frozenset({"reference-cycle"})
-
-
 def use_master(master: str | None) -> None:
     """The Spark master (or Spark Connect `sc://` URL) later validations run on; None: the default."""
     global _master
@@ -57,7 +51,7 @@ def check_package(pkg, resources: list[dict[str, Any]], report, say: Progress) -
         spark = get_session(_master)
     except SparkUnavailable as exc:
         raise InputError(Problem("engine-unavailable", str(exc))) from None
-    engine = Engine(run_table, count_all, _is_spark_error, run_tables=_check_tables_at_once, skip=NOT_YET_ON_SPARK)
+    engine = Engine(run_table, count_all, _is_spark_error, run_tables=_check_tables_at_once, collect=_arrow)
     with semantics(spark):
         tables = SparkTables(spark, say)
         try:
@@ -120,6 +114,13 @@ def count_all(tables, checks: list) -> list[int]:
     rows = tables.spark.sql(" UNION ALL ".join(parts)).toArrow()
     counts = dict(zip(rows.column(0).to_pylist(), rows.column(1).to_pylist()))
     return [int(counts.get(i) or 0) for i in range(len(checks))]
+
+
+def _arrow(tables, sql: str):
+    """A query's rows as an Arrow table on the driver (the columns a check marked `collect` reads)."""
+    from iraq_frontiers.validation.backends.spark.dialect import to_spark
+
+    return tables.spark.sql(to_spark(sql, tuple(sorted(tables.views.items())), frozenset(tables.doubles))).toArrow()
 
 
 def _is_spark_error(exc: BaseException) -> bool:
