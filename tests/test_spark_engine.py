@@ -116,3 +116,72 @@ def test_spark_reports_what_the_reference_reports(spark, fmt, data):
         assert report.problems.totals == reference.problems.totals
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _corrupt_column(parquet: Path, column: str) -> None:
+    """Overwrite bytes in the middle of one column's pages (the footer stays readable)."""
+    import pyarrow.parquet as pq
+
+    group = pq.ParquetFile(parquet).metadata.row_group(0)
+    chunk = next(group.column(i) for i in range(group.num_columns) if group.column(i).path_in_schema == column)
+    data = bytearray(parquet.read_bytes())
+    start = (chunk.dictionary_page_offset or chunk.data_page_offset) + chunk.total_compressed_size // 2
+    data[start:start + 16] = b"\xff" * 16
+    parquet.write_bytes(bytes(data))
+
+
+# summary: a string column Spark reads to register the table (its invalid-UTF-8 screen);
+# fatalities_best: a number column read only by the checks (Spark's all-tables-at-once counts fail first).
+@pytest.mark.parametrize("column", ["summary", "fatalities_best"])
+def test_a_corrupt_parquet_page_is_reported_by_the_reader_on_every_engine(tmp_path, column):
+    from iraq_frontiers import validate
+    from iraq_frontiers.synth.packages import synthesize
+
+    folder = tmp_path / "pkg"
+    synthesize(folder, events=300, fmt="parquet", errors=0)
+    _corrupt_column(next(folder.rglob("events.parquet")), column)
+    reference = validate(folder, engine="pandera")
+    assert reference.exit_code == 2 and "resource-unreadable" in reference.codes(), reference.format_text()
+    engines = ["duckdb"] + (["spark"] if WHY_NOT is None else [])
+    for engine in engines:
+        report = validate(folder, engine=engine)
+        assert [p.to_dict() for p in report.problems] == [p.to_dict() for p in reference.problems], (engine, report.format_text())
+        assert report.exit_code == 2
+
+
+LONG_LOOP = 1000
+
+
+def _looping_locations(folder: Path, fmt: str) -> Path:
+    """Locations whose parent_id loops: a row its own parent (length 1), a pair (length 2, with a row
+    leading into it), and a loop of LONG_LOOP rows beside a plain chain."""
+    from iraq_frontiers.synth.strategies import write_package
+
+    links = [("loc-root", None), ("loc-chain", "loc-root"), ("loc-self", "loc-self"),
+             ("loc-a", "loc-b"), ("loc-b", "loc-a"), ("loc-into-a", "loc-a")]
+    ring = [f"loc-l{i:04d}" for i in range(LONG_LOOP)]
+    links += [(member, ring[i - 1]) for i, member in enumerate(ring)]
+    rows = [{"id": ident, "name": ident, "kind": "city", "country": "IQ", "parent_id": parent, "coordinate_precision": "none"}
+            for ident, parent in links]
+    return write_package({"locations": rows}, folder, fmt)
+
+
+@pytest.mark.parametrize("fmt", ["parquet", pytest.param("csv", marks=pytest.mark.slow)])
+def test_parent_loops_of_length_1_2_and_1000_are_reported_alike_on_every_engine(tmp_path, fmt):
+    from iraq_frontiers import validate
+
+    folder = _looping_locations(tmp_path / "pkg", fmt)
+    reference = validate(folder, engine="pandera")
+    found = {(p.code, p.row, tuple(p.key.items()), p.value) for p in reference.problems if p.code in ("self-link", "reference-cycle")}
+    assert found == {("self-link", 3, (("id", "loc-self"),), "loc-self"),
+                     ("reference-cycle", 4, (("id", "loc-a"),), "2 rows: loc-a, loc-b"),
+                     ("reference-cycle", 7, (("id", "loc-l0000"),), f"{LONG_LOOP} rows: " + ", ".join(f"loc-l{i:04d}" for i in range(10)) + ", ...")}, \
+        reference.format_text()
+    engines = ["duckdb"] + (["spark"] if WHY_NOT is None else [])
+    reports = {engine: validate(folder, engine=engine) for engine in engines}
+    for engine, report in reports.items():
+        assert sorted(json.dumps(p.to_dict(), sort_keys=True) for p in report.problems) == \
+            sorted(json.dumps(p.to_dict(), sort_keys=True) for p in reference.problems), (engine, report.format_text())
+        assert report.exit_code == reference.exit_code == 1
+    if "spark" in reports:
+        _same_report(reports["duckdb"], reports["spark"])

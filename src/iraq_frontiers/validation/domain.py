@@ -24,6 +24,17 @@ class Rule:
     message: str
     joins: tuple[tuple[str, tuple[str, ...]], ...] = ()  # other tables (and fields) the rule reads
     join: str = ""  # FROM-clause SQL joining them (table names as {placeholders}); default: the sources join
+    local: bool = False  # DuckDB-only SQL: every engine runs it on a local DuckDB connection (spec.Check.collect)
+
+    def columns_read(self, key: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """The (table, columns) the rule's check reads: row numbers, fields, their bad-cell flags and the
+        key of its table, and the fields of the tables it joins (spec.Check.collect)."""
+        from iraq_frontiers.validation.spec import ROW, bad_name
+
+        read: dict[str, list[str]] = {self.table: [ROW, *self.needs, *(bad_name(f) for f in self.needs), *key]}
+        for table, fields in self.joins:
+            read.setdefault(table, []).extend(fields)
+        return tuple((table, tuple(dict.fromkeys(columns))) for table, columns in read.items())
 
 
 def _single_date_rules(table: str, date: str, precision: str) -> list[Rule]:
@@ -174,7 +185,7 @@ def _cycle_rules() -> list[Rule]:
                 f"following {field} from this row leads back to it: the rows of the loop are given as the value "
                 f"(this row has the smallest {key}); each must lead up to a row with an empty {field}",
                 joins=((table, (key, field)),),
-                join=f"LEFT JOIN ({_cycle_sql('{' + table + '}', key, field)}) x ON x.id = t.{q(key)}"))
+                join=f"LEFT JOIN ({_cycle_sql('{' + table + '}', key, field)}) x ON x.id = t.{q(key)}", local=True))
     return rules
 
 

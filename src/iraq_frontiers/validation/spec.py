@@ -98,6 +98,10 @@ class Check:
     joins: str = ""
     detail: str | None = None
     source: str = "view"
+    # Non-empty: the check's SQL is DuckDB's own (reference-cycle: pointer doubling over materialised
+    # CTEs, which Spark would inline), so every engine runs it on a local DuckDB connection over these
+    # (table, columns) of the tables as checked, collected from the engine (backends/loop.py).
+    collect: tuple[tuple[str, tuple[str, ...]], ...] = ()
     key: tuple[str, ...] = ()  # primary-key fields listed in problems (empty: none, or not usable)
     describe: Callable[[Any, Any], str] | None = None
     shown: Callable[[Any, Any], Any] | None = None

@@ -22,7 +22,8 @@ def rule_checks(tables: dict[str, TableSpec]) -> list[Check]:
         joins = rule.join.format(**names) if rule.join else SOURCE_JOIN.format(**names) if "sources" in names else ""
         fresh = " AND ".join(f"NOT t.{q(bad_name(f))}" for f in rule.needs)
         out.append(Check(rule.code, rule.table, rule.field, rule.message, f"({rule.where.format(**names)}) AND {fresh}",
-                         rule.value, joins=joins.strip(), key=tables[rule.table].key, layer="domain"))
+                         rule.value, joins=joins.strip(), key=tables[rule.table].key, layer="domain",
+                         collect=rule.columns_read(tables[rule.table].key) if rule.local else ()))
     status, coordinates = status_check(tables), coordinates_check(tables)
     return out + [c for c in (status, coordinates) if c]
 

@@ -1,7 +1,9 @@
 """Engines that run the check specification (validation.spec), one folder each, the same few files:
 
     backends/<engine>/tables.py   register the package's tables in the engine
-    backends/<engine>/run.py      check_package(pkg, resources, report, say): layers (b) to (d)
+    backends/<engine>/run.py      check_package(pkg, resources, report, say): layers (b) to (d), the
+                                  shared flow (backends/loop.py) given the engine's own answers (how
+                                  to run one table's checks, count checks, tell an unreadable file)
                                   available() -> str | None: why the engine cannot run here (None: it can)
 
 ENGINES lists them in order of preference; "duckdb" is the local default. A backend is imported

@@ -9,11 +9,10 @@ memory stays bounded however many rows fail.
 """
 from __future__ import annotations
 
-import os
 from typing import Any, Callable
 
-from iraq_frontiers.problems import Problem, ProblemList
-from iraq_frontiers.validation.spec import Check, Spec, compile_spec, count_queries
+from iraq_frontiers.problems import ProblemList
+from iraq_frontiers.validation.spec import Check, Spec, count_queries
 
 Progress = Callable[[str], None]
 
@@ -62,79 +61,24 @@ def run_table(tables, spec: Spec, name: str) -> ProblemList:
 
 
 def check_package(pkg, resources: list[dict[str, Any]], report, say: Progress) -> None:
-    """Read (or register) every resource, then run the whole specification; problems go to `report`."""
+    """Read (or register) every resource, then run the whole specification; problems go to `report`.
+
+    The flow is every engine's (backends.loop); DuckDB answers with run_table, count_checks and
+    which of its errors mean it could not read a file (invalid UTF-8, a corrupt page)."""
     import duckdb
 
-    from iraq_frontiers.io.core import InputError
-    from iraq_frontiers.io.package import check_bytes_and_hash, is_inline, read_table, resource_file, resource_format
     from iraq_frontiers.validation.backends.duckdb.tables import DuckTables
+    from iraq_frontiers.validation.backends.loop import Engine, check_tables
+
+    def is_read_error(exc: BaseException) -> bool:  # not binder or parser errors: those are bugs
+        # invalid UTF-8 and unreadable files; a corrupt Parquet page raises the untyped duckdb.Error itself
+        return isinstance(exc, (duckdb.InvalidInputException, duckdb.IOException)) or type(exc) is duckdb.Error
 
     tables = DuckTables(say)
     try:
-        found: dict[str, list[Problem]] = {}
-        in_file: dict[str, list[Problem]] = {}
-
-        def read(resource, name) -> None:  # the reader's way: problems of the reading, a screened frame
-            data, read_problems = read_table(pkg, resource)
-            found[name] = in_file[name] + read_problems
-            tables.add_read(data, resource["schema"])
-            report.tables[name] = data.frame.height
-
-        for i, resource in enumerate(resources, 1):
-            name = resource["name"]
-            say(f"reading {name} ({i}/{len(resources)})")
-            try:
-                in_file[name] = []
-                if not is_inline(resource):
-                    file = resource_file(pkg, resource)
-                    in_file[name] = check_bytes_and_hash(name, file, os.path.relpath(file, pkg.base_dir.resolve()), resource)
-                    if resource_format(resource, file) == "parquet" and tables.add_parquet(pkg, resource):
-                        found[name] = in_file[name]
-                        report.tables[name] = tables.heights[name]
-                        continue
-                read(resource, name)
-            except InputError as exc:  # this table is unreadable; the others are still checked
-                found[name] = [exc.problem]
-                tables.drop(name)
-        spec = compile_spec(tables.schemas, tables.usable, tables.screened)
-        by_name = {r["name"]: r for r in resources}
-        for name in list(tables.usable):
-            say(f"checking {name} ({tables.heights[name]:,} rows)")
-            try:
-                table_problems = run_table(tables, spec, name)
-            except duckdb.Error as exc:
-                if not is_read_error(exc) or tables.screened[name] is not None:
-                    raise
-                # DuckDB refuses what it cannot decode (invalid UTF-8) or read: the reader says which cells, or why
-                try:
-                    read(by_name[name], name)
-                except InputError as exc:
-                    found[name] = [exc.problem]
-                    tables.drop(name)
-                    report.tables.pop(name, None)
-                    spec = compile_spec(tables.schemas, tables.usable, tables.screened)
-                    continue
-                spec = compile_spec(tables.schemas, tables.usable, tables.screened)
-                table_problems = run_table(tables, spec, name)
-            found[name] = ProblemList(found[name]) + table_problems
-        for resource in resources:
-            if resource["name"] in found:
-                report.problems += found[resource["name"]]
-        say("checking keys and domain rules")
-        cross = [c for c in spec.cross_checks()]
-        problems = ProblemList()
-        list_problems(tables.con, cross, count_checks(tables.con, cross), tables.files, problems)
-        report.problems += problems
+        check_tables(pkg, resources, tables, Engine(run_table, lambda t, checks: count_checks(t.con, checks), is_read_error), report, say)
     finally:
         tables.close()
-
-
-def is_read_error(exc: Exception) -> bool:
-    """Whether DuckDB failed reading a file (invalid UTF-8, a damaged page or footer: the reader says
-    which cells, or why), not on our SQL (binder, parser, catalog errors are bugs, and raised)."""
-    import duckdb
-
-    return type(exc) is duckdb.Error or isinstance(exc, (duckdb.InvalidInputException, duckdb.IOException, duckdb.SerializationException))
 
 
 def available() -> str | None:

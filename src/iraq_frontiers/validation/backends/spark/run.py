@@ -1,8 +1,8 @@
 """Layers (b) to (d) of validate() on Spark: the check specification (validation.spec), executed.
 
-The flow and the counting are the DuckDB engine's (backends/duckdb/run.py: count every check, the
-plain checks of one relation in one scan; fetch rows only for checks with hits, the first ones the
-report has room for), over a connection that hands each query to Spark in its dialect
+The flow is every engine's (backends/loop.py), the counting the DuckDB engine's (backends/duckdb/run.py:
+count every check, the plain checks of one relation in one scan; fetch rows only for checks with hits,
+the first ones the report has room for), over a connection that hands each query to Spark in its dialect
 (tables.SparkConnection, dialect.to_spark). What differs is where the data lives: Parquet is read by
 the executors where it lies, so the same package validates on a laptop (`local[2]`) or a cluster.
 
@@ -20,12 +20,6 @@ Progress = Callable[[str], None]
 
 _master: str | None = None
 
-# Checks whose SQL Spark cannot run yet. reference-cycle walks parent_id by pointer doubling over 33 chained
-# CTEs that DuckDB materialises; Spark inlines CTEs, so the plan would double at every level. Known gap, listed
-# in docs/validation.md ("Running on Spark") and open in issue 14: a package with a parent_id loop passes on Spark.
-NOT_YET_ON_SPARK = frozenset({"reference-cycle"})
-
-
 def use_master(master: str | None) -> None:
     """The Spark master (or Spark Connect `sc://` URL) later validations run on; None: the default."""
     global _master
@@ -42,54 +36,38 @@ def available() -> str | None:
 def check_package(pkg, resources: list[dict[str, Any]], report, say: Progress) -> None:
     """Read (or register) every resource, then run the whole specification; problems go to `report`.
 
-    Spark pays a fixed cost per query (planning, scheduling, a round trip), so the counts of all
-    tables are one query (a UNION ALL), and rows are fetched only for checks with hits. If Spark
-    cannot read a file where it lies (a corrupt page), the tables are checked one by one to find
-    which, and the reader says why."""
+    The flow is every engine's (backends.loop). Spark pays a fixed cost per query (planning,
+    scheduling, a round trip), so the counts of all tables are one query (a UNION ALL), and rows
+    are fetched only for checks with hits. If Spark cannot read a file where it lies (a corrupt
+    page), the tables are checked one by one to find which, and the reader says why."""
     from iraq_frontiers.io.core import InputError
+    from iraq_frontiers.validation.backends.duckdb.run import run_table
+    from iraq_frontiers.validation.backends.loop import Engine, check_tables
     from iraq_frontiers.validation.backends.spark.session import SparkUnavailable, get_session, semantics
+    from iraq_frontiers.validation.backends.spark.tables import SparkTables
 
     say("starting Spark")
     try:
         spark = get_session(_master)
     except SparkUnavailable as exc:
         raise InputError(Problem("engine-unavailable", str(exc))) from None
+    engine = Engine(run_table, count_all, _is_spark_error, run_tables=_check_tables_at_once, collect=_arrow)
     with semantics(spark):
-        _check_on(spark, pkg, resources, report, say)
-
-
-def _check_on(spark, pkg, resources, report, say: Progress) -> None:
-    from iraq_frontiers.validation.backends.spark.session import tune_for
-    from iraq_frontiers.validation.backends.spark.tables import SparkTables
-
-    tables = SparkTables(spark, say)
-    try:
-        found = _register(pkg, resources, tables, report, say)
-        tune_for(spark, sum(tables.heights.values()))
+        tables = SparkTables(spark, say)
         try:
-            spec = _check_tables_at_once(tables, found, say)
-        except Exception as exc:  # noqa: BLE001 - Spark could not read a file where it lies
-            if not _is_spark_error(exc):
-                raise
-            spec = _check_tables_one_by_one(pkg, resources, tables, report, found, say)
-        for resource in resources:
-            report.problems += found.get(resource["name"], [])
-        say("checking keys and domain rules")
-        cross = [c for c in spec.cross_checks() if c.code not in NOT_YET_ON_SPARK]
-        problems = ProblemList()
-        list_problems(tables.con, cross, count_all(tables, cross), tables.files, problems)
-        report.problems += problems
-    finally:
-        tables.close()
+            check_tables(pkg, resources, tables, engine, report, say)
+        finally:
+            tables.close()
 
 
-def _check_tables_at_once(tables, found: dict[str, list[Problem]], say: Progress):
-    """The screen and the field checks of every table, counted in two queries; returns the spec."""
-    from iraq_frontiers.validation.spec import compile_spec
+def _check_tables_at_once(tables, spec) -> dict[str, ProblemList]:
+    """The screen and the field checks of every table, counted in two queries; problems by table."""
+    from iraq_frontiers.validation.backends.duckdb.run import list_problems
+    from iraq_frontiers.validation.backends.spark.session import tune_for
 
-    spec = compile_spec(tables.schemas, tables.usable, tables.screened)
+    tune_for(tables.spark, sum(tables.heights.values()))
     names = list(tables.usable)
-    say(f"checking {len(names)} tables ({sum(tables.heights[n] for n in names):,} rows)")
+    tables.say(f"checking {len(names)} tables ({sum(tables.heights[n] for n in names):,} rows)")
     raw = {name: spec.table_checks(name, "raw") for name in names}
     raw_counts = _split(raw, count_all(tables, [c for n in names for c in raw[n]]))
     for name in names:
@@ -98,43 +76,13 @@ def _check_tables_at_once(tables, found: dict[str, list[Problem]], say: Progress
         tables.set_view(name, spec.view_sql(name, dirty, blank))
     view = {name: spec.table_checks(name, "view") for name in names}
     view_counts = _split(view, count_all(tables, [c for n in names for c in view[n]]))
+    found = {}
     for name in names:
         problems = ProblemList()
         list_problems(tables.con, raw[name], raw_counts[name], tables.files, problems)
         list_problems(tables.con, view[name], view_counts[name], tables.files, problems)
-        found[name] = ProblemList(found[name]) + problems
-    return spec
-
-
-def _check_tables_one_by_one(pkg, resources, tables, report, found: dict[str, list[Problem]], say: Progress):
-    """As the DuckDB engine does: table by table; a table Spark cannot read is read by the reader."""
-    from iraq_frontiers.io.core import InputError
-    from iraq_frontiers.validation.backends.duckdb.run import run_table
-    from iraq_frontiers.validation.spec import compile_spec
-
-    by_name = {r["name"]: r for r in resources}
-    for name in list(found):
-        found[name] = _Found(_in_file(found[name])) if name in tables.usable else found[name]
-    spec = compile_spec(tables.schemas, tables.usable, tables.screened)
-    for name in list(tables.usable):
-        say(f"checking {name} ({tables.heights[name]:,} rows)")
-        try:
-            table_problems = run_table(tables, spec, name)
-        except Exception as exc:  # noqa: BLE001 - Spark could not read the file where it lies (corrupt page...)
-            if tables.screened[name] is not None or not _is_spark_error(exc):
-                raise
-            try:  # the reader says which cells, or why the file is unreadable
-                found[name] = _in_file(found[name]) + _read(pkg, by_name[name], tables, report)
-            except InputError as err:
-                found[name] = [err.problem]
-                tables.drop(name)
-                report.tables.pop(name, None)
-                spec = compile_spec(tables.schemas, tables.usable, tables.screened)
-                continue
-            spec = compile_spec(tables.schemas, tables.usable, tables.screened)
-            table_problems = run_table(tables, spec, name)
-        found[name] = ProblemList(found[name]) + table_problems
-    return spec
+        found[name] = problems
+    return found
 
 
 def _split(by_table: dict[str, list], counts: list[int]) -> dict[str, list[int]]:
@@ -142,12 +90,6 @@ def _split(by_table: dict[str, list], counts: list[int]) -> dict[str, list[int]]
     for name, checks in by_table.items():
         out[name], i = counts[i:i + len(checks)], i + len(checks)
     return out
-
-
-def list_problems(con, checks, counts, files, problems) -> None:
-    from iraq_frontiers.validation.backends.duckdb.run import list_problems as listed
-
-    listed(con, checks, counts, files, problems)
 
 
 def count_all(tables, checks: list) -> list[int]:
@@ -174,56 +116,11 @@ def count_all(tables, checks: list) -> list[int]:
     return [int(counts.get(i) or 0) for i in range(len(checks))]
 
 
-def _register(pkg, resources, tables, report, say: Progress) -> dict[str, list[Problem]]:
-    """Register every resource (where it lies, else read); returns the problems found so far, by table."""
-    from iraq_frontiers.io.core import InputError
-    from iraq_frontiers.io.package import check_bytes_and_hash, is_inline, resource_file, resource_format
+def _arrow(tables, sql: str):
+    """A query's rows as an Arrow table on the driver (the columns a check marked `collect` reads)."""
+    from iraq_frontiers.validation.backends.spark.dialect import to_spark
 
-    found: dict[str, list[Problem]] = {}
-    for i, resource in enumerate(resources, 1):
-        name = resource["name"]
-        say(f"reading {name} ({i}/{len(resources)})")
-        try:
-            in_file: list[Problem] = []
-            if not is_inline(resource):
-                file = resource_file(pkg, resource)
-                in_file = check_bytes_and_hash(name, file, os.path.relpath(file, pkg.base_dir.resolve()), resource)
-                if resource_format(resource, file) == "parquet" and tables.add_parquet(pkg, resource):
-                    found[name] = _Found(in_file)
-                    report.tables[name] = tables.heights[name]
-                    continue
-            found[name] = _Found(in_file) + _read(pkg, resource, tables, report)
-        except InputError as exc:  # this table is unreadable; the others are still checked
-            found[name] = [exc.problem]
-            tables.drop(name)
-    return found
-
-
-class _Found(list):
-    """Problems of a table so far; remembers those of the file itself (bytes, hash) for a re-read."""
-
-    def __init__(self, in_file: list[Problem]):
-        super().__init__(in_file)
-        self.in_file = list(in_file)
-
-    def __add__(self, other):
-        out = _Found(self.in_file)
-        out[:] = [*self, *other]
-        return out
-
-
-def _in_file(found: list[Problem]) -> list[Problem]:
-    return list(getattr(found, "in_file", []))
-
-
-def _read(pkg, resource, tables, report) -> list[Problem]:
-    """Read a table the toolkit's reader's way (problems of the reading, a screened frame) and register it."""
-    from iraq_frontiers.io.package import read_table
-
-    data, problems = read_table(pkg, resource)
-    tables.add_read(data, resource["schema"])
-    report.tables[resource["name"]] = data.frame.height
-    return problems
+    return tables.spark.sql(to_spark(sql, tuple(sorted(tables.views.items())), frozenset(tables.doubles))).toArrow()
 
 
 def _is_spark_error(exc: BaseException) -> bool:
