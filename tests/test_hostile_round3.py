@@ -484,3 +484,26 @@ def test_a_parquet_name_holding_other_bytes_is_refused(tmp_path: Path, content: 
     (folder / "items.parquet").write_bytes(content)
     done = run("validate", str(folder), "--quiet")
     assert done.returncode == 2 and "resource-unreadable" in done.stdout and says in done.stdout, done.stdout
+
+
+def test_the_parquet_expansion_limit_bounds_what_is_held_in_memory(tmp_path: Path, monkeypatch):
+    """Read into memory (the reference engine), a Parquet file may expand to the limit; read in place (the
+    default engine, a row group at a time), each row group may: a 100M-event package validates."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from iraq_frontiers.io import parquet_reader
+
+    n = 3000
+    table = items_table(id=pa.array([f"it-{i}" for i in range(n)]), name=pa.array([f"name {i:06d}" for i in range(n)]),
+                        count=pa.array(range(n), pa.int64()), day=pa.array([19753] * n, pa.int32()).cast(pa.date32()))
+    folder = parquet_package(tmp_path / "p", table)
+    pq.write_table(table, folder / "items.parquet", row_group_size=500)
+    sizes = [pq.ParquetFile(folder / "items.parquet").metadata.row_group(i).total_byte_size for i in range(6)]
+    monkeypatch.setattr(parquet_reader, "MAX_PARQUET_UNCOMPRESSED", max(sizes) + 1)  # each row group fits, the file does not
+    assert iraq_frontiers.validate(folder).exit_code == 0
+    refused = iraq_frontiers.validate(folder, engine="pandera")
+    assert refused.codes() == {"resource-unreadable"} and "the Parquet file expands to" in refused.problems[0].message
+    monkeypatch.setattr(parquet_reader, "MAX_PARQUET_UNCOMPRESSED", min(sizes) - 1)  # no row group fits: refused on both
+    for engine in ("duckdb", "pandera"):
+        assert iraq_frontiers.validate(folder, engine=engine).codes() == {"resource-unreadable"}, engine

@@ -25,9 +25,12 @@ def _not_parquet_hint(head: bytes) -> str:
     return "it looks like CSV text" if "," in sample or "\n" in sample else "it looks like text"
 
 
-def vet_parquet(name: str, file: Path, rel: str):
+def vet_parquet(name: str, file: Path, rel: str, streamed: bool = False):
     """Open a Parquet file's metadata after checking it is safe to read (magic bytes, column count,
-    expanded size); returns a pyarrow ParquetFile or raises InputError. Both engines call this."""
+    expanded size); returns a pyarrow ParquetFile or raises InputError. Every engine calls this.
+
+    streamed: the file is read where it lies, a row group at a time (validation.parquet_in_place), never
+    whole: the expansion limit then bounds each row group, not the file, so a large package validates."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -55,9 +58,11 @@ def vet_parquet(name: str, file: Path, rel: str):
         raise refuse(_parquet_error(exc)) from None
     if meta.num_columns > MAX_COLUMNS:
         raise refuse(f"the Parquet file has {meta.num_columns} columns; the limit is {MAX_COLUMNS}")
-    expanded = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    sizes = [meta.row_group(i).total_byte_size for i in range(meta.num_row_groups)]
+    expanded = max(sizes, default=0) if streamed else sum(sizes)
     if expanded > MAX_PARQUET_UNCOMPRESSED:
-        raise refuse(f"the Parquet file expands to {expanded} bytes; the limit is {MAX_PARQUET_UNCOMPRESSED}")
+        what = "a row group of the Parquet file expands" if streamed else "the Parquet file expands"
+        raise refuse(f"{what} to {expanded} bytes; the limit is {MAX_PARQUET_UNCOMPRESSED}")
     return pf
 
 

@@ -57,7 +57,7 @@ def open_parquet(pkg, resource: dict[str, Any]) -> ParquetTable | None:
     schema = resource.get("schema") or {}
     fields = schema.get("fields", [])
     try:
-        pf = vet_parquet(name, file, rel)
+        pf = vet_parquet(name, file, rel, streamed=True)
         arrow_schema = pf.schema_arrow
         height = pf.metadata.num_rows
     except Exception:  # noqa: BLE001 - the reference reader reports unreadable files in its own words
