@@ -25,6 +25,7 @@ class DuckTables:
 
         self._owner = Tables({}, {}, say)  # the connection: memory limit, spill folder, clean-up
         self.con = self._owner.con
+        self.con.execute("SET enable_progress_bar = false")  # DuckDB would draw bars into the report of a long query
         self.schemas: dict[str, dict[str, Any]] = {}
         self.usable: dict[str, list[str]] = {}  # table -> fields present with their types
         self.screened: dict[str, tuple[str, ...] | None] = {}  # None: data from a file, unscreened
