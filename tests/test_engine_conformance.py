@@ -212,3 +212,56 @@ def test_nan_and_infinity_in_parquet_are_found_whatever_the_statistics_say(data)
         assert ("type-error", "claim_quantities", "value") in reference.problems.totals, reference.format_text()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@settings(max_examples=1, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck), database=None)
+@given(data=st.data())
+def test_screens_never_hide_a_planted_problem(data):
+    """An engine may skip a check whose screen (validation.spec.Check.screen: a cheaper query) gives 0.
+    Plant what each screen must see: a repeated composite key, control characters (ASCII, DEL, C1) in a
+    string and in a list, an orphan; every engine must still report them as the reference does. Also,
+    wherever a check has rows, its screen is not 0."""
+    from hypothesis import assume
+
+    pkg = data.draw(packages(), label="package")
+    assume(len(pkg.get("event_actors", [])) >= 2 and len(pkg.get("claims", [])) >= 3 and len(pkg.get("actors", [])) >= 1)
+    list_field = next(f["name"] for f in _fields("actors") if field_type(f) == "list")
+    mutations = [("duplicate", "event_actors", None, 1, None), ("edge", "claims", "statement", 0, "a\x01b"),
+                 ("edge", "claims", "notes", 1, "x\x85y"), ("edge", "claims", "claimant_description", 2, "\x7f"),
+                 ("edge", "actors", list_field, 0, ["ok", "a\x02"]), ("orphan", "claims", "source_id", 1, "zz-no-such-key")]
+    tmp_path = Path(tempfile.mkdtemp(prefix="ifr-conformance-"))
+    try:
+        _check_planted(tmp_path / "pkg", pkg, mutations, list_field)
+    finally:
+        shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def _check_planted(folder: Path, pkg, mutations, list_field: str) -> None:
+    from iraq_frontiers.io.package import open_package
+    from iraq_frontiers.validation.backends.duckdb.run import count_checks
+    from iraq_frontiers.validation.backends.duckdb.tables import DuckTables
+    from iraq_frontiers.validation.spec import compile_spec, screens
+
+    write_mutated(folder, pkg, mutations, "parquet")
+    reference = _assert_engines_agree(folder)
+    for code, table, fname in [("primary-key-duplicate", "event_actors", None), ("control-character", "claims", "statement"),
+                               ("control-character", "claims", "notes"), ("control-character", "claims", "claimant_description"),
+                               ("control-character", "actors", list_field), ("foreign-key-orphan", "claims", "source_id")]:
+        assert any(p.code == code and p.table == table and (fname is None or p.field == fname) for p in reference.problems), (code, table, fname)
+    with open_package(folder) as opened:
+        tables = DuckTables()
+        try:
+            for resource in opened.descriptor["resources"]:
+                assert tables.add_parquet(opened, resource), resource["name"]
+            assert not tables.cells_clear("claims") and not tables.cells_clear("actors")  # the planted control characters
+            spec = compile_spec(tables.schemas, tables.usable, tables.screened)
+            for name in spec.tables:
+                tables.set_view(name, spec.view_sql(name))
+            checks = [c for c in spec.checks if c.screen]
+            exact = count_checks(tables.con, [c.__class__(**{**c.__dict__, "screen": None}) for c in checks])
+            for sql, idx in screens(checks).items():
+                if any(exact[i] for i in idx):
+                    assert tables.con.execute(sql).fetchone()[0], (sql, [checks[i].code for i in idx])
+            assert any(exact), "nothing planted reached a screened check"
+        finally:
+            tables.close()

@@ -107,12 +107,15 @@ class Check:
     shown: Callable[[Any, Any], Any] | None = None
     layer: str = "table"  # cell, table, keys, domain: the order problems are reported in
     count_query: str | None = None  # a cheaper query giving the same count (default: count the rows)
+    # A screen: a still cheaper query (one value) whose 0 proves the check has no rows; any other value
+    # says nothing, and the count runs. Checks with the same screen are cleared by one run of it.
+    screen: str | None = None
     # Checks with the same `shared` key are counted by one query: the rows of `shared_rows` (SELECT
-    # ... AS __k<i>__) of each, stacked, tested once by `shared_where` (over alias r); foreign keys
-    # into one key of one table share one anti-join this way.
+    # ... AS __k<i>__) of each, stacked (alias r), then joined once by `shared_join` (the rows left are
+    # the offending ones); foreign keys into one key of one table share one anti-join this way.
     shared: str | None = None
     shared_rows: str | None = None
-    shared_where: str | None = None
+    shared_join: str | None = None
 
     @property
     def relation(self) -> str:
@@ -195,6 +198,16 @@ class CountQuery:
     shape: str
 
 
+def screens(checks: list[Check]) -> dict[str, list[int]]:
+    """The screens of a list of checks, each with the indexes of the checks its 0 clears. An engine may
+    run them before count_queries (and count only the checks not cleared) or ignore them."""
+    out: dict[str, list[int]] = {}
+    for i, check in enumerate(checks):
+        if check.screen is not None:
+            out.setdefault(check.screen, []).append(i)
+    return out
+
+
 def count_queries(checks: list[Check]) -> list[CountQuery]:
     """How to count a list of checks in few scans: plain conditions over one relation together
     (count_if each), checks sharing a `shared` key in one query, the others one query each."""
@@ -212,7 +225,7 @@ def count_queries(checks: list[Check]) -> list[CountQuery]:
         out.append(CountQuery("SELECT " + ", ".join(f"count_if({checks[i].where})" for i in idx) + f" FROM {source}", tuple(idx), "row"))
     for idx in shared.values():
         rows = " UNION ALL ".join(f"SELECT {i} AS __check__, {checks[i].shared_rows}" for i in idx)
-        out.append(CountQuery(f"SELECT r.__check__, count(*) FROM ({rows}) r WHERE {checks[idx[0]].shared_where} GROUP BY r.__check__",
+        out.append(CountQuery(f"SELECT r.__check__, count(*) FROM ({rows}) r {checks[idx[0]].shared_join} GROUP BY r.__check__",
                               tuple(idx), "grouped"))
     return out
 

@@ -43,9 +43,13 @@ def key_checks(tables: dict[str, TableSpec], schemas: dict[str, dict[str, Any]])
             repeats = (f"SELECT {q(ROW)} FROM (SELECT {q(ROW)}, row_number() OVER (PARTITION BY {part} ORDER BY {q(ROW)}) AS n "
                        f"FROM {q(t.name)} WHERE {_not_null(q(t.name), fields)}) WHERE n > 1")
             groups = f"SELECT count(*) AS n FROM {q(t.name)} t WHERE {_not_null('t', fields)} GROUP BY {part}"
+            # The screen counts distinct hashes: equal keys hash alike, so there are no more distinct hashes
+            # than distinct keys, and 0 repeated hashes proves 0 repeated keys (a collision only makes the
+            # exact count run). Half the time of grouping by the key itself (string keys, 2M rows).
+            hashes = f"SELECT count(*) - count(DISTINCT hash({part})) FROM {q(t.name)} t WHERE {_not_null('t', fields)}"
             out.append(Check(code, t.name, ",".join(fields), f"{what} {fields} repeats a value of an earlier row",
                              f"t.{q(ROW)} IN ({repeats})", _tuple_value(fields), key=t.key, layer="keys",
-                             count_query=f"SELECT coalesce(sum(n - 1), 0) FROM ({groups}) g WHERE n > 1"))
+                             count_query=f"SELECT coalesce(sum(n - 1), 0) FROM ({groups}) g WHERE n > 1", screen=hashes))
             if code == "primary-key-duplicate":
                 out += _normalisation_checks(t, fields)
     return out
@@ -100,15 +104,17 @@ def foreign_key_checks(tables: dict[str, TableSpec], schemas: dict[str, dict[str
             for a, b in zip(fields, ref_fields):  # compare as text only where the types differ
                 same = types[a] == ref_types[b]
                 pairs.append(f"t.{q(a)} = p.{q(b)}" if same else f"CAST(t.{q(a)} AS VARCHAR) = CAST(p.{q(b)} AS VARCHAR)")
-            where = f"{_not_null('t', fields)} AND NOT EXISTS (SELECT 1 FROM {q(target)} p WHERE {' AND '.join(pairs)})"
+            # An anti-join, not NOT EXISTS: DuckDB plans the correlated form as a mark join, 2-3x slower.
+            orphans = f"ANTI JOIN {q(target)} p ON {' AND '.join(pairs)}"
             shown_fields, shown_target, shown_ref = list(fields), target, list(ref_fields)
             share = {}
             if all(types[a] == ref_types[b] for a, b in zip(fields, ref_fields)):  # one anti-join per referenced key
                 share = dict(shared=f"{target}{ref_fields}",
                              shared_rows=", ".join(f"t.{q(a)} AS __k{j}__" for j, a in enumerate(fields)) + f" FROM {q(t.name)} t WHERE {_not_null('t', fields)}",
-                             shared_where=f"NOT EXISTS (SELECT 1 FROM {q(target)} p WHERE "
-                                          + " AND ".join(f"r.__k{j}__ = p.{q(b)}" for j, b in enumerate(ref_fields)) + ")")
-            out.append(Check("foreign-key-orphan", t.name, ",".join(fields), "", where, _tuple_value(fields), key=t.key, layer="keys",
+                             shared_join=f"ANTI JOIN {q(target)} p ON "
+                                         + " AND ".join(f"r.__k{j}__ = p.{q(b)}" for j, b in enumerate(ref_fields)))
+            out.append(Check("foreign-key-orphan", t.name, ",".join(fields), "", _not_null("t", fields), _tuple_value(fields),
+                             joins=orphans, key=t.key, layer="keys",
                              describe=lambda v, _d, a=shown_fields, b=shown_target, c=shown_ref: f"{a} = {quote(v)} has no match in {b}{c}",
                              **share))
     return out
