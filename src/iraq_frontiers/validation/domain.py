@@ -113,10 +113,11 @@ def _rules() -> list[Rule]:
              joins=(("actors", ("id", "kind")),), join="LEFT JOIN {actors} a ON a.id = t.claimant_id"),
         Rule("figures-unbacked", "events", ("id", *fat, "fatalities_civilians"), "fatalities_best",
              "[t.fatalities_low, t.fatalities_best, t.fatalities_high, t.fatalities_civilians]",
+             # the backed events as one set, then an anti-join (a correlated NOT EXISTS per event took 2-3x as long)
              "coalesce(t.fatalities_low, t.fatalities_best, t.fatalities_high, t.fatalities_civilians) IS NOT NULL "
-             "AND NOT EXISTS (SELECT 1 FROM {claims} c LEFT JOIN {sources} s ON s.id = c.source_id "
-             "WHERE c.event_id = t.id AND (s.kind = 'dataset_record' OR EXISTS (SELECT 1 FROM {claim_quantities} k "
-             "WHERE k.claim_id = c.id AND k.kind = 'count_killed')))",
+             "AND (t.id IS NULL OR t.id NOT IN (SELECT c.event_id FROM {claims} c JOIN {sources} s ON s.id = c.source_id "
+             "WHERE s.kind = 'dataset_record' AND c.event_id IS NOT NULL UNION ALL SELECT c.event_id FROM {claims} c "
+             "JOIN {claim_quantities} k ON k.claim_id = c.id WHERE k.kind = 'count_killed' AND c.event_id IS NOT NULL))",
              "an event figure must be backed by a claim about the event that states a count of people killed "
              "(claim_quantities kind count_killed) or is a dataset record (docs/data-dictionary.md#event-figures)",
              joins=(("claims", ("id", "event_id", "source_id")), ("sources", ("id", "kind")),
