@@ -1,6 +1,6 @@
 """Benchmark: the engines of validate() side by side on one Parquet package (issue 14). Not a test.
 
-    python benchmarks/engines_scale.py PKG [--runs 3] [--engines auto duckdb] [--out benchmarks/results-engines.json]
+    python benchmarks/engines_scale.py PKG [--runs 3] [--engines duckdb pandera] [--out benchmarks/results-engines.json]
 
 Each run is a fresh subprocess (wall time, peak RSS from wait4, CPU time user+sys): the floor (reading
 every table's Parquet file into Arrow), then `validate(PKG, engine=E)` for each engine, alternating, so
@@ -30,7 +30,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("package")
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--engines", nargs="+", default=["auto", "duckdb"])
+    ap.add_argument("--engines", nargs="+", default=["duckdb", "pandera"])
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     pkg = str(Path(args.package).resolve())
