@@ -95,7 +95,9 @@ class DuckTables:
         usable = [f["name"] for f in schema.get("fields", []) if f["name"] in frame.columns and f["name"] not in data.unusable]
         flags = [pl.col(ROW).is_in(pl.Series(rows, dtype=pl.Int64).implode()).alias(bad_name(fname))
                  for fname, rows in data.bad_cells.items() if fname in usable]
-        arrow = frame.select([ROW, *usable]).with_columns(flags).to_arrow()
+        # Arrow's string views are polars' own strings: handed over without a copy (the oldest Arrow
+        # form would copy every string column into large_string, the whole table held twice meanwhile)
+        arrow = frame.select([ROW, *usable]).with_columns(flags).to_arrow(compat_level=pl.CompatLevel.newest())
         self.drop(data.name)
         self.con.register(raw_name(data.name), arrow)
         self._note(data.name, schema, usable, tuple(f for f in data.bad_cells if f in usable), data.file, frame.height)
