@@ -95,9 +95,12 @@ class DuckTables:
         usable = [f["name"] for f in schema.get("fields", []) if f["name"] in frame.columns and f["name"] not in data.unusable]
         flags = [pl.col(ROW).is_in(pl.Series(rows, dtype=pl.Int64).implode()).alias(bad_name(fname))
                  for fname, rows in data.bad_cells.items() if fname in usable]
-        # Arrow's string views are polars' own strings: handed over without a copy (the oldest Arrow
-        # form would copy every string column into large_string, the whole table held twice meanwhile)
-        arrow = frame.select([ROW, *usable]).with_columns(flags).to_arrow(compat_level=pl.CompatLevel.newest())
+        # A vocabulary's column is held as a dictionary (4 bytes a row, not a 16-byte string view); DuckDB
+        # reads it as VARCHAR, the same values. Arrow's string views are polars' own strings: handed over
+        # without a copy (the oldest Arrow form copied every string column, the table held twice meanwhile).
+        coded = [pl.col(f["name"]).cast(pl.Categorical) for f in schema.get("fields", [])
+                 if f["name"] in usable and frame.schema[f["name"]] == pl.String and "enum" in (f.get("constraints") or {})]
+        arrow = frame.select([ROW, *usable]).with_columns(*coded, *flags).to_arrow(compat_level=pl.CompatLevel.newest())
         self.drop(data.name)
         self.con.register(raw_name(data.name), arrow)
         self._note(data.name, schema, usable, tuple(f for f in data.bad_cells if f in usable), data.file, frame.height)
