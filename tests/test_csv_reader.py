@@ -225,3 +225,44 @@ def test_gzip_is_streamed_within_bounds(tmp_path):
     (folder / "items.csv.gz").write_bytes(gzip.compress(b"id,n,note\n" + b"a" * (8 << 20) + b",1,x\n"))  # ratio far above 200
     (p,) = validate(folder).problems
     assert p.code == "resource-unreadable" and "expands beyond" in p.message
+
+
+def test_a_read_table_reaches_duckdb_without_copies_its_vocabularies_as_dictionaries():
+    """What the DuckDB engine holds of a CSV table (its peak memory): string columns as polars' own
+    string views, an `enum` column as a dictionary; DuckDB reads the same values from them."""
+    import polars as pl
+    import pyarrow as pa
+
+    from iraq_frontiers.validation.backends.duckdb.tables import DuckTables
+    from iraq_frontiers.validation.spec import raw_name
+
+    fields = [{"name": "id", "type": "string"}, {"name": "kind", "type": "string", "constraints": {"enum": ["a", "b"]}},
+              {"name": "n", "type": "integer"}]
+    kinds = ["a", "b", "", "not in the list", "بغداد", "b"]
+    data = "id,kind,n\n" + "".join(f"r{i},{k},{i}\n" for i, k in enumerate(kinds))
+    (table, _), _ = csv_stream.stream_csv("t", "t.csv", lambda: io.BytesIO(data.encode()), ",", fields, ["id"], big=False)
+
+    class Recording:  # the connection, noting what is registered
+        def __init__(self, con):
+            self.con, self.registered = con, {}
+
+        def register(self, name, arrow):
+            self.registered[name] = arrow
+            return self.con.register(name, arrow)
+
+        def __getattr__(self, name):
+            return getattr(self.con, name)
+
+    tables = DuckTables()
+    try:
+        tables.con = Recording(tables.con)
+        tables.add_read(table, {"fields": fields})
+        arrow = tables.con.registered[raw_name("t")]
+        assert pa.types.is_dictionary(arrow.schema.field("kind").type)
+        assert arrow.schema.field("id").type == pa.string_view()
+        ids = table.frame["id"].to_arrow(compat_level=pl.CompatLevel.newest())
+        assert arrow.column("id").chunk(0).buffers()[1].address == ids.buffers()[1].address  # polars' views, not a copy
+        got = tables.con.execute(f'SELECT typeof(kind), kind FROM "{raw_name("t")}" ORDER BY __row__').fetchall()
+        assert got == [("VARCHAR", k or None) for k in kinds]
+    finally:
+        tables.close()
