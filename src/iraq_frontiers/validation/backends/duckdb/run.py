@@ -53,18 +53,18 @@ def run_table(tables, spec: Spec, name: str, screen=None) -> ProblemList:
     """The cell checks (unscreened data) and the field checks of one table; registers its view.
     `screen` (backends.loop.Engine.screen), when given, clears checks before they are counted."""
     problems = ProblemList()
-    raw_checks = spec.table_checks(name, "raw")
+    raw_checks, view_checks = spec.table_checks(name, "raw"), spec.table_checks(name, "view")
     tables.trusting_statistics(False)  # the cell checks test for NaN
-    cleared = screen(tables, name, raw_checks) if screen is not None and raw_checks else [False] * len(raw_checks)
-    counts = _count_uncleared(tables.con, raw_checks, cleared)
+    checks = raw_checks + view_checks
+    cleared = screen(tables, name, checks) if screen is not None and checks else [False] * len(checks)
+    counts = _count_uncleared(tables.con, raw_checks, cleared[:len(raw_checks)])
     dirty = {c.field for c, n in zip(raw_checks, counts) if n and c.code in ("cell-too-large", "type-error")}
     blank = any(n for c, n in zip(raw_checks, counts) if c.code == "blank-row")
     tables.set_view(name, spec.view_sql(name, dirty, blank))
     list_problems(tables.con, raw_checks, counts, tables.files, problems)
     tables.distrust |= bool(dirty)  # the view tests for NaN too: statistics stay off from here on
     tables.trusting_statistics(not tables.distrust)
-    view_checks = spec.table_checks(name, "view")
-    list_problems(tables.con, view_checks, count_checks(tables.con, view_checks), tables.files, problems)
+    list_problems(tables.con, view_checks, _count_uncleared(tables.con, view_checks, cleared[len(raw_checks):]), tables.files, problems)
     return problems
 
 
