@@ -125,3 +125,22 @@ def test_a_screened_pattern_matches_in_polars_only_what_duckdb_matches(values):
             assert not [v for v, p, d in zip(values, in_polars, in_duckdb) if p and not d], pattern
     finally:
         con.close()
+
+
+@pytest.mark.parametrize("names, rows", [(["caf\u00e9", "cafe\u0301", "x", "cafe\u0301", "caf\u00e9"], [2]),
+                                            (["x", "y"], []), (["\u00e9", "e"], [])])
+def test_keys_differing_only_in_normalisation_are_found_past_their_screen(tmp_path, names, rows):
+    """A composed and a decomposed spelling of one key (NFC vs NFD) are one key repeated; the screen
+    (no key with a non-ASCII character) clears the check only where no key has one."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from iraq_frontiers import validate
+
+    pq.write_table(pa.table({"name": pa.array(names, pa.string())}), tmp_path / "t.parquet")
+    resource = {"name": "t", "path": "t.parquet", "format": "parquet",
+                "schema": {"fields": [{"name": "name", "type": "string"}], "primaryKey": ["name"]}}
+    (tmp_path / "datapackage.json").write_text(json.dumps({"name": "nfc", "resources": [resource]}))
+    report = validate(tmp_path / "datapackage.json")
+    found = [p.row for p in report.problems if p.code == "primary-key-duplicate" and "normalisation" in p.message]
+    assert found == rows, report.format_text()
