@@ -85,8 +85,10 @@ def _normalisation_checks(t: TableSpec, fields: list[str]) -> list[Check]:
             f"row_number() OVER (PARTITION BY nk, {raw} ORDER BY {q(ROW)}) AS m FROM (SELECT x.{q(ROW)}, "
             + ", ".join(f"x.{q(f)}" for f in fields) + f", {key('x', True)} AS nk FROM {q(t.name)} x WHERE {_not_null('x', fields)} "
             f"AND (({non_ascii}) OR {key('x', False)} IN ({candidates}))) y) z WHERE n > 1 AND m = 1")
+    # The screen: no key with a non-ASCII character, no candidate (one scan, a fifth of the windows' time at 1M).
     return [Check("primary-key-duplicate", t.name, ",".join(fields), normalisation_message(fields), f"t.{q(ROW)} IN ({rows})",
-                  _tuple_value(fields), key=t.key, layer="keys", count_query=f"SELECT count(*) FROM ({rows}) c")]
+                  _tuple_value(fields), key=t.key, layer="keys", count_query=f"SELECT count(*) FROM ({rows}) c",
+                  screen=f"SELECT count(*) {given}")]
 
 
 def foreign_key_checks(tables: dict[str, TableSpec], schemas: dict[str, dict[str, Any]]) -> list[Check]:
