@@ -14,7 +14,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from iraq_frontiers.validation.spec import ROW, bad_name, q, raw_name
+from iraq_frontiers.validation.spec import ROW, SQL_TYPES, bad_name, lit, q, raw_name
+
+
+def select_sql(table) -> str:
+    """DuckDB's view of a Parquet file read where it lies (parquet_in_place.ParquetTable): ROW (1-based),
+    then the schema's fields, each cast where the file holds a safe widening of the field's type."""
+    exprs = [f"CAST(file_row_number + 1 AS BIGINT) AS {q(ROW)}"]
+    for fname, ftype, cast in table.typed:
+        exprs.append(f"{f'CAST({q(fname)} AS {SQL_TYPES[ftype]})' if cast else q(fname)} AS {q(fname)}")
+    return f"SELECT {', '.join(exprs)} FROM read_parquet({lit(str(table.path))}, file_row_number = true)"
 
 
 class DuckTables:
@@ -42,7 +51,7 @@ class DuckTables:
         if table is None:
             return False
         name = resource["name"]
-        self.con.execute(f"CREATE OR REPLACE VIEW {q(raw_name(name))} AS {table.select_sql}")
+        self.con.execute(f"CREATE OR REPLACE VIEW {q(raw_name(name))} AS {select_sql(table)}")
         self._note(name, resource["schema"], [f["name"] for f in resource["schema"]["fields"]], None, table.file, table.height)
         self.parquet_files[name] = table.path
         return True
