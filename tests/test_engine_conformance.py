@@ -264,9 +264,10 @@ def _check_planted(folder: Path, pkg, mutations, list_field: str) -> None:
                 assert tables.add_parquet(opened, resource), resource["name"]
             spec = compile_spec(tables.schemas, tables.usable, tables.screened)
             tables.trusting_statistics(False)
-            for name in spec.tables:  # the polars screen clears no cell or field check DuckDB counts rows for
+            for name in spec.tables:  # the polars screen clears no cell, field or key check DuckDB counts rows for
                 tables.set_view(name, spec.view_sql(name))
-                table_checks = spec.table_checks(name, "raw") + spec.table_checks(name, "view")
+            for name in spec.tables:
+                table_checks = spec.table_checks(name, "raw") + spec.table_checks(name, "view") + spec.key_checks(name)
                 hidden = [(c.code, c.field) for c, cleared, n in zip(table_checks, screen(tables, name, table_checks),
                                                                       count_checks(tables.con, table_checks)) if cleared and n]
                 assert not hidden, (name, hidden)

@@ -62,7 +62,7 @@ def _screen_and_exact(descriptor: Path):
             spec = compile_spec(tables.schemas, tables.usable, tables.screened)
             tables.trusting_statistics(False)
             tables.set_view("t", spec.view_sql("t"))
-            checks = spec.table_checks("t", "raw") + spec.table_checks("t", "view")
+            checks = spec.table_checks("t", "raw") + spec.table_checks("t", "view") + spec.key_checks("t")
             return list(zip(checks, screen(tables, "t", checks), count_checks(tables.con, checks)))
         finally:
             tables.close()
@@ -74,13 +74,15 @@ def test_every_planted_field_problem_is_reported_and_never_screened(tmp_path):
     rows = [dict(CLEAN, id=f"row-{i}") for i in range(len(PLANTED) + 1)]
     for i, (fname, value, _code) in enumerate(PLANTED, 1):
         rows[i][fname] = value
+    rows.append(dict(rows[0]))  # and a repeated primary key
     descriptor = _package(tmp_path, rows)
     found = {(p.code, p.field, p.row) for p in validate(descriptor).problems}
     for i, (fname, _value, code) in enumerate(PLANTED, 1):
         assert (code, fname, i + 1) in found, (code, fname, sorted(found))
+    assert ("primary-key-duplicate", "id", len(rows)) in found
     results = _screen_and_exact(descriptor)
     assert not [(c.code, c.field) for c, cleared, n in results if cleared and n]
-    assert {(c.code, c.field) for c, _, n in results if n} >= {(code, f) for f, _, code in PLANTED}
+    assert {(c.code, c.field) for c, _, n in results if n} >= {(code, f) for f, _, code in PLANTED} | {("primary-key-duplicate", "id")}
 
 
 def test_on_clean_data_the_screen_clears_every_check_it_can_prove(tmp_path):

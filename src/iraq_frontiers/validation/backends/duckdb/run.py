@@ -51,20 +51,24 @@ def list_problems(con, checks: list[Check], counts: list[int], files: dict[str, 
 
 def run_table(tables, spec: Spec, name: str, screen=None) -> ProblemList:
     """The cell checks (unscreened data) and the field checks of one table; registers its view.
-    `screen` (backends.loop.Engine.screen), when given, clears checks before they are counted."""
+    `screen` (backends.loop.Engine.screen), when given, clears checks before they are counted: these,
+    and the table's key checks (left out of spec.cross_checks() when cleared)."""
     problems = ProblemList()
     raw_checks, view_checks = spec.table_checks(name, "raw"), spec.table_checks(name, "view")
     tables.trusting_statistics(False)  # the cell checks test for NaN
-    checks = raw_checks + view_checks
+    key_checks = spec.key_checks(name) if screen is not None else []
+    checks = raw_checks + view_checks + key_checks
     cleared = screen(tables, name, checks) if screen is not None and checks else [False] * len(checks)
-    counts = _count_uncleared(tables.con, raw_checks, cleared[:len(raw_checks)])
+    raw_cleared, view_cleared = cleared[:len(raw_checks)], cleared[len(raw_checks):len(raw_checks) + len(view_checks)]
+    spec.clear([c for c, done in zip(key_checks, cleared[len(raw_checks) + len(view_checks):]) if done])
+    counts = _count_uncleared(tables.con, raw_checks, raw_cleared)
     dirty = {c.field for c, n in zip(raw_checks, counts) if n and c.code in ("cell-too-large", "type-error")}
     blank = any(n for c, n in zip(raw_checks, counts) if c.code == "blank-row")
     tables.set_view(name, spec.view_sql(name, dirty, blank))
     list_problems(tables.con, raw_checks, counts, tables.files, problems)
     tables.distrust |= bool(dirty)  # the view tests for NaN too: statistics stay off from here on
     tables.trusting_statistics(not tables.distrust)
-    list_problems(tables.con, view_checks, _count_uncleared(tables.con, view_checks, cleared[len(raw_checks):]), tables.files, problems)
+    list_problems(tables.con, view_checks, _count_uncleared(tables.con, view_checks, view_cleared), tables.files, problems)
     return problems
 
 

@@ -24,10 +24,12 @@ from iraq_frontiers.validation.spec import Check, anchored
 _LITERAL_ESCAPES = set(".^$|()?*+[]{}\\-")  # escaped, the character itself in RE2 and in Rust's regex
 _MAX_REPEAT = 1000  # RE2's limit on {n,m}
 _REPEAT = re.compile(r"\{(\d+)(,(\d*))?\}")
+# The repeated-key screen holds a 64-bit hash per row in memory: above this, DuckDB's query (which spills) runs.
+MAX_KEY_ROWS = 5_000_000
 
 
 def screen(tables, name: str, checks: list[Check]) -> list[bool]:
-    """For each of `checks` (table `name`'s cell and field checks), whether the scan proves it has no row."""
+    """For each of `checks` (table `name`'s cell, field and key checks), whether the scan proves it has no row."""
     import polars as pl
 
     cleared = [False] * len(checks)
@@ -46,11 +48,15 @@ def screen(tables, name: str, checks: list[Check]) -> list[bool]:
             exprs.append(cells.any().alias("cells"))
             clears["cells"] = raw
         for i, check in enumerate(checks):
+            found = None
             if check.source == "view" and check.layer == "table" and check.field in fields:
                 failing = _field_problems(check.code, fields[check.field], dtypes.get(check.field), tables)
-                if failing is not None:
-                    exprs.append(failing.fill_null(True).any().alias(f"c{i}"))
-                    clears[f"c{i}"] = [i]
+                found = None if failing is None else failing.fill_null(True).any()
+            elif check.layer == "keys" and tables.heights[name] <= MAX_KEY_ROWS:
+                found = _key_problems(check, fields, dtypes)
+            if found is not None:
+                exprs.append(found.alias(f"c{i}"))
+                clears[f"c{i}"] = [i]
         if not exprs:
             return cleared
         found = lf.select(exprs).collect(engine="streaming").row(0, named=True)
@@ -94,6 +100,43 @@ def _cell_problems(fields: list[dict[str, Any]], dtypes):
     if empty:
         parts.append(pl.all_horizontal(empty))
     return pl.any_horizontal(parts) if parts else pl.lit(False)
+
+
+def _key_problems(check: Check, fields: dict[str, dict[str, Any]], dtypes):
+    """A polars expression true when the key check (spec_keys: a repeated primary or unique key, or a primary
+    key repeated but for Unicode normalisation) may have a row; None where it is not written. Rows with a
+    field empty (NULL in the view) are left out, as the check does. Repeats: fewer distinct hashes of the
+    key than keys (equal keys hash alike; a collision only makes the check run). Normalisation: some key
+    with a non-ASCII character (an ASCII text is its own NFC). Number fields are not screened: -0.0 and
+    0.0 are one value in SQL, two bit patterns in a hash."""
+    import polars as pl
+
+    from iraq_frontiers.schema.compiler import field_type
+    from iraq_frontiers.validation.spec_keys import normalisation_message
+
+    names = check.field.split(",") if check.field else []
+    if not names or any("," in f for f in fields) or not all(n in fields for n in names):
+        return None
+    cols, given, texts = [], [], []
+    for n in names:
+        ftype, dtype, c = field_type(fields[n]), dtypes.get(n), pl.col(n)
+        if ftype == "string" and dtype == pl.String:
+            given.append(c.is_not_null() & (c != ""))
+            texts.append(c)
+        elif ftype == "integer" and dtype is not None and dtype.is_integer():
+            c = c.cast(pl.Int64)
+            given.append(c.is_not_null())
+        elif ftype == "date" and dtype == pl.Date or ftype == "boolean" and dtype == pl.Boolean:
+            given.append(c.is_not_null())
+        else:
+            return None
+        cols.append(c)
+    keyed = pl.all_horizontal(given)
+    if check.code == "primary-key-duplicate" and check.message == normalisation_message(names):
+        if not texts:
+            return None
+        return (keyed & pl.any_horizontal([c.str.len_bytes() != c.str.len_chars() for c in texts])).fill_null(True).any()
+    return pl.struct(cols).hash().filter(keyed).n_unique() < keyed.sum()
 
 
 def _field_problems(code: str, f: dict[str, Any], dtype, tables):
