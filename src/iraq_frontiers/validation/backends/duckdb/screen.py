@@ -1,14 +1,14 @@
 """The DuckDB engine's screen (backends.loop.Engine.screen): one streaming polars scan of a Parquet
 file read where it lies, proving some of its table's checks have no row before DuckDB counts them.
 
-Why polars: one scan reads the file once for the cell checks and the field checks together, where
-DuckDB would read it again per query, and its regex engine tests a character class at a fraction of
-the cost of a regular expression call per cell in DuckDB. A screen only clears: False says nothing,
+Why polars: one scan reads the file once for the cell, field and key checks together, where DuckDB
+would read it again per query, and its regex engine tests a character class at a fraction of the
+cost of a regular expression call per cell in DuckDB. A screen only clears: False says nothing,
 and the check is counted by DuckDB as ever, so messages, rows and counts are DuckDB's own.
 
 Soundness (a screen must never clear a check DuckDB would count rows for): the cell conditions are
-the reader's own (io.cells); each field condition is the check's own on the raw column (the view
-only reads more cells as NULL, and leaves rows out, so it can fail no more rows). Where the two
+the reader's own (io.cells); each field or key condition is the check's own on the raw column (the
+view only reads more cells as NULL, and leaves rows out, so it can fail no more rows). Where the two
 engines could disagree the condition is not written (the check runs in DuckDB): a pattern with a
 construct whose set of characters Rust's regex (polars: Unicode `\\d`, `\\w`, `\\s`) could make
 larger than RE2's (DuckDB: ASCII), an enum or a bound of another type than the column's, lengths
@@ -59,11 +59,11 @@ def screen(tables, name: str, checks: list[Check]) -> list[bool]:
                 clears[f"c{i}"] = [i]
         if not exprs:
             return cleared
-        found = lf.select(exprs).collect(engine="streaming").row(0, named=True)
+        result = lf.select(exprs).collect(engine="streaming").row(0, named=True)
     except Exception:  # noqa: BLE001 - whatever polars cannot read (invalid UTF-8...), the checks say in their words
         return cleared
     for column, idx in clears.items():
-        if found[column] is False:
+        if result[column] is False:
             for i in idx:
                 cleared[i] = True
     return cleared
