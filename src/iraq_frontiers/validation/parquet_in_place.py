@@ -1,8 +1,8 @@
-"""Parquet files read where they lie: which resources can be, and the DuckDB view that reads one.
+"""Parquet files read where they lie: which resources can be, and how their columns are typed.
 
 A Parquet resource whose columns match its schema is never materialised: the engines of the check
-specification (validation.backends) read it in place, row group by row group, DuckDB by the view
-`select_sql` (typed, with a 1-based row number), Spark from the file with the same casts (`typed`).
+specification (validation.backends) read it in place, row group by row group, each with the casts
+`typed` lists (DuckDB by a view, backends/duckdb/tables.py; Spark from the file).
 Any other resource is read by the toolkit's reader, which reports what is wrong with its columns.
 """
 from __future__ import annotations
@@ -14,7 +14,6 @@ from typing import Any
 
 from iraq_frontiers.io.core import ROW
 from iraq_frontiers.schema.compiler import TYPE_MAP, arrow_type, field_type
-from iraq_frontiers.validation.spec import SQL_TYPES, lit, q
 
 
 @dataclass
@@ -25,7 +24,6 @@ class ParquetTable:
     file: str  # path relative to the package, for messages
     path: Path
     height: int
-    select_sql: str  # DuckDB's view of the file: ROW, then the schema's fields, typed
     typed: list[tuple[str, str, bool]] = field(default_factory=list)  # (field, type, needs a widening cast)
 
 
@@ -71,7 +69,6 @@ def open_parquet(pkg, resource: dict[str, Any]) -> ParquetTable | None:
         return None  # missing, extra or duplicate columns: the reference reader reports them
     if any(not _eligible_type(f.type) for f in arrow_schema if f.name != "geometry"):
         return None
-    exprs = [f"CAST(file_row_number + 1 AS BIGINT) AS {q(ROW)}"]
     typed = []
     for f in fields:
         fname = f["name"]
@@ -80,15 +77,11 @@ def open_parquet(pkg, resource: dict[str, Any]) -> ParquetTable | None:
             return None
         have = arrow_schema.field(fname).type
         want = arrow_type(f)
-        col = q(fname)
         if have != want:
             try:
                 if not _safe_widening(have, want):
                     return None
             except Exception:  # noqa: BLE001
                 return None
-            col = f"CAST({col} AS {SQL_TYPES[ftype]})"
-        exprs.append(f"{col} AS {q(fname)}")
         typed.append((fname, ftype, have != want))
-    source = f"read_parquet({lit(str(file))}, file_row_number = true)"
-    return ParquetTable(name, rel, file, height, f"SELECT {', '.join(exprs)} FROM {source}", typed)
+    return ParquetTable(name, rel, file, height, typed)

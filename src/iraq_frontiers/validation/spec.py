@@ -172,6 +172,8 @@ class TableSpec:
 class Spec:
     tables: dict[str, TableSpec]
     checks: list[Check]
+    # Key checks an engine's screen of their table proved to have no row (by id): cross_checks leaves them out.
+    cleared: set[int] = field(default_factory=set)
 
     def view_sql(self, table: str, dirty: set[str] | None = None, blank_rows: bool = True) -> str:
         """The SELECT (over raw_name(table)) to register as the view `table` (spec_cells.view_sql)."""
@@ -183,9 +185,17 @@ class Spec:
         """The checks of layers (b) and the screen on one table's rows (source "raw": the cell checks)."""
         return [c for c in self.checks if c.table == table and c.source == source and c.layer in ("cell", "table")]
 
+    def key_checks(self, table: str) -> list[Check]:
+        """The checks of layer (c) on one table's rows alone (repeated keys), which a screen of the table may clear."""
+        return [c for c in self.checks if c.table == table and c.layer == "keys" and c.code in ("primary-key-duplicate", "unique-duplicate")]
+
+    def clear(self, checks: list[Check]) -> None:
+        """Leave out checks a screen proved to have no row (they would count 0)."""
+        self.cleared.update(id(c) for c in checks)
+
     def cross_checks(self) -> list[Check]:
-        """Keys, foreign keys and rules, in the order they are reported."""
-        return [c for c in self.checks if c.layer == "keys"] + [c for c in self.checks if c.layer == "domain"]
+        """Keys, foreign keys and rules, in the order they are reported (those cleared left out)."""
+        return [c for layer in ("keys", "domain") for c in self.checks if c.layer == layer and id(c) not in self.cleared]
 
 
 @dataclass(frozen=True)

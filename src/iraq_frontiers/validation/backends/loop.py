@@ -34,13 +34,16 @@ Progress = Callable[[str], None]
 class Engine:
     """An engine's answers to the shared flow; `tables` is its tables.py object (register, drop, con)."""
 
-    run_table: Callable[[Any, Spec, str], ProblemList]  # the screen and field checks of one table; sets its view
+    run_table: Callable[[Any, Spec, str, Any], ProblemList]  # the cell and field checks of one table (given the screen); sets its view
     count: Callable[[Any, list[Check]], list[int]]  # the number of offending rows of each check
     is_read_error: Callable[[BaseException], bool]  # the engine could not read a file where it lies (not a bug)
     run_tables: Callable[[Any, Spec], dict[str, ProblemList]] | None = None  # every table's checks at once
     # The rows of a query as an Arrow table: the columns a check marked `collect` reads, for a local
     # DuckDB connection to run it over. None: the engine is DuckDB and runs such checks itself.
     collect: Callable[[Any, str], Any] | None = None
+    # A screen: which of one table's checks (its cell and field checks) a cheaper pass proves have no
+    # row (True: not counted; False says nothing). None: every check is counted.
+    screen: Callable[[Any, str, list[Check]], list[bool]] | None = None
 
 
 def check_tables(pkg, resources: list[dict[str, Any]], tables, engine: Engine, report, say: Progress) -> None:
@@ -153,7 +156,7 @@ def _one_by_one(pkg, resources, tables, engine: Engine, spec: Spec, report, say:
     for name in list(tables.usable):
         say(f"checking {name} ({tables.heights[name]:,} rows)")
         try:
-            table_problems = engine.run_table(tables, spec, name)
+            table_problems = engine.run_table(tables, spec, name, engine.screen)
         except Exception as exc:  # noqa: BLE001 - only a file the engine cannot read; anything else is raised
             if tables.screened[name] is not None or not engine.is_read_error(exc):
                 raise  # the reader's data (or an error of another kind) failing is a bug
@@ -166,7 +169,7 @@ def _one_by_one(pkg, resources, tables, engine: Engine, spec: Spec, report, say:
                 spec = compile_spec(tables.schemas, tables.usable, tables.screened)
                 continue
             spec = compile_spec(tables.schemas, tables.usable, tables.screened)
-            table_problems = engine.run_table(tables, spec, name)
+            table_problems = engine.run_table(tables, spec, name, engine.screen)
         found[name] = ProblemList(found[name]) + table_problems
     return spec
 

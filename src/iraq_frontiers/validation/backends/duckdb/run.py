@@ -49,22 +49,36 @@ def list_problems(con, checks: list[Check], counts: list[int], files: dict[str, 
         problems.count_more(check.code, check.table, check.field, n - len(records))
 
 
-def run_table(tables, spec: Spec, name: str) -> ProblemList:
-    """The screen (unscreened data) and the field checks of one table; registers its view."""
+def run_table(tables, spec: Spec, name: str, screen=None) -> ProblemList:
+    """The cell checks (unscreened data) and the field checks of one table; registers its view.
+    `screen` (backends.loop.Engine.screen), when given, clears checks before they are counted: these,
+    and the table's key checks (left out of spec.cross_checks() when cleared)."""
     problems = ProblemList()
-    raw_checks = spec.table_checks(name, "raw")
+    raw_checks, view_checks = spec.table_checks(name, "raw"), spec.table_checks(name, "view")
     tables.trusting_statistics(False)  # the cell checks test for NaN
-    clear = raw_checks and tables.screened[name] is None and tables.cells_clear(name)
-    counts = [0] * len(raw_checks) if clear else count_checks(tables.con, raw_checks)
+    key_checks = spec.key_checks(name) if screen is not None else []
+    checks = raw_checks + view_checks + key_checks
+    cleared = screen(tables, name, checks) if screen is not None and checks else [False] * len(checks)
+    raw_cleared, view_cleared = cleared[:len(raw_checks)], cleared[len(raw_checks):len(raw_checks) + len(view_checks)]
+    spec.clear([c for c, done in zip(key_checks, cleared[len(raw_checks) + len(view_checks):]) if done])
+    counts = _count_uncleared(tables.con, raw_checks, raw_cleared)
     dirty = {c.field for c, n in zip(raw_checks, counts) if n and c.code in ("cell-too-large", "type-error")}
     blank = any(n for c, n in zip(raw_checks, counts) if c.code == "blank-row")
     tables.set_view(name, spec.view_sql(name, dirty, blank))
     list_problems(tables.con, raw_checks, counts, tables.files, problems)
     tables.distrust |= bool(dirty)  # the view tests for NaN too: statistics stay off from here on
     tables.trusting_statistics(not tables.distrust)
-    view_checks = spec.table_checks(name, "view")
-    list_problems(tables.con, view_checks, count_checks(tables.con, view_checks), tables.files, problems)
+    list_problems(tables.con, view_checks, _count_uncleared(tables.con, view_checks, view_cleared), tables.files, problems)
     return problems
+
+
+def _count_uncleared(con, checks: list[Check], cleared: list[bool]) -> list[int]:
+    """The counts of `checks`, 0 for those the screen cleared (the others counted by count_checks)."""
+    todo = [i for i, done in enumerate(cleared) if not done]
+    counts = [0] * len(checks)
+    for i, n in zip(todo, count_checks(con, [checks[i] for i in todo])):
+        counts[i] = n
+    return counts
 
 
 def check_package(pkg, resources: list[dict[str, Any]], report, say: Progress) -> None:
@@ -74,6 +88,7 @@ def check_package(pkg, resources: list[dict[str, Any]], report, say: Progress) -
     which of its errors mean it could not read a file (invalid UTF-8, a corrupt page)."""
     import duckdb
 
+    from iraq_frontiers.validation.backends.duckdb.screen import screen
     from iraq_frontiers.validation.backends.duckdb.tables import DuckTables
     from iraq_frontiers.validation.backends.loop import Engine, check_tables
 
@@ -83,7 +98,7 @@ def check_package(pkg, resources: list[dict[str, Any]], report, say: Progress) -
 
     tables = DuckTables(say)
     try:
-        check_tables(pkg, resources, tables, Engine(run_table, lambda t, checks: count_checks(t.con, checks), is_read_error), report, say)
+        check_tables(pkg, resources, tables, Engine(run_table, lambda t, checks: count_checks(t.con, checks), is_read_error, screen=screen), report, say)
     finally:
         tables.close()
 

@@ -14,7 +14,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from iraq_frontiers.validation.spec import ROW, bad_name, q, raw_name
+from iraq_frontiers.validation.spec import ROW, SQL_TYPES, bad_name, lit, q, raw_name
+
+
+def select_sql(table) -> str:
+    """DuckDB's view of a Parquet file read where it lies (parquet_in_place.ParquetTable): ROW (1-based),
+    then the schema's fields, each cast where the file holds a safe widening of the field's type."""
+    exprs = [f"CAST(file_row_number + 1 AS BIGINT) AS {q(ROW)}"]
+    for fname, ftype, cast in table.typed:
+        exprs.append(f"{f'CAST({q(fname)} AS {SQL_TYPES[ftype]})' if cast else q(fname)} AS {q(fname)}")
+    return f"SELECT {', '.join(exprs)} FROM read_parquet({lit(str(table.path))}, file_row_number = true)"
 
 
 class DuckTables:
@@ -32,7 +41,7 @@ class DuckTables:
         self.files: dict[str, str | None] = {}
         self.heights: dict[str, int] = {}
         self.distrust = False  # a view tests cells for NaN: Parquet statistics must not be used any more
-        self.parquet_files: dict[str, Any] = {}  # unscreened tables: their Parquet file (for cells_clear)
+        self.parquet_files: dict[str, Any] = {}  # unscreened tables: their Parquet file (for the screen)
 
     def add_parquet(self, pkg, resource: dict[str, Any]) -> bool:
         """Register a Parquet resource where it lies; False when the reader must read it instead."""
@@ -42,50 +51,10 @@ class DuckTables:
         if table is None:
             return False
         name = resource["name"]
-        self.con.execute(f"CREATE OR REPLACE VIEW {q(raw_name(name))} AS {table.select_sql}")
+        self.con.execute(f"CREATE OR REPLACE VIEW {q(raw_name(name))} AS {select_sql(table)}")
         self._note(name, resource["schema"], [f["name"] for f in resource["schema"]["fields"]], None, table.file, table.height)
         self.parquet_files[name] = table.path
         return True
-
-    def cells_clear(self, name: str) -> bool:
-        """A screen for an unscreened table's cell checks (spec_cells.cell_checks): True proves none of
-        them has a row (no blank row, no cell over the size limit or with a control character, no value
-        the dataset cannot hold), False says nothing. One streaming polars scan of the file: its regex
-        engine tests a character class at a fraction of the cost of a regular expression call per cell
-        in DuckDB (the control-character checks were half of all checking time). The conditions are the
-        reader's own (io.cells); a column whose type they were not written for is not screened."""
-        import polars as pl
-
-        from iraq_frontiers.io.cells import CONTROL_CHARACTERS, MAX_CELL_BYTES, unrepresentable
-        from iraq_frontiers.schema.compiler import field_type
-
-        try:
-            lf = pl.scan_parquet(self.parquet_files[name])
-            dtypes = lf.collect_schema()
-            parts, empty = [], []
-            for f in self.schemas[name].get("fields", []):
-                fname, ftype = f["name"], field_type(f)
-                c, dtype = pl.col(fname), dtypes.get(fname)
-                if ftype == "string" and dtype == pl.String:
-                    empty.append(c.is_null() | (c == ""))
-                    parts += [c.str.len_bytes() > MAX_CELL_BYTES, c.str.contains(CONTROL_CHARACTERS)]
-                elif ftype == "list" and dtype == pl.List(pl.String):
-                    items = pl.element().str
-                    parts.append(c.list.eval((items.len_bytes() > MAX_CELL_BYTES) | items.contains(CONTROL_CHARACTERS)).list.any())
-                elif ftype in ("integer", "boolean") and dtype is not None and (dtype.is_integer() or dtype == pl.Boolean):
-                    pass
-                elif not (ftype == "number" and dtype is not None and dtype.is_numeric() or ftype == "date" and dtype == pl.Date):
-                    return False  # a type the conditions were not written for: the checks run
-                if ftype == "number":
-                    c = c.cast(pl.Float64)
-                if ftype != "string":
-                    empty.append(c.is_null())
-                parts += [condition for condition, _ in unrepresentable(f, c)]
-            if empty:
-                parts.append(pl.all_horizontal(empty))
-            return not parts or not lf.select(pl.any_horizontal(parts).any()).collect(engine="streaming").item()
-        except Exception:  # noqa: BLE001 - whatever polars cannot read (invalid UTF-8...), the checks say in their words
-            return False
 
     def add_read(self, data, schema: dict[str, Any]) -> None:
         """Register a table the reader read (io.core.TableData): screened, with its bad-cell flags."""

@@ -161,11 +161,6 @@ class SparkTables:
     def trusting_statistics(self, trust: bool) -> None:
         """Nothing to switch: Spark does not decide isnan() from Parquet min/max statistics."""
 
-    def cells_clear(self, name: str) -> bool:
-        """Never: the cell checks always run on Spark (the DuckDB engine may clear them first by a polars
-        scan of the file; screens are optional, and on a cluster the file is the executors' to read)."""
-        return False
-
     def set_view(self, name: str, select_sql: str) -> None:
         sql = to_spark(select_sql, tuple(sorted(self.views.items())), frozenset(self.doubles))
         view = self.views.get(name) or self._view_name()
