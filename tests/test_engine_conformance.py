@@ -36,7 +36,7 @@ INVALID_UTF8 = b"ok\xff\xfe"
 EDGES = {
     "integer": [2**53, 2**53 + 1, -(2**53) - 1, 2**63 - 1, -(2**63), 0, -1, None],
     "number": [math.nan, math.inf, -math.inf, -0.0, 2.0**53 + 2, -(2.0**63), 1e308, 5e-324, None],
-    "date": [DAY_0001_01_01, DAY_9999_12_31, DAY_9999_12_31 + 1, DAY_0001_01_01 - 1, 2**31 - 1, -(2**31), None],
+    "date": [DAY_0001_01_01, DAY_9999_12_31, DAY_9999_12_31 + 1, DAY_0001_01_01 - 1, 2**31 - 1, -(2**31 - 1), -(2**31), None],
     "string": ["e\u0301", "\u00e9", "\u200b", "a\u200bb", "\u202eevil", "\u2066x\u2069", " ", "", "\ufeff", "a\x01b", "x\x85",
                INVALID_UTF8, None],
     "list": [["a|b"], ["a", None], [None], [], [""], ["\u202e"], ["a\x02"], None],
@@ -210,6 +210,27 @@ def test_nan_and_infinity_in_parquet_are_found_whatever_the_statistics_say(data)
         write_mutated(folder / "pkg", pkg, mutations, "parquet")
         reference = _assert_engines_agree(folder / "pkg")
         assert ("type-error", "claim_quantities", "value") in reference.problems.totals, reference.format_text()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@settings(max_examples=1, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck), database=None)
+@given(data=st.data())
+def test_dates_duckdb_reads_as_infinity_are_shown_by_their_day_number(data):
+    """DuckDB reads the Parquet day numbers +-2147483647 as +-infinity (its datediff is NULL there); the
+    report shows the day number as the reference reader does, on every engine."""
+    from hypothesis import assume
+
+    pkg = data.draw(packages(), label="package")
+    assume(len(pkg.get("sources", [])) >= 3)
+    days = [2**31 - 1, -(2**31 - 1), -(2**31)]
+    mutations = [("edge", "sources", "published_date", i, day) for i, day in enumerate(days)]
+    folder = Path(tempfile.mkdtemp(prefix="ifr-conformance-"))
+    try:
+        write_mutated(folder / "pkg", pkg, mutations, "parquet")
+        reference = _assert_engines_agree(folder / "pkg")
+        shown = {p.value for p in reference.problems if p.code == "type-error" and p.field == "published_date"}
+        assert shown == {f"{day} days from 1970-01-01" for day in days}, reference.format_text()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

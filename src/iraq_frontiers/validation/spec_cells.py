@@ -102,6 +102,12 @@ def _size(value: Any) -> int:
     return len(value.encode("utf-8")) if isinstance(value, str) else sum(len(v.encode("utf-8")) for v in value if v)
 
 
+def _day_number(c: str) -> str:
+    """A date's day number from 1970-01-01. DuckDB reads the Parquet day numbers ±2147483647 as ±infinity,
+    whose datediff is NULL; the reader shows the number itself (on Spark the fallback is never reached)."""
+    return f"coalesce(datediff('day', DATE '1970-01-01', {c}), CASE WHEN {c} > DATE '1970-01-01' THEN 2147483647 ELSE -2147483647 END)"
+
+
 def _shown_date(days: Any, _detail: Any) -> Any:
     """A date by its day number, as the reference reader shows it (io.cells._shown_value)."""
     import polars as pl
@@ -132,7 +138,7 @@ def cell_checks(t: TableSpec) -> list[Check]:
                              key=t.key, layer="cell", describe=_control_message, shown=_control_shown))
         big_clause = f" AND NOT coalesce({big}, FALSE)" if big else ""
         for condition, message in _unfit(f):
-            value, shown = (f"datediff('day', DATE '1970-01-01', {c})", _shown_date) if field_type(f) == "date" else (c, None)
+            value, shown = (_day_number(c), _shown_date) if field_type(f) == "date" else (c, None)
             out.append(Check("type-error", t.name, fname, message, f"{not_blank}{big_clause} AND coalesce({condition}, FALSE)",
                              value, source="raw", key=t.key, layer="cell", shown=shown))
     return out
