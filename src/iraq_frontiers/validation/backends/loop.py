@@ -14,6 +14,9 @@
    the few columns it reads, collected from the engine (Engine.collect): the same SQL on the same
    engine, so the same problems whichever engine holds the tables.
 
+count_checks and list_problems count and list checks over any connection with DuckDB's `execute`
+(DuckDB's own, Spark's tables.SparkConnection, the local one of collected checks).
+
 An engine may count every table's checks at once (Engine.run_tables: Spark, where each query has
 a fixed cost); when it cannot read a file that way, the tables are checked one by one as above.
 """
@@ -25,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from iraq_frontiers.problems import Problem, ProblemList
-from iraq_frontiers.validation.spec import Check, Spec, compile_spec
+from iraq_frontiers.validation.spec import Check, Spec, compile_spec, count_queries, screens
 
 Progress = Callable[[str], None]
 
@@ -41,6 +44,38 @@ class Engine:
     # The rows of a query as an Arrow table: the columns a check marked `collect` reads, for a local
     # DuckDB connection to run it over. None: the engine is DuckDB and runs such checks itself.
     collect: Callable[[Any, str], Any] | None = None
+
+
+def count_checks(con, checks: list[Check]) -> list[int]:
+    """The number of offending rows of each check, in as few scans as the specification allows; a check
+    whose screen gives 0 is not counted (validation.spec.screens)."""
+    counts = [0] * len(checks)
+    cleared: set[int] = set()
+    for sql, idx in screens(checks).items():
+        if not con.execute(sql).fetchone()[0]:
+            cleared.update(idx)
+    todo = [i for i in range(len(checks)) if i not in cleared]
+    for query in count_queries([checks[i] for i in todo]):
+        rows = con.execute(query.sql).fetchall()
+        if query.shape == "row":
+            for j, n in zip(query.checks, rows[0]):
+                counts[todo[j]] = int(n or 0)
+        else:
+            for j, n in rows:
+                counts[todo[int(j)]] = int(n)
+    return counts
+
+
+def list_problems(con, checks: list[Check], counts: list[int], files: dict[str, str | None], problems: ProblemList) -> None:
+    """The problems of checks with hits: the first rows the report has room for, the rest counted."""
+    for check, n in zip(checks, counts):
+        if not n:
+            continue
+        room = problems.room(check.code, check.table, check.field)
+        records = con.execute(check.rows_sql(room)).fetchall() if room else []
+        for record in records:
+            problems.append(check.problem(record, files.get(check.table)))
+        problems.count_more(check.code, check.table, check.field, n - len(records))
 
 
 def check_tables(pkg, resources: list[dict[str, Any]], tables, engine: Engine, report, say: Progress) -> None:
@@ -69,8 +104,6 @@ def check_tables(pkg, resources: list[dict[str, Any]], tables, engine: Engine, r
 def _cross_checks(tables, engine: Engine, checks: list[Check], say: Progress) -> ProblemList:
     """Keys, foreign keys and rules, in order: each counted, then the rows of those with hits. A check
     marked `collect` runs on a local DuckDB connection, so its problems are DuckDB's on every engine."""
-    from iraq_frontiers.validation.backends.duckdb.run import count_checks, list_problems
-
     local = [i for i, c in enumerate(checks) if c.collect]
     here = [i for i, c in enumerate(checks) if not c.collect]
     problems = ProblemList()
