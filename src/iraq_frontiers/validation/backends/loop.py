@@ -123,21 +123,21 @@ def _local_connection(tables, engine: Engine, checks: list[Check], say: Progress
     if engine.collect is None or not checks:
         yield tables.con
         return
-    from iraq_frontiers.validation.integrity import Tables
+    from iraq_frontiers.validation.backends.duckdb.connection import open_connection
     from iraq_frontiers.validation.spec import q
 
     read: dict[str, dict[str, None]] = {}
     for check in checks:
         for table, columns in check.collect:
             read.setdefault(table, {}).update(dict.fromkeys(columns))
-    local = Tables({}, {}, say)
+    con, close = open_connection()
     try:
         for table, columns in read.items():
             say(f"collecting {', '.join(columns)} of {table}")
-            local.con.register(table, engine.collect(tables, f"SELECT {', '.join(map(q, columns))} FROM {q(table)}"))
-        yield local.con
+            con.register(table, engine.collect(tables, f"SELECT {', '.join(map(q, columns))} FROM {q(table)}"))
+        yield con
     finally:
-        local.close()
+        close()
 
 
 def _register(pkg, resources, tables, engine: Engine, report, say: Progress, in_file: dict[str, list[Problem]]) -> dict[str, list[Problem]]:
