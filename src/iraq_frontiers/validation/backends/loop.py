@@ -119,7 +119,8 @@ def _cross_checks(tables, engine: Engine, checks: list[Check], say: Progress) ->
 def _local_connection(tables, engine: Engine, checks: list[Check], say: Progress):
     """A DuckDB connection holding what `checks` read: the engine's own (DuckDB), else a local one (memory
     capped, spilling, as the DuckDB engine's) holding the columns collected from the engine, under the
-    tables' names. Bounded: the columns of a self-reference (row, id, parent_id: one row per location)."""
+    tables' names. Bounded by what the checks read: reference-cycle, the only such check, reads a
+    self-reference (row number, key, parent: one row per row of its table, docs/validation.md)."""
     if engine.collect is None or not checks:
         yield tables.con
         return
@@ -127,17 +128,30 @@ def _local_connection(tables, engine: Engine, checks: list[Check], say: Progress
     from iraq_frontiers.validation.spec import q
 
     read: dict[str, dict[str, None]] = {}
+    needed_by: dict[str, dict[str, None]] = {}
     for check in checks:
         for table, columns in check.collect:
             read.setdefault(table, {}).update(dict.fromkeys(columns))
+            needed_by.setdefault(table, {})[check.code] = None
     con, close = open_connection()
     try:
         for table, columns in read.items():
-            say(f"collecting {', '.join(columns)} of {table}")
+            say(_collecting(table, list(columns), tables.heights.get(table), list(needed_by[table])))
             con.register(table, engine.collect(tables, f"SELECT {', '.join(map(q, columns))} FROM {q(table)}"))
         yield con
     finally:
         close()
+
+
+def _collecting(table: str, columns: list[str], rows: int | None, codes: list[str]) -> str:
+    """The progress line of a collected table in the user's words: its fields (not the internal row
+    numbers and bad-cell flags that come with them), how many rows, and which checks need them."""
+    from iraq_frontiers.validation.spec import ROW, bad_name
+
+    fields = [c for c in columns if c != ROW and not c.startswith(bad_name(""))]
+    height = f" ({rows:,} rows)" if rows is not None else ""
+    return (f"collecting {', '.join(fields)} of {table}{height} to this machine for the "
+            f"{', '.join(codes)} check{'s' if len(codes) > 1 else ''}")
 
 
 def _register(pkg, resources, tables, engine: Engine, report, say: Progress, in_file: dict[str, list[Problem]]) -> dict[str, list[Problem]]:
