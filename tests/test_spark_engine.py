@@ -190,3 +190,16 @@ def test_parent_loops_of_length_1_2_and_1000_are_reported_alike_on_every_engine(
         collecting = [line for line in progress["spark"] if line.startswith("collecting")]
         assert collecting == [f"collecting id, parent_id of locations ({reports['duckdb'].tables['locations']:,} rows) to this machine "
                               "for the reference-cycle check"], progress["spark"]
+
+
+def test_no_rule_filters_by_not_in_over_a_subquery():
+    """Spark plans `x NOT IN (SELECT ...)` with a nullable x as a broadcast nested-loop join: the whole subquery
+    sent to every task and compared row by row, whatever its size (figures-unbacked ran the driver out of memory
+    at 10M events). Rules anti-join instead (docs/validation.md, "Running on Spark")."""
+    import re
+
+    from iraq_frontiers.validation.domain import _rules
+
+    not_in = re.compile(r"NOT\s+IN\s*\(\s*SELECT\b", re.IGNORECASE)
+    offending = [rule.code for rule in _rules() if not_in.search(rule.where) or not_in.search(rule.join)]
+    assert offending == []
