@@ -47,7 +47,8 @@ started = time.perf_counter()
 from iraq_frontiers import validate
 r = validate(pkg, engine=engine)
 codes = collections.Counter(p.code for p in r.problems)
-print(json.dumps({"problems": r.problems.total, "codes": dict(sorted(codes.items())), "exit": r.exit_code,
+errors = [p.message[:1000] for p in r.problems if p.code == "internal-error"]  # what went wrong, when something did
+print(json.dumps({"problems": r.problems.total, "codes": dict(sorted(codes.items())), "errors": errors, "exit": r.exit_code,
                   "start_s": round(started - start, 3), "validate_s": round(time.perf_counter() - started, 3)}))
 """
 TICK = os.sysconf("SC_CLK_TCK")
