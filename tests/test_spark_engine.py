@@ -178,10 +178,28 @@ def test_parent_loops_of_length_1_2_and_1000_are_reported_alike_on_every_engine(
                      ("reference-cycle", 7, (("id", "loc-l0000"),), f"{LONG_LOOP} rows: " + ", ".join(f"loc-l{i:04d}" for i in range(10)) + ", ...")}, \
         reference.format_text()
     engines = ["duckdb"] + (["spark"] if WHY_NOT is None else [])
-    reports = {engine: validate(folder, engine=engine) for engine in engines}
+    progress: dict[str, list[str]] = {engine: [] for engine in engines}
+    reports = {engine: validate(folder, progress[engine].append, engine=engine) for engine in engines}
     for engine, report in reports.items():
         assert sorted(json.dumps(p.to_dict(), sort_keys=True) for p in report.problems) == \
             sorted(json.dumps(p.to_dict(), sort_keys=True) for p in reference.problems), (engine, report.format_text())
         assert report.exit_code == reference.exit_code == 1
     if "spark" in reports:
         _same_report(reports["duckdb"], reports["spark"])
+        # the loop check runs on this machine over two fields Spark hands over; the user is told in their words
+        collecting = [line for line in progress["spark"] if line.startswith("collecting")]
+        assert collecting == [f"collecting id, parent_id of locations ({reports['duckdb'].tables['locations']:,} rows) to this machine "
+                              "for the reference-cycle check"], progress["spark"]
+
+
+def test_no_rule_filters_by_not_in_over_a_subquery():
+    """Spark plans `x NOT IN (SELECT ...)` with a nullable x as a broadcast nested-loop join: the whole subquery
+    sent to every task and compared row by row, whatever its size (figures-unbacked ran the driver out of memory
+    at 10M events). Rules anti-join instead (docs/validation.md, "Running on Spark")."""
+    import re
+
+    from iraq_frontiers.validation.domain import _rules
+
+    not_in = re.compile(r"NOT\s+IN\s*\(\s*SELECT\b", re.IGNORECASE)
+    offending = [rule.code for rule in _rules() if not_in.search(rule.where) or not_in.search(rule.join)]
+    assert offending == []

@@ -26,30 +26,15 @@ def as_list(value) -> list[str]:
 class Tables:
     """The package's typed tables registered in one DuckDB connection.
 
-    A table is a TableData (a polars frame, registered as Arrow). The engines of the check
-    specification (validation.backends.duckdb) own a Tables for its connection only. DuckDB's memory is capped (IRAQ_FRONTIERS_DUCKDB_MEMORY, default 2GB) and spills to a
-    temporary folder beyond it, so large packages validate in bounded memory.
+    A table is a TableData (a polars frame, registered as Arrow). The connection is the engines'
+    (backends/duckdb/connection.py): memory capped (IRAQ_FRONTIERS_DUCKDB_MEMORY, default 2GB),
+    spilling to a temporary folder beyond it, so large packages validate in bounded memory.
     """
 
     def __init__(self, tables: dict[str, Any], schemas: dict[str, dict[str, Any]], say=None):
-        import os
-        import re
-        import shutil
-        import tempfile
+        from iraq_frontiers.validation.backends.duckdb.connection import open_connection
 
-        import duckdb
-
-        memory = os.environ.get("IRAQ_FRONTIERS_DUCKDB_MEMORY", "2GB")
-        if not re.fullmatch(r"\s*[0-9]+(\.[0-9]+)?\s*([KMGT]i?B|%)\s*", memory, re.IGNORECASE):
-            from iraq_frontiers.io.core import InputError
-
-            raise InputError(Problem("setting-invalid", f"IRAQ_FRONTIERS_DUCKDB_MEMORY={memory[:50]!r} is not a memory size (write e.g. 2GB or 512MB)"))
-        self._tmp = tempfile.mkdtemp(prefix="iraq-frontiers-duckdb-")
-        try:
-            self.con = duckdb.connect(config={"memory_limit": memory, "temp_directory": self._tmp, "preserve_insertion_order": False})
-        except BaseException:
-            shutil.rmtree(self._tmp, ignore_errors=True)  # never leave the spill folder behind
-            raise
+        self.con, self._close = open_connection()
         self.tables: dict[str, Any] = {}
         self.schemas = dict(schemas)
         self.alias: dict[str, str] = {}
@@ -116,10 +101,7 @@ class Tables:
         return out
 
     def close(self):
-        import shutil
-
-        self.con.close()
-        shutil.rmtree(self._tmp, ignore_errors=True)
+        self._close()
 
 
 def _not_null(alias: str, fields: list[str]) -> str:

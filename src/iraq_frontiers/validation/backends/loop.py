@@ -14,6 +14,9 @@
    the few columns it reads, collected from the engine (Engine.collect): the same SQL on the same
    engine, so the same problems whichever engine holds the tables.
 
+count_checks and list_problems count and list checks over any connection with DuckDB's `execute`
+(DuckDB's own, Spark's tables.SparkConnection, the local one of collected checks).
+
 An engine may count every table's checks at once (Engine.run_tables: Spark, where each query has
 a fixed cost); when it cannot read a file that way, the tables are checked one by one as above.
 """
@@ -25,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from iraq_frontiers.problems import Problem, ProblemList
-from iraq_frontiers.validation.spec import Check, Spec, compile_spec
+from iraq_frontiers.validation.spec import Check, Spec, compile_spec, count_queries, screens
 
 Progress = Callable[[str], None]
 
@@ -44,6 +47,38 @@ class Engine:
     # A screen: which of one table's checks (its cell and field checks) a cheaper pass proves have no
     # row (True: not counted; False says nothing). None: every check is counted.
     screen: Callable[[Any, str, list[Check]], list[bool]] | None = None
+
+
+def count_checks(con, checks: list[Check]) -> list[int]:
+    """The number of offending rows of each check, in as few scans as the specification allows; a check
+    whose screen gives 0 is not counted (validation.spec.screens)."""
+    counts = [0] * len(checks)
+    cleared: set[int] = set()
+    for sql, idx in screens(checks).items():
+        if not con.execute(sql).fetchone()[0]:
+            cleared.update(idx)
+    todo = [i for i in range(len(checks)) if i not in cleared]
+    for query in count_queries([checks[i] for i in todo]):
+        rows = con.execute(query.sql).fetchall()
+        if query.shape == "row":
+            for j, n in zip(query.checks, rows[0]):
+                counts[todo[j]] = int(n or 0)
+        else:
+            for j, n in rows:
+                counts[todo[int(j)]] = int(n)
+    return counts
+
+
+def list_problems(con, checks: list[Check], counts: list[int], files: dict[str, str | None], problems: ProblemList) -> None:
+    """The problems of checks with hits: the first rows the report has room for, the rest counted."""
+    for check, n in zip(checks, counts):
+        if not n:
+            continue
+        room = problems.room(check.code, check.table, check.field)
+        records = con.execute(check.rows_sql(room)).fetchall() if room else []
+        for record in records:
+            problems.append(check.problem(record, files.get(check.table)))
+        problems.count_more(check.code, check.table, check.field, n - len(records))
 
 
 def check_tables(pkg, resources: list[dict[str, Any]], tables, engine: Engine, report, say: Progress) -> None:
@@ -72,8 +107,6 @@ def check_tables(pkg, resources: list[dict[str, Any]], tables, engine: Engine, r
 def _cross_checks(tables, engine: Engine, checks: list[Check], say: Progress) -> ProblemList:
     """Keys, foreign keys and rules, in order: each counted, then the rows of those with hits. A check
     marked `collect` runs on a local DuckDB connection, so its problems are DuckDB's on every engine."""
-    from iraq_frontiers.validation.backends.duckdb.run import count_checks, list_problems
-
     local = [i for i, c in enumerate(checks) if c.collect]
     here = [i for i, c in enumerate(checks) if not c.collect]
     problems = ProblemList()
@@ -89,25 +122,39 @@ def _cross_checks(tables, engine: Engine, checks: list[Check], say: Progress) ->
 def _local_connection(tables, engine: Engine, checks: list[Check], say: Progress):
     """A DuckDB connection holding what `checks` read: the engine's own (DuckDB), else a local one (memory
     capped, spilling, as the DuckDB engine's) holding the columns collected from the engine, under the
-    tables' names. Bounded: the columns of a self-reference (row, id, parent_id: one row per location)."""
+    tables' names. Bounded by what the checks read: reference-cycle, the only such check, reads a
+    self-reference (row number, key, parent: one row per row of its table, docs/validation.md)."""
     if engine.collect is None or not checks:
         yield tables.con
         return
-    from iraq_frontiers.validation.integrity import Tables
+    from iraq_frontiers.validation.backends.duckdb.connection import open_connection
     from iraq_frontiers.validation.spec import q
 
     read: dict[str, dict[str, None]] = {}
+    needed_by: dict[str, dict[str, None]] = {}
     for check in checks:
         for table, columns in check.collect:
             read.setdefault(table, {}).update(dict.fromkeys(columns))
-    local = Tables({}, {}, say)
+            needed_by.setdefault(table, {})[check.code] = None
+    con, close = open_connection()
     try:
         for table, columns in read.items():
-            say(f"collecting {', '.join(columns)} of {table}")
-            local.con.register(table, engine.collect(tables, f"SELECT {', '.join(map(q, columns))} FROM {q(table)}"))
-        yield local.con
+            say(_collecting(table, list(columns), tables.heights.get(table), list(needed_by[table])))
+            con.register(table, engine.collect(tables, f"SELECT {', '.join(map(q, columns))} FROM {q(table)}"))
+        yield con
     finally:
-        local.close()
+        close()
+
+
+def _collecting(table: str, columns: list[str], rows: int | None, codes: list[str]) -> str:
+    """The progress line of a collected table in the user's words: its fields (not the internal row
+    numbers and bad-cell flags that come with them), how many rows, and which checks need them."""
+    from iraq_frontiers.validation.spec import ROW, bad_name
+
+    fields = [c for c in columns if c != ROW and not c.startswith(bad_name(""))]
+    height = f" ({rows:,} rows)" if rows is not None else ""
+    return (f"collecting {', '.join(fields)} of {table}{height} to this machine for the "
+            f"{', '.join(codes)} check{'s' if len(codes) > 1 else ''}")
 
 
 def _register(pkg, resources, tables, engine: Engine, report, say: Progress, in_file: dict[str, list[Problem]]) -> dict[str, list[Problem]]:

@@ -12,41 +12,10 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from iraq_frontiers.problems import ProblemList
-from iraq_frontiers.validation.spec import Check, Spec, count_queries, screens
+from iraq_frontiers.validation.backends.loop import count_checks, list_problems
+from iraq_frontiers.validation.spec import Check, Spec
 
 Progress = Callable[[str], None]
-
-
-def count_checks(con, checks: list[Check]) -> list[int]:
-    """The number of offending rows of each check, in as few scans as the specification allows; a check
-    whose screen gives 0 is not counted (validation.spec.screens)."""
-    counts = [0] * len(checks)
-    cleared: set[int] = set()
-    for sql, idx in screens(checks).items():
-        if not con.execute(sql).fetchone()[0]:
-            cleared.update(idx)
-    todo = [i for i in range(len(checks)) if i not in cleared]
-    for query in count_queries([checks[i] for i in todo]):
-        rows = con.execute(query.sql).fetchall()
-        if query.shape == "row":
-            for j, n in zip(query.checks, rows[0]):
-                counts[todo[j]] = int(n or 0)
-        else:
-            for j, n in rows:
-                counts[todo[int(j)]] = int(n)
-    return counts
-
-
-def list_problems(con, checks: list[Check], counts: list[int], files: dict[str, str | None], problems: ProblemList) -> None:
-    """The problems of checks with hits: the first rows the report has room for, the rest counted."""
-    for check, n in zip(checks, counts):
-        if not n:
-            continue
-        room = problems.room(check.code, check.table, check.field)
-        records = con.execute(check.rows_sql(room)).fetchall() if room else []
-        for record in records:
-            problems.append(check.problem(record, files.get(check.table)))
-        problems.count_more(check.code, check.table, check.field, n - len(records))
 
 
 def run_table(tables, spec: Spec, name: str, screen=None) -> ProblemList:

@@ -8,7 +8,7 @@ missing, extra or oddly typed columns, or with invalid UTF-8) is read by the too
 a bad-cell flag column per field it reported.
 
 DuckDB runs capped in memory (IRAQ_FRONTIERS_DUCKDB_MEMORY) and spills to a temporary folder
-beyond it (integrity.Tables owns the connection and removes the folder).
+beyond it (connection.py opens the connection; close() removes the folder).
 """
 from __future__ import annotations
 
@@ -30,10 +30,9 @@ class DuckTables:
     """The package's tables in one DuckDB connection, as the specification's engine contract says."""
 
     def __init__(self, say=None):
-        from iraq_frontiers.validation.integrity import Tables
+        from iraq_frontiers.validation.backends.duckdb.connection import open_connection
 
-        self._owner = Tables({}, {}, say)  # the connection: memory limit, spill folder, clean-up
-        self.con = self._owner.con
+        self.con, self._close = open_connection()  # memory limit, spill folder (removed by close)
         self.con.execute("SET enable_progress_bar = false")  # DuckDB would draw bars into the report of a long query
         self.schemas: dict[str, dict[str, Any]] = {}
         self.usable: dict[str, list[str]] = {}  # table -> fields present with their types
@@ -100,4 +99,4 @@ class DuckTables:
         self.con.execute(f"CREATE OR REPLACE VIEW {q(name)} AS {select_sql}")
 
     def close(self) -> None:
-        self._owner.close()
+        self._close()

@@ -62,7 +62,7 @@ def check_package(pkg, resources: list[dict[str, Any]], report, say: Progress) -
 
 def _check_tables_at_once(tables, spec) -> dict[str, ProblemList]:
     """The screen and the field checks of every table, counted in two queries; problems by table."""
-    from iraq_frontiers.validation.backends.duckdb.run import list_problems
+    from iraq_frontiers.validation.backends.loop import list_problems
     from iraq_frontiers.validation.backends.spark.session import tune_for
 
     tune_for(tables.spark, sum(tables.heights.values()))
