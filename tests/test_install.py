@@ -135,3 +135,64 @@ def test_floors_pass_the_tests(tmp_path):
                           text=True, timeout=3600, env=env)
     assert done.returncode == 0, done.stdout[-5000:]
     # The editable install points back into this checkout: reinstall nothing, leave the venv with tmp_path.
+
+
+HOOK_CHECK = r"""
+import sys
+from importlib.abc import MetaPathFinder
+allowed = set(sys.argv[3].split(","))
+
+class Absent(MetaPathFinder):
+    # Every module outside the standard library and [build-system] requires is absent, as in pip's isolated build env.
+    def find_spec(self, name, path=None, target=None):
+        top = name.split(".")[0]
+        if top in sys.stdlib_module_names or top in allowed or top.startswith("_"):
+            return None
+        raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+sys.meta_path.insert(0, Absent())
+sys.path.insert(0, sys.argv[4])
+from iraq_frontiers.release.build import build_parquet_data
+build_parquet_data(sys.argv[1], sys.argv[2])
+"""
+
+
+def _build_requires() -> set[str]:
+    names = {_name(r) for r in PYPROJECT["build-system"]["requires"]}
+    return {"iraq_frontiers", *(n.replace("-", "_") for n in names)}
+
+
+def test_wheel_hook_needs_only_the_build_requirements(tmp_path):
+    """The wheel build hook (hatch_build.py) runs with only [build-system] requires importable: pip's isolated build
+    environment has nothing else (issue 24: numpy was missing and `pip wheel .` failed)."""
+    allowed = _build_requires()
+    assert {"pyarrow", "polars", "numpy", "hatchling"} <= allowed
+    done = subprocess.run([sys.executable, "-I", "-c", HOOK_CHECK, str(REPO / "datapackage"), str(tmp_path / "parquet"),
+                           ",".join(sorted(allowed)), str(REPO / "src")], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (tmp_path / "parquet" / "datapackage.json").is_file() and any((tmp_path / "parquet").glob("*.parquet"))
+
+
+def test_hook_check_fails_when_a_requirement_is_left_out(tmp_path):
+    """The check above can fail: without numpy in the allowed set the hook stops on the missing module."""
+    allowed = _build_requires() - {"numpy"}
+    done = subprocess.run([sys.executable, "-I", "-c", HOOK_CHECK, str(REPO / "datapackage"), str(tmp_path / "parquet"),
+                           ",".join(sorted(allowed)), str(REPO / "src")], capture_output=True, text=True, timeout=600)
+    assert done.returncode != 0 and "No module named 'numpy'" in done.stderr
+
+
+def test_polars_extra_covers_the_csv_reader():
+    """A CSV package read with only [polars] installed: the reader's imports are in that extra (or the base)."""
+    import ast
+
+    io_dir = REPO / "src" / "iraq_frontiers" / "io"
+    covered = {"pyarrow", "iraq_frontiers"} | {n.replace("-", "_") for n in _extra("polars")}
+    for name in ("csv_stream.py", "csv_bytes.py", "csv_reader.py", "cells.py", "core.py"):
+        path = io_dir / name
+        if not path.is_file():
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            mods = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+            for mod in mods:
+                top = mod.split(".")[0]
+                assert top in sys.stdlib_module_names or top in covered, f"io/{name} imports {top}, not in [polars]"
