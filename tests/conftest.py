@@ -18,16 +18,23 @@ SHARED = REPO.parent / "shared"
 
 
 def pytest_addoption(parser):
-    parser.addoption("--run-slow", action="store_true", help="run the thorough tier (tests marked slow)")
+    parser.addoption("--run-slow", action="store_true", help="run the thorough tier (tests marked slow; includes --run-paths)")
+    parser.addoption("--run-paths", action="store_true",
+                     help="run the user's paths (tests marked paths: isolated wheel builds, fresh venvs, the browser); .ci/run does")
 
 
 def pytest_collection_modifyitems(config, items):
-    if config.getoption("--run-slow") or os.environ.get("IRAQ_FRONTIERS_SLOW") == "1":
-        return
-    skip = pytest.mark.skip(reason="thorough tier: run with --run-slow or IRAQ_FRONTIERS_SLOW=1")
+    """Three tiers: the fast tier (always); the user's paths (`paths`: --run-paths or IRAQ_FRONTIERS_PATHS=1, every CI
+    run); the thorough tier (`slow`: --run-slow or IRAQ_FRONTIERS_SLOW=1, which runs the user's paths too)."""
+    slow = config.getoption("--run-slow") or os.environ.get("IRAQ_FRONTIERS_SLOW") == "1"
+    paths = slow or config.getoption("--run-paths") or os.environ.get("IRAQ_FRONTIERS_PATHS") == "1"
+    skip_slow = pytest.mark.skip(reason="thorough tier: run with --run-slow or IRAQ_FRONTIERS_SLOW=1")
+    skip_paths = pytest.mark.skip(reason="the user's paths (CI runs them): run with --run-paths or IRAQ_FRONTIERS_PATHS=1")
     for item in items:
-        if "slow" in item.keywords:
-            item.add_marker(skip)
+        if "slow" in item.keywords and not slow:
+            item.add_marker(skip_slow)
+        elif "paths" in item.keywords and not paths:
+            item.add_marker(skip_paths)
 
 
 def shared_folder(env: str, *parts: str) -> Path | None:
