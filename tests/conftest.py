@@ -37,6 +37,19 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_paths)
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under .ci/run (IRAQ_FRONTIERS_CI=1) a test of the user's paths (`paths`) or one CI must run (`ci`) may not skip:
+    a missing chromium, Datasette or `build` fails the run instead of leaving the check out unnoticed."""
+    outcome = yield
+    report = outcome.get_result()
+    if (report.skipped and os.environ.get("IRAQ_FRONTIERS_CI") == "1" and not hasattr(report, "wasxfail")
+            and ("paths" in item.keywords or "ci" in item.keywords) and "slow" not in item.keywords):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped under IRAQ_FRONTIERS_CI=1, where it must run: {reason}"
+
+
 def shared_folder(env: str, *parts: str) -> Path | None:
     """A reference folder from an environment variable or ../shared, or None when absent."""
     if os.environ.get(env):

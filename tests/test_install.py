@@ -196,3 +196,37 @@ def test_polars_extra_covers_the_csv_reader():
             for mod in mods:
                 top = mod.split(".")[0]
                 assert top in sys.stdlib_module_names or top in covered, f"io/{name} imports {top}, not in [polars]"
+
+
+def test_public_api_in_dir_and_typed():
+    """dir(iraq_frontiers) is the public API, every name of it resolves, and the package is marked typed (py.typed
+    ships in the wheel: tests/test_install_routes.py)."""
+    import iraq_frontiers
+
+    assert dir(iraq_frontiers) == sorted(iraq_frontiers.__all__)
+    assert {"validate", "load", "connect", "cite", "datapackage_path", "__version__"} <= set(dir(iraq_frontiers))
+    for name in iraq_frontiers.__all__:
+        assert getattr(iraq_frontiers, name) is not None, name
+    assert (REPO / "src" / "iraq_frontiers" / "py.typed").is_file()
+
+
+def test_validate_a_table_names_the_folder(capsys, tmp_path):
+    events = REPO / "datapackage" / "events.csv"
+    assert main(["validate", str(events)]) == 2
+    err = capsys.readouterr().err
+    assert "is one table, not a package" in err and f"{events.parent}{os.sep})" in err and "datapackage.json" in err
+
+
+def test_build_with_no_package_says_so(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    assert main(["build", "--out", str(tmp_path / "release")]) == 2
+    err = capsys.readouterr().err
+    assert "there is no package here" in err and "Traceback" not in err and not (tmp_path / "release").exists()
+
+
+def test_curate_span_takes_a_file_name_inside_sources(capsys, tmp_path):
+    (tmp_path / "doc.txt").write_text("One strike hit the depot near the border.\n", encoding="utf-8")
+    assert main(["curate", "span", "doc.txt", "the depot", "--sources", str(tmp_path), "--data", str(REPO / "datapackage")]) == 0
+    assert capsys.readouterr().out.startswith("span_start=15 span_end=24 ")
+    assert main(["curate", "span", "other.txt", "the depot", "--sources", str(tmp_path), "--data", str(REPO / "datapackage")]) == 2
+    assert f"nor one in {tmp_path}" in capsys.readouterr().err

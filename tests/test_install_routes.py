@@ -71,7 +71,7 @@ def test_python_m_build_gives_sdist_and_wheel(dist):
     assert {"pyproject.toml", "hatch_build.py", "datapackage/datapackage.json", "schemas/package.json"} <= names
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
-    assert "iraq_frontiers/_data/parquet/datapackage.json" in names
+    assert "iraq_frontiers/_data/parquet/datapackage.json" in names and "iraq_frontiers/py.typed" in names
     assert {f"iraq_frontiers/_data/parquet/{t}.parquet" for t in release_table_names()} <= names
 
 

@@ -137,3 +137,18 @@ def test_readme_spark_example_runs(curated):
     got = json.loads(done.stdout.strip().splitlines()[-1])
     assert got["rows"] == pq.read_metadata(curated / "parquet" / "events.parquet").num_rows
     assert got["columns"] == pq.read_schema(curated / "parquet" / "events.parquet").names
+
+
+def test_readme_pandas_snippet_gives_datetime_columns(curated):
+    """The release README's pandas lines give the table's date fields as datetime columns (issue 24), not objects."""
+    text = (curated / "README.md").read_text(encoding="utf-8")
+    block = next(b for b in _blocks(text, "python") if "pd.read_parquet" in b)
+    pandas_lines = "\n".join(line for line in block.splitlines() if "polars" not in line and "pl." not in line)
+    check = pandas_lines + "\nimport json\nprint(json.dumps({c: str(t) for c, t in events.dtypes.items()}))"
+    done = subprocess.run([sys.executable, "-c", check], cwd=curated, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    dtypes = json.loads(done.stdout.strip().splitlines()[-1])
+    import pyarrow as pa
+
+    dates = [f.name for f in pq.read_schema(curated / "parquet" / "events.parquet") if pa.types.is_date(f.type)]
+    assert dates and all(dtypes[c].startswith("datetime64") for c in dates), dtypes

@@ -90,6 +90,7 @@ def _get(url: str) -> bytes:
         return response.read()
 
 
+@pytest.mark.ci
 def test_datasette_serves_the_release(curated, tmp_path):
     """Start datasette on the release's database with its metadata, fetch a table page and its JSON, stop it."""
     exe = Path(sys.executable).with_name("datasette")

@@ -1,7 +1,8 @@
-"""The release site in a real browser (thorough tier): Debian's chromium, headless, opened from file://
+"""The release site in a real browser (the user's paths tier: .ci/run runs it every time, `pytest --run-paths`): Debian's chromium, headless, opened from file://
 with the network off. DOM assertions on the overview, the codebook and the al-Tanf strike's page; the
 event list's filters driven with the keyboard; no console error. Saves the screenshots that README.md
-shows (docs/screenshots/); set IRAQ_FRONTIERS_SCREENSHOTS=DIR to write them elsewhere.
+shows into a temporary folder (IRAQ_FRONTIERS_SCREENSHOTS=DIR keeps them); README.md's pictures are made by
+build_scripts/screenshots.py.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 from iraq_frontiers.cli.app import main
 from iraq_frontiers.release.tables import read_tables
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.paths
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("IRAQ_FRONTIERS_CHROMIUM", "/usr/bin/chromium")
 # Headless, and no background traffic: this machine's network is closed (see docs/site.md).
@@ -53,8 +54,16 @@ def page(browser):
     context.close()
 
 
+_SHOTS: list[Path] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _shots_folder(tmp_path_factory):
+    _SHOTS[:] = [Path(os.environ.get("IRAQ_FRONTIERS_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))]
+
+
 def shots() -> Path:
-    folder = Path(os.environ.get("IRAQ_FRONTIERS_SCREENSHOTS", REPO / "docs" / "screenshots"))
+    folder = _SHOTS[0]
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -67,8 +76,8 @@ def test_overview_timeline_and_map(site, page):
     timeline_bars = page.locator("figure.chart svg .mark-rect path")
     assert timeline_bars.count() > 0
     caption = page.locator("#map-caption").inner_text()
-    mappable = int(caption.split(" of ")[0])
-    assert f"of {events.num_rows} events" in caption
+    mappable = int(caption.split(" of ")[0].replace(",", ""))  # counts are written 2,661
+    assert f"of {events.num_rows:,} events" in caption
     points = page.locator('#map svg path[aria-roledescription="circle"]')
     assert points.count() == mappable > 0
     assert page.locator("#map svg").bounding_box()["width"] > 300

@@ -24,6 +24,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from iraq_frontiers.validation.run import validate
 
 
+def __dir__() -> list[str]:
+    """dir(iraq_frontiers): the public API (resolved lazily, so it is not in the module's namespace until used)."""
+    return sorted(__all__)
+
+
 def __getattr__(name: str) -> Any:
     if name == "__version__":
         # schemas/package.json holds the one version (bundled in the wheel as _data/schemas): read it

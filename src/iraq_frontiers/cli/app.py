@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from iraq_frontiers.io.disk import write_bytes
-from iraq_frontiers.terminal import CLEAR_LINE, control, escaped_output
+from iraq_frontiers.terminal import CLEAR_LINE, control, escaped_output, shown_path
 
 EXIT_OK, EXIT_INVALID, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -67,6 +67,10 @@ def _cmd_validate(args) -> int:
 
         use_master(args.spark_master)
     engine = "spark" if args.spark_master is not None else (args.engine or DEFAULT_ENGINE)
+    wrong = not_a_package(args.path)
+    if wrong:
+        print(f"iraq-frontiers validate: {wrong}", file=sys.stderr)
+        return EXIT_INPUT
     say = progress_printer(not args.json and not args.quiet)
     report = validate(args.path, progress=say, engine=engine)
     clear_progress(say)
@@ -75,6 +79,19 @@ def _cmd_validate(args) -> int:
     else:
         print(report.format_text(limit=args.limit))
     return report.exit_code
+
+
+TABLE_SUFFIXES = (".csv", ".tsv", ".parquet", ".csv.gz", ".txt")
+
+
+def not_a_package(path: str) -> str | None:
+    """What to give instead, when `path` is one table (a CSV or Parquet file) rather than a package; else None."""
+    p = Path(path)
+    if p.is_file() and p.name.lower().endswith(TABLE_SUFFIXES):
+        folder = p.parent if str(p.parent) != "." else Path(".")
+        return (f"{shown_path(p)} is one table, not a package: give the folder that holds it and its datapackage.json "
+                f"({shown_path(folder)}{os.sep}) or that datapackage.json ({shown_path(folder / 'datapackage.json')})")
+    return None
 
 
 def _checkout_path(given: str | None, relative: str, option: str) -> Path:

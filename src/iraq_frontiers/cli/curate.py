@@ -72,10 +72,13 @@ def _resolve_text(args):
 
     if Path(args.source).is_file():
         return read_text(Path(args.source))[0]
+    folder = _sources_dir(args.sources)
+    if folder is not None and Path(args.source).name == args.source and (folder / args.source).is_file():
+        return read_text(folder / args.source)[0]  # a file name inside the sources folder
     row = next((s for s in read_rows(Path(args.data), "sources") if s["id"] == args.source), None)
     if row is None or not row["document"]:
-        raise TextError(f"{args.source!r} is neither a file nor a source with a document in {args.data}/sources.csv")
-    folder = _sources_dir(args.sources)
+        inside = f" (nor one in {folder})" if folder is not None else ""
+        raise TextError(f"{args.source!r} is not a file{inside}, nor a source with a document in {args.data}/sources.csv")
     if folder is None:
         raise TextError("give --sources DIR (or set IRAQ_FRONTIERS_SEEDS) so the document text can be read")
     text, data = read_text(folder / row["document"])

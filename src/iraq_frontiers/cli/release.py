@@ -24,6 +24,17 @@ def _cmd_build(args) -> int:
     from iraq_frontiers.release.errors import ReleaseError
     from iraq_frontiers.release.build import build_release
 
+    from iraq_frontiers.terminal import shown_path
+
+    source = Path(args.source)
+    if not source.exists():
+        where = "here" if str(source.parent) == "." else f"in {source.parent}"
+        return _error(args, f"there is no package {where}: {shown_path(source)} does not exist (give the package folder: "
+                            f"iraq-frontiers build PATH, a folder holding datapackage.json)", EXIT_INPUT)
+    from iraq_frontiers.cli.app import not_a_package
+
+    if not_a_package(args.source):
+        return _error(args, not_a_package(args.source), EXIT_INPUT)
     say = progress_printer(not args.json and not args.quiet)
     try:
         result = build_release(args.source, args.out, force=args.force, previous=args.previous,

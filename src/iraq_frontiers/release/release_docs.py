@@ -90,8 +90,11 @@ def readme(version: str, released: str | None, rows: dict[str, int], layout: str
 
     out += ["## Open it", ""]
     if layout != "csv":
+        dates = [f["name"] for f in (source_schema(t).get("fields", []) if t in release_table_names() else [])
+                 if f.get("type") in ("date", "datetime")]
+        as_datetime = [f"{t}[{dates!r}] = {t}[{dates!r}].apply(pd.to_datetime)   # Parquet dates come as objects"] if dates else []
         out += ["Python (pandas, polars or pyarrow; no toolkit needed):", "", "```python", "import pandas as pd",
-                f'{t} = pd.read_parquet("{pq}", dtype_backend="numpy_nullable")', "import polars as pl",
+                f'{t} = pd.read_parquet("{pq}", dtype_backend="numpy_nullable")', *as_datetime, "import polars as pl",
                 f'{t} = pl.read_parquet("{pq}")', "```", "",
                 "With the toolkit (`pip install iraq-frontiers`), every table typed per its schema, the release "
                 "verified first:", "", "```python", "import iraq_frontiers as ifr",
