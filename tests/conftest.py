@@ -83,3 +83,47 @@ def curated_release(tmp_path_factory) -> Path:
     finally:
         if saved is not None:
             os.environ["SOURCE_DATE_EPOCH"] = saved
+
+
+# --- the fast tier's measured time (docs/testing.md) ----------------------------------------------------------------
+TIMING_START = "<!-- timing:start (written by tests/conftest.py when IRAQ_FRONTIERS_RECORD_TIMING=1) -->"
+TIMING_END = "<!-- timing:end -->"
+_SESSION: dict = {}
+
+
+def pytest_sessionstart(session):
+    import time
+
+    _SESSION["start"] = time.monotonic()
+    _SESSION["load"] = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+
+
+def timing_block(seconds: float, passed: int, skipped: int, when: str, cpus: int, load: float | None) -> str:
+    """docs/testing.md's measured figure of the fast tier."""
+    busy = f"; load average {load:.1f} at the start: other work shared the CPUs" if load is not None else ""
+    return (f"Last measured {when}: **{seconds / 60:.1f} minutes** wall time for the whole fast tier (`python -m pytest`, "
+            f"{passed} passed, {skipped} skipped) on a {cpus}-core machine{busy}.")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """With IRAQ_FRONTIERS_RECORD_TIMING=1, a complete, passing fast-tier run writes its wall time into docs/testing.md."""
+    import datetime as dt
+    import time
+
+    config = session.config
+    if os.environ.get("IRAQ_FRONTIERS_RECORD_TIMING") != "1" or exitstatus != 0 or "start" not in _SESSION:
+        return
+    if config.getoption("--run-slow") or config.getoption("--run-paths") or config.getoption("keyword") or config.getoption("markexpr"):
+        return  # only the fast tier as a developer runs it
+    if [Path(a).resolve() for a in config.args] not in ([REPO / "tests"], [REPO]) and config.args:
+        return
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    passed = len(reporter.stats.get("passed", [])) if reporter else 0
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    doc = REPO / "docs" / "testing.md"
+    text = doc.read_text(encoding="utf-8")
+    head, rest = text.split(TIMING_START, 1)
+    tail = rest.split(TIMING_END, 1)[1]
+    block = timing_block(time.monotonic() - _SESSION["start"], passed, skipped, dt.date.today().isoformat(),
+                         os.cpu_count() or 1, _SESSION["load"])
+    doc.write_text(f"{head}{TIMING_START}\n{block}\n{TIMING_END}{tail}", encoding="utf-8")

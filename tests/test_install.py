@@ -230,3 +230,47 @@ def test_curate_span_takes_a_file_name_inside_sources(capsys, tmp_path):
     assert capsys.readouterr().out.startswith("span_start=15 span_end=24 ")
     assert main(["curate", "span", "other.txt", "the depot", "--sources", str(tmp_path), "--data", str(REPO / "datapackage")]) == 2
     assert f"nor one in {tmp_path}" in capsys.readouterr().err
+
+
+@pytest.mark.ci
+def test_release_carries_its_wheel_and_sdist(curated_release, tmp_path):
+    """A release built from the checkout holds dist/: the sdist and the wheel (with the Parquet package), both in
+    SHA256SUMS; `verify` fails when one is altered."""
+    import shutil
+    import zipfile
+
+    import pyarrow.parquet as pq
+    from importlib.util import find_spec
+
+    from iraq_frontiers.io.verify import verify
+
+    if find_spec("hatchling") is None:
+        pytest.skip("hatchling is not installed (pip install -e '.[toolkit]'): the release has no dist/")
+    version = curated_release.name
+    wheel = curated_release / "dist" / f"iraq_frontiers-{version}-py3-none-any.whl"
+    sdist = curated_release / "dist" / f"iraq_frontiers-{version}.tar.gz"
+    assert sorted(p.name for p in (curated_release / "dist").iterdir()) == sorted([wheel.name, sdist.name])
+    sums = (curated_release / "SHA256SUMS").read_text(encoding="utf-8")
+    assert f"  dist/{wheel.name}\n" in sums and f"  dist/{sdist.name}\n" in sums
+    assert "dist/" in (curated_release / "README.md").read_text(encoding="utf-8")
+    with zipfile.ZipFile(wheel) as zf:
+        for t in (curated_release / "parquet").glob("*.parquet"):
+            with zf.open(f"iraq_frontiers/_data/parquet/{t.name}") as fh:
+                assert pq.read_metadata(fh).num_rows == pq.read_metadata(t).num_rows, t.name
+    copy = tmp_path / version
+    shutil.copytree(curated_release, copy)
+    assert verify(copy).ok
+    with (copy / "dist" / wheel.name).open("ab") as fh:
+        fh.write(b"\0")
+    assert not verify(copy).ok
+
+
+def test_readme_commands_are_what_ci_runs():
+    """The README's main job installs [toolkit] only and is what .ci/run runs first; CI's tests run the user's paths."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    blocks = re.findall(r"^```sh\n(.*?)^```", readme.split("## The two commands", 1)[1], flags=re.M | re.S)
+    main_job = blocks[0].strip()
+    assert "pip install -e '.[toolkit]'" in main_job and "[test" not in main_job
+    assert main_job in ci
+    assert "pytest --run-paths" in ci and "IRAQ_FRONTIERS_CI=1" in ci and "pip install -e '.[test,spark]'" in ci

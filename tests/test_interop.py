@@ -25,15 +25,9 @@ HEAVY = ("pandas", "polars", "pyarrow", "duckdb", "pandera", "frictionless")
 
 
 @pytest.fixture(scope="module")
-def curated(tmp_path_factory) -> Path:
-    """A release of the curated datapackage/ (whatever it holds now)."""
-    saved = os.environ.pop("SOURCE_DATE_EPOCH", None)
-    try:
-        out = tmp_path_factory.mktemp("curated")
-        return release.build_release(REPO / "datapackage", out).folder
-    finally:
-        if saved is not None:
-            os.environ["SOURCE_DATE_EPOCH"] = saved
+def curated(curated_release) -> Path:
+    """A release of the curated datapackage/ (whatever it holds now): the session's (conftest.py), built once."""
+    return curated_release
 
 
 @pytest.fixture(scope="module")
@@ -383,10 +377,10 @@ def test_wheel_installs_and_works_offline(curated, tmp_path):
         return done
 
     (empty / "base.py").write_text(BASE_CHECK, encoding="utf-8")
-    got = json.loads(run(py, "-I", empty / "base.py", json.dumps(table_names())).stdout)
+    got = json.loads(run(py, "-I", empty / "base.py", json.dumps(release_table_names())).stdout)
     assert got["version"] == VERSION and got["path"].startswith(str(venv))
     assert got["importable"] == [], "the base install pulls in more than pyarrow"
-    for t in table_names():
+    for t in release_table_names():
         assert got["rows"][t] == pq.read_metadata(curated / "parquet" / f"{t}.parquet").num_rows
     for extra, message in got["missing"].items():
         assert message and f"iraq-frontiers[{extra}]" in message, (extra, message)
@@ -399,8 +393,8 @@ def test_wheel_installs_and_works_offline(curated, tmp_path):
         subprocess.run([str(py), "-m", "pip", "install", "-q", f"{wheel}[{extra}]"], check=True, capture_output=True, timeout=1200)
         sizes[f"+[{extra}]"] = _site_packages_mb(venv)
     (empty / "check.py").write_text(OFFLINE_CHECK, encoding="utf-8")
-    got = json.loads(run(py, "-I", empty / "check.py", json.dumps(table_names())).stdout)
-    for t in table_names():
+    got = json.loads(run(py, "-I", empty / "check.py", json.dumps(release_table_names())).stdout)
+    for t in release_table_names():
         n = pq.read_metadata(curated / "parquet" / f"{t}.parquet").num_rows
         assert got["rows"][t] == [n, n, n] and got["duckdb"][t] == n
     flat = got["flat"]  # an analyst's day one: one row per event, each in a layer, 1,000+ mappable dated deadly events
@@ -423,3 +417,47 @@ def test_wheel_installs_and_works_offline(curated, tmp_path):
     built = run(cli, "build", "--out", empty / "release", "--quiet")  # the CHANGELOG bundled in the wheel
     assert run(cli, "verify", empty / "release" / VERSION).returncode == 0, built.stdout
     print("installed sizes (MB of site-packages):", json.dumps({k: round(v, 1) for k, v in sizes.items()}))
+    write_sizes(sizes)
+
+
+SIZES_START, SIZES_END = "<!-- sizes:start (written by tests/test_interop.py::test_wheel_installs_and_works_offline) -->", "<!-- sizes:end -->"
+
+
+def sizes_table(sizes: dict[str, float], when: str, python: str) -> str:
+    """docs/install.md's table of installed sizes, from the measured site-packages sizes (MB) after each step."""
+    rows = [f"Measured {when} by the thorough tier (`tests/test_interop.py::test_wheel_installs_and_works_offline`, "
+            f"Python {python}, {sys.platform}), as the size of a fresh virtual environment's `site-packages` after each "
+            f"step (an empty venv holds {sizes['empty venv']:.1f} MB, pip itself):", "",
+            "| step | site-packages | added |", "|---|---:|---:|"]
+    before = sizes["empty venv"]
+    labels = {"base": "the wheel, no extras (pyarrow)", "+[pandas]": "+ `[pandas]`", "+[polars]": "+ `[polars]`",
+              "+[duckdb]": "+ `[duckdb]`", "+[toolkit]": "+ `[toolkit]` (frictionless, Pandera, jsonschema, sqlite-utils, site, hatchling)"}
+    for key, label in labels.items():
+        rows.append(f"| {label} | {sizes[key]:.1f} MB | {sizes[key] - before:.1f} MB |")
+        before = sizes[key]
+    rows += ["", f"So loading the data as Arrow takes {sizes['base'] - sizes['empty venv']:.0f} MB of libraries; the whole "
+             f"toolkit {sizes['+[toolkit]'] - sizes['empty venv']:.0f} MB."]
+    return "\n".join(rows)
+
+
+def write_sizes(sizes: dict[str, float]) -> None:
+    """Rewrite the measured block of docs/install.md (the figures are never typed in)."""
+    import platform
+
+    doc = REPO / "docs" / "install.md"
+    text = doc.read_text(encoding="utf-8")
+    head, rest = text.split(SIZES_START, 1)
+    _, tail = rest.split(SIZES_END, 1)
+    block = sizes_table(sizes, dt.date.today().isoformat(), platform.python_version())
+    doc.write_text(f"{head}{SIZES_START}\n{block}\n{SIZES_END}{tail}", encoding="utf-8")
+
+
+def test_install_sizes_block_is_the_measured_one():
+    """docs/install.md's sizes sit between the markers the measuring test rewrites, in the form it writes."""
+    text = (REPO / "docs" / "install.md").read_text(encoding="utf-8")
+    assert text.count(SIZES_START) == 1 and text.count(SIZES_END) == 1
+    block = text.split(SIZES_START, 1)[1].split(SIZES_END, 1)[0]
+    assert "| + `[toolkit]`" in block and block.strip().startswith("Measured ")
+    sample = sizes_table({"empty venv": 20, "base": 200, "+[pandas]": 350, "+[polars]": 540, "+[duckdb]": 610,
+                          "+[toolkit]": 780}, "2026-01-01", "3.11.2")
+    assert "| + `[polars]` | 540.0 MB | 190.0 MB |" in sample and "whole toolkit 760 MB" in sample

@@ -50,7 +50,7 @@ def import_pandera() -> ModuleType:
 
 # Import names of the toolkit extra's packages (pyproject.toml [toolkit]): those validation needs, then the rest.
 VALIDATION_MODULES = ("polars", "pandas", "numpy", "duckdb", "pandera", "frictionless", "jsonschema")
-TOOLKIT_MODULES = VALIDATION_MODULES + ("sqlite_utils", "jinja2", "altair", "vl_convert")
+TOOLKIT_MODULES = VALIDATION_MODULES + ("sqlite_utils", "jinja2", "altair", "vl_convert", "hatchling")
 
 
 def require_toolkit(purpose: str, modules: tuple[str, ...] = VALIDATION_MODULES) -> None:

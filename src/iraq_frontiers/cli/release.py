@@ -58,6 +58,8 @@ def _cmd_build(args) -> int:
         return EXIT_OK
     rows = sum(result.rows.values())
     size = sum(result.files.values())
+    if result.dist_note:
+        print(f"iraq-frontiers build: note: {result.dist_note}", file=sys.stderr)
     print(f"built release {result.version} in {result.folder} ({len(result.rows)} tables, {rows} rows, "
           f"{len(result.files)} files, {size} bytes)")
     if result.previous:

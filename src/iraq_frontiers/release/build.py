@@ -52,6 +52,7 @@ class BuildResult:
     required_bump: str | None = None
     diff: Any = None  # diff.PackageDiff against the previous release
     sha256sums: str = ""
+    dist_note: str | None = None  # why the release carries no dist/ (wheel, sdist) although built from the checkout
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -61,6 +62,7 @@ class BuildResult:
             "files": self.files,
             "previous": self.previous,
             "required_bump": self.required_bump,
+            **({"dist_note": self.dist_note} if self.dist_note else {}),
         }
 
 
@@ -162,6 +164,7 @@ def build_release(source: str | os.PathLike = "datapackage", out: str | os.PathL
                                  f"{built.problems[0].location()}: {built.problems[0].message}", built)
         say("writing SQLite and Croissant")
         write_extra_formats(tables, tmp, version, section.date)
+        dist_note = _write_dist(source, tmp, say)
         rows = {t: tables[t].num_rows for t in tables}
         extras = frozenset(p.name for p in tmp.iterdir())
         from iraq_frontiers.release.coverage import coverage_markdown
@@ -196,7 +199,23 @@ def build_release(source: str | os.PathLike = "datapackage", out: str | os.PathL
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return BuildResult(version, final, rows, files, prev_version, diff.required_bump if diff else None, diff, sums)
+    return BuildResult(version, final, rows, files, prev_version, diff.required_bump if diff else None, diff, sums, dist_note)
+
+
+def _write_dist(source, tmp: Path, say: Progress) -> str | None:
+    """dist/: the checkout's sdist and wheel, when the release is built from the checkout's datapackage/ (release/dist.py).
+    Returns why there is none when there should be one (hatchling missing)."""
+    from iraq_frontiers.release.dist import DIST, checkout_of, missing_builder, write_dist
+
+    root = checkout_of(source)
+    if root is None:
+        return None
+    why = missing_builder()
+    if why:
+        return why
+    say("building the wheel and sdist")
+    write_dist(root, tmp / DIST)
+    return None
 
 
 def build_parquet_data(source: str | os.PathLike, folder: Path) -> dict[str, Any]:

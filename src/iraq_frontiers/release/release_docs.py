@@ -84,6 +84,10 @@ def readme(version: str, released: str | None, rows: dict[str, int], layout: str
                        f"indexes); `{DATASETTE_METADATA}`: titles, descriptions, licence and source for Datasette;")
         if CROISSANT_FILE in extras:
             out.append(f"- `{CROISSANT_FILE}`: a Croissant 1.1 description (read by Hugging Face and dataset search engines);")
+        if "dist" in extras:  # release/dist.py
+            out.append(f"- `dist/`: the toolkit this release was built with, as a wheel (the data inside) and an sdist: "
+                       f"`pip install dist/iraq_frontiers-{version}-py3-none-any.whl` (add `[pandas]`, `[polars]`, "
+                       "`[duckdb]` or `[toolkit]` for more);")
         out += ["- `RELEASE_NOTES.md`: rows per table and the changes since the previous release;",
                 "- `SHA256SUMS`: the sha256 of every file (`iraq-frontiers verify .` or `sha256sum -c SHA256SUMS`);"]
     out += ["- `README.md` (this file), `LICENSE-DATA`, `CITATION.cff`, `CODEBOOK.md`, `CHANGELOG.md`.", ""]
