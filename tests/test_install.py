@@ -273,4 +273,5 @@ def test_readme_commands_are_what_ci_runs():
     main_job = blocks[0].strip()
     assert "pip install -e '.[toolkit]'" in main_job and "[test" not in main_job
     assert main_job in ci
-    assert "pytest --run-paths" in ci and "IRAQ_FRONTIERS_CI=1" in ci and "pip install -e '.[test,spark]'" in ci
+    assert "pytest -p no:cacheprovider --run-paths -m paths" in ci and "IRAQ_FRONTIERS_CI=1" in ci
+    assert "pip install -e '.[test,spark]'" in ci
