@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from iraq_frontiers.validation.run import validate
@@ -114,6 +114,10 @@ def test_arbitrary_bytes_as_parquet(tmp_path, data):
 
 @FUZZ
 @given(cut=st.integers(0, 4000), flip=st.integers(0, 4000), byte=st.integers(0, 255))
+# Found by the 123rd derandomized example when the fast tier drew 120: polars panics on this file ("offsets must be
+# monotonically increasing") and validate() reports internal-error. Kept as an explicit example so the fast tier's
+# 50 draws do not lose it; expected to fail until the Parquet reader turns the panic into a problem (then remove .xfail).
+@example(cut=0, flip=583, byte=0).xfail(raises=AssertionError, reason="polars panics on a damaged Parquet page: internal-error")
 def test_damaged_parquet(tmp_path, cut, flip, byte):
     from test_bad_inputs import parquet_package
 
