@@ -159,7 +159,7 @@ def _problem_set(report) -> list[tuple]:
     return sorted(tuple((k, repr(v)) for k, v in sorted(p.to_dict().items())) for p in report.problems)
 
 
-BUDGET = 120 if SLOW else 12
+BUDGET = 120 if SLOW else 8
 
 
 @pytest.mark.parametrize("fmt", ["parquet", "csv"])

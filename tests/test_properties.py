@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import hashlib
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -38,10 +40,22 @@ def _key(table, row):
     return {k: row[k] for k in table_schema(table)["primaryKey"]}
 
 
+SLOW = os.environ.get("IRAQ_FRONTIERS_SLOW") == "1"
+
+
+def _formats(pkg) -> tuple[str, ...]:
+    """Both formats in the thorough tier; in the fast tier one per example, chosen by the example itself (the same
+    on every replay: Hypothesis can shrink a failure), so the examples of a property cover CSV and Parquet."""
+    if SLOW:
+        return ("csv", "parquet")
+    digest = hashlib.sha256(repr(sorted((t, repr(rows)) for t, rows in pkg.items())).encode()).digest()
+    return (("csv", "parquet")[digest[0] % 2],)
+
+
 def _assert_only(pkg, code, table, row):
     """The default engine reports, in CSV and in Parquet, exactly `code` at the row's key."""
     expected = {(code, table, tuple(sorted(_key(table, row).items())))}
-    for fmt in ("csv", "parquet"):
+    for fmt in _formats(pkg):
         report = _validate(pkg, fmt)
         found = {(p.code, p.table, tuple(sorted((p.key or {}).items()))) for p in report.problems}
         assert found == expected, (fmt, report.format_text())
