@@ -90,15 +90,25 @@ def test_actors_claims_and_contested(tables, flat):
 
 
 def test_ucdp_type_of_violence_is_ucdps_own(flat):
-    folder = external_dir()
-    if folder is None:
-        pytest.skip("UCDP GED Syria extract not found (set IRAQ_FRONTIERS_EXTERNAL or provide ../shared/external)")
-    with gzip.open(folder / "ged_syria_652_1601_1911.csv.gz", "rt", encoding="utf-8", newline="") as fh:
-        raw = {f"evt-ucdp-{r['id']}": int(r["type_of_violence"]) for r in csv.DictReader(fh)}
-    ucdp = [r for r in flat.values() if r["origin"] == "ucdp-ged"]
+    """UCDP's own type of violence for events from full GED files; for the year-only extract, which lacks it, UCDP's
+    definition from the sides (state-based when a side is a government)."""
+    import io
+
+    from iraq_frontiers.importers.frontier import CANDIDATE_FILES, LAYER_FILES
+
+    base = REPO.parent / "shared" / "external"
+    if not all((base / f).is_file() for f in LAYER_FILES + CANDIDATE_FILES):
+        pytest.skip("the UCDP layer's files are not in ../shared/external")
+    raw: dict[str, int] = {}
+    for f in LAYER_FILES + CANDIDATE_FILES:
+        data = (base / f).read_bytes()
+        for r in csv.DictReader(io.StringIO((gzip.decompress(data) if f.endswith(".gz") else data).decode("utf-8"), newline="")):
+            if not r["id"].isdigit():
+                continue
+            tov = int(r["type_of_violence"]) if "type_of_violence" in r else (1 if "Government of" in r["side_a"] + r["side_b"] else 2)
+            raw.setdefault(f"evt-ucdp-{r['id']}", tov)
+    ucdp = [r for r in flat.values() if r["origin"] in ("ucdp-ged", "ucdp-candidate")]
     assert ucdp and all(r["ucdp_type_of_violence"] == raw[r["event_id"]] for r in ucdp)
-
-
 def test_load_and_connect_derive_it_from_the_curated_package(flat):
     import iraq_frontiers as ifr
 

@@ -6,11 +6,13 @@ import sys
 from pathlib import Path
 
 from iraq_frontiers.cli.app import EXIT_INPUT, EXIT_INVALID, EXIT_OK, positive_int
+from iraq_frontiers.terminal import escape
 
 
 def _cmd_import_ucdp(args) -> int:
     from iraq_frontiers.importers.layer import LayerError
     from iraq_frontiers.importers.ucdp_read import UcdpImportError
+    from iraq_frontiers.borders import BAND_KM
     from iraq_frontiers.importers.ucdp import import_ged, import_ged_into
 
     if (args.out is None) == (args.into is None):
@@ -24,10 +26,13 @@ def _cmd_import_ucdp(args) -> int:
         print(f"{out} exists and is not empty; use --force to write into it", file=sys.stderr)
         return EXIT_INPUT
     try:
+        if args.band_km is not None and not args.band_km > 0:
+            raise UcdpImportError(f"--band-km must be a positive number of km, not {args.band_km}")
+        band = dict(band_km=args.band_km if args.band_km is not None else BAND_KM, candidates=args.candidate or ())
         if args.into is not None:
-            result = import_ged_into(args.file, out, release=args.release, frontier=args.frontier)
+            result = import_ged_into(args.file, out, release=args.release, frontier=args.frontier, **band)
         else:
-            result = import_ged(args.file, out, release=args.release, report_path=args.report, frontier=args.frontier)
+            result = import_ged(args.file, out, release=args.release, report_path=args.report, frontier=args.frontier, **band)
     except (UcdpImportError, LayerError) as exc:
         print(f"iraq-frontiers import ucdp-ged: {exc}", file=sys.stderr)
         return EXIT_INPUT
@@ -43,10 +48,13 @@ def _cmd_import_ucdp(args) -> int:
             d["validation"] = report.to_dict()
         print(json.dumps(d, indent=2, ensure_ascii=False))
         return status
-    print(f"read {result.rows_read} GED rows from {args.file}; wrote {result.events_written} events to {out} "
+    print(f"read {result.rows_read} GED rows from {len(result.files)} file(s); wrote {result.events_written} events to {out} "
           f"in {result.seconds:.1f} s ({', '.join(f'{k} {v}' for k, v in result.tables.items() if v)})")
+    for f in result.files:
+        print(f"  {escape(f['path'])} ({f['origin']}, {f['layout']}): {f['rows_read']} rows, {f['rejected']} rejected, "
+              f"{f['superseded']} already given by an earlier file")
     if result.outside_frontier:
-        print(f"{result.outside_frontier} importable row(s) left out by the frontier rule (docs/frontier.md)")
+        print(f"{result.outside_frontier} importable row(s) left out: farther than {result.band_km:g} km from Iraq's land border (docs/frontier.md)")
     print(f"best-estimate deaths: {result.best_deaths_read} read, {result.best_deaths_written} written")
     for issue in result.rejected[: args.limit]:
         print(f"  rejected row {issue.row} (id {issue.ucdp_id or '?'}): {'; '.join(issue.reasons)}")
@@ -94,12 +102,18 @@ def register(sub) -> None:
                         "a package in the iraq-frontiers schema to --out: events, actors (multi-group sides split into member actors), "
                         "locations, sources (one per cited source), claims (one per cited source of each event). Rows that cannot be "
                         "mapped are listed with the reason in the import report (OUT/import-report.json). With --into PACKAGE --frontier it "
-                        "refreshes the release's UCDP frontier layer in place. See docs/ucdp.md and docs/frontier.md.")
-    q.add_argument("file", help="the GED CSV file")
+                        "refreshes the package's UCDP layers in place: the events within 50 km of Iraq's land border, on either side. "
+                        "See docs/ucdp.md and docs/frontier.md.")
+    q.add_argument("file", nargs="+", help="the GED CSV file(s), fullest first: a GED id given by an earlier file is left out of a later "
+                   "one (GED 19.1 files before a year-only GED extract)")
+    q.add_argument("--candidate", action="append", metavar="FILE", help="a UCDP Candidate Events file, imported with origin "
+                   "ucdp-candidate (repeat for several)")
     q.add_argument("--out", help="folder to write a new package into")
-    q.add_argument("--into", metavar="PACKAGE", help="an existing package folder (e.g. datapackage/) whose ucdp-ged rows are replaced by "
-                   "this import; every other row keeps its exact bytes (docs/frontier.md)")
-    q.add_argument("--frontier", action="store_true", help="keep only the frontier events (the rule in docs/frontier.md)")
+    q.add_argument("--into", metavar="PACKAGE", help="an existing package folder (e.g. datapackage/) whose UCDP rows are replaced by "
+                   "this import; every other row keeps its exact bytes; actors and places the package holds are reused (docs/frontier.md)")
+    q.add_argument("--frontier", action="store_true", help="keep only the events in the frontier band (docs/frontier.md)")
+    q.add_argument("--band-km", type=float, metavar="KM", help="width of the frontier band on either side of Iraq's land border "
+                   "(default 50; the same for every layer)")
     q.add_argument("--release", help="label of the GED release (default: from the file name), used in ids and notes")
     q.add_argument("--report", help="where to write the JSON import report (default: OUT/import-report.json)")
     q.add_argument("--force", action="store_true", help="write into --out even if it is not empty")

@@ -28,6 +28,8 @@ LAYER_KEY = {
     "claim_quantities": "claim_id", "event_actors": "event_id", "actor_relations": "claim_id", "claim_links": "claim_id",
 }
 NAMESPACE = {"ucdp-ged": re.compile(r"^[a-z]+-ucdp-")}
+# the origins a layer's rows may carry (default: the layer's own name): the UCDP import writes GED and Candidate rows
+ORIGINS = {"ucdp-ged": {"ucdp-ged", "ucdp-candidate"}}
 
 
 class LayerError(Exception):
@@ -79,7 +81,7 @@ def merged(package: Path, table: str, layer_csv: str, layer: str) -> tuple[bytes
         row = dict(zip(header, record_values(record)))
         mine = in_layer(table, row, layer)
         origin = row.get("origin")
-        if origin and (origin == layer) != mine:
+        if origin and (origin in ORIGINS.get(layer, {layer})) != mine:
             raise LayerError(f"{path} row {number} ({LAYER_KEY[table]} {row.get(LAYER_KEY[table])!r}): origin {origin!r} "
                              f"disagrees with the id's namespace ({'in' if mine else 'not in'} the {layer} layer)")
         if not mine:

@@ -120,5 +120,11 @@ def generated_files(docs_dir: Path) -> dict[Path, str]:
         from iraq_frontiers.release.coverage import coverage_markdown, with_coverage
         from iraq_frontiers.release.tables import read_tables
 
-        files[readme] = with_coverage(readme.read_text(encoding="utf-8"), coverage_markdown(read_tables(package)))
+        from iraq_frontiers.release.frontier_doc import frontier_markdown, with_frontier
+
+        tables = read_tables(package)
+        files[readme] = with_coverage(readme.read_text(encoding="utf-8"), coverage_markdown(tables))
+        frontier = docs_dir / "frontier.md"
+        if frontier.is_file():
+            files[frontier] = with_frontier(frontier.read_text(encoding="utf-8"), frontier_markdown(tables))
     return files

@@ -39,8 +39,8 @@ def _pick(rows: list[dict[str, Any]], priorities, exclude: set[str]) -> dict[str
 
 
 def ucdp_type_of_violence(event: dict[str, Any], side_kinds: list[str], crosswalk: dict[str, Any]) -> int | None:
-    """UCDP's type of violence: restated from the sides for ucdp-ged events (UCDP's definition), else the crosswalk's."""
-    if event.get("ucdp_dyad_id") is not None:
+    """UCDP's type of violence: restated from the sides for UCDP's own events (UCDP's definition), else the crosswalk's."""
+    if event.get("ucdp_dyad_id") is not None or event.get("origin") in ("ucdp-ged", "ucdp-candidate"):
         if event["type"] == "one_sided_violence":
             return 3
         return 1 if "state" in side_kinds else 2
