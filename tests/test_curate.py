@@ -179,3 +179,15 @@ def test_review_page_renders_in_a_headless_browser(tmp_path):
     assert dom.count('class="claim"') == len(claims)
     assert dom.count("<mark>") == len(claims)  # every curated claim has its evidence highlighted
     assert 'class="kind">legitimacy</span>' in dom
+
+
+def test_attribution_is_a_disagreement_kind_that_contests():
+    """Who did it is a kind of its own: an event whose claims disagree on the perpetrator is contested."""
+    import json
+
+    from iraq_frontiers.validation.status import CONTESTING_KINDS, derive_contested
+    kinds = json.loads((ROOT / "schemas" / "vocabularies.json").read_text(encoding="utf-8"))["disagreement_kind"]["values"]
+    assert "attribution" in kinds and "who did it" in kinds["attribution"]
+    assert "attribution" in CONTESTING_KINDS and set(kinds) == set(CONTESTING_KINDS)
+    assert derive_contested([("contradicts", "attribution")])
+    assert not derive_contested([("supports", None)])
