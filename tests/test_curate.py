@@ -191,3 +191,59 @@ def test_attribution_is_a_disagreement_kind_that_contests():
     assert "attribution" in CONTESTING_KINDS and set(kinds) == set(CONTESTING_KINDS)
     assert derive_contested([("contradicts", "attribution")])
     assert not derive_contested([("supports", None)])
+
+
+def test_a_corpus_manifest_is_registered_in_one_command_and_checked(workspace):
+    """add-manifest registers each text (wire agency as original publisher, title cut to seven words);
+    check then fails on a text without claims and on a manifest text not registered; review --only shows one incident."""
+    import hashlib
+
+    tmp, data, sources = workspace
+    text = (sources / "practice_dispatch.txt").read_bytes()
+    (sources / "fc-practice-1.txt").write_bytes(text)
+    (sources / "fc-other-1.txt").write_bytes(text)
+    manifest = tmp / "MANIFEST.csv"
+    fields = ["doc_id", "incident_id", "url", "outlet", "published", "published_precision", "title", "chars",
+              "syndicated_copies", "notes", "sha256"]
+    with manifest.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fields, lineterminator="\n")
+        w.writeheader()
+        for doc, incident in (("fc-practice-1", "practice"), ("fc-other-1", "other")):
+            w.writerow({"doc_id": doc, "incident_id": incident, "url": f"https://example.org/{doc}",
+                        "outlet": "Practice Wire (Reuters wire text)", "published": "2030-03", "published_precision": "month",
+                        "title": "Wardens open a new watchtower on the river crossing at night", "chars": len(text),
+                        "syndicated_copies": "", "notes": "", "sha256": hashlib.sha256(text).hexdigest()})
+    out = run("add-manifest", str(manifest), "--texts", str(sources), "--incident", "practice", "--data", str(data), cwd=tmp)
+    assert out.returncode == 2 and "Practice Wire" in out.stderr  # no outlet actor yet: nothing written
+    insert_curated(data, "actors", [{"id": "act-practice-wire", "name": "Practice Wire", "kind": "media_outlet",
+                                     "description": "A fictional outlet made up for the workbench test."}])
+    out = run("add-manifest", str(manifest), "--texts", str(sources), "--incident", "practice", "--data", str(data), cwd=tmp)
+    assert out.returncode == 0, out.stderr
+    row = next(s for s in read_rows(data, "sources") if s["id"] == "src-fc-practice-1")
+    assert row["document"] == "fc-practice-1.txt" and row["publisher_id"] == "act-practice-wire"
+    assert row["original_publisher_id"] == "act-reuters" and row["kind"] == "wire_story"
+    assert row["published_date"] == "2030-03-01" and row["published_date_precision"] == "month"
+    assert row["title"] == "Wardens open a new watchtower on the [...]" and row["url"] == "https://example.org/fc-practice-1"
+    seeds = ROOT.parent / "shared" / "seeds"
+    if not seeds.is_dir():
+        pytest.skip("seed articles not found in ../shared/seeds")
+    checked = run("check", "--data", str(data), "--sources", str(seeds), "--sources", str(sources),
+                  "--manifest", str(manifest), cwd=tmp)
+    assert checked.returncode == 1
+    assert "sources src-fc-practice-1: no claim points into fc-practice-1.txt" in checked.stdout
+    assert "manifest fc-other-1: not registered" in checked.stdout
+    found = anchor(ARTICLE, "they had opened a new watchtower on the river crossing")
+    span = {"span_start": found.start, "span_end": found.end, "span_sha256": found.sha256}
+    out = run("span", "src-fc-practice-1", "they had opened a new watchtower on the river crossing", "--data", str(data),
+              "--sources", str(seeds), "--sources", str(sources), cwd=tmp)
+    assert out.returncode == 0 and out.stdout.split()[0] == f"span_start={span['span_start']}"
+    insert_curated(data, "claims", [{"id": "clm-fc-practice-1-1", "origin": "curated", "source_id": "src-fc-practice-1",
+                                     "anonymous": False, "stance": "reports", "statement": "Wardens opened a tower.",
+                                     "statement_date_precision": "unknown", "direct_quote": False,
+                                     "about_actor_id": "act-practice-wire", **dict(span)}])
+    checked = run("check", "--data", str(data), "--sources", str(seeds), "--sources", str(sources), cwd=tmp)
+    assert checked.returncode == 0, checked.stdout
+    review = tmp / "one.html"
+    out = run("review", "--data", str(data), "--sources", str(seeds), "--sources", str(sources), "--only", "fc-practice-*",
+              "--out", str(review), cwd=tmp)
+    assert out.returncode == 0 and out.stdout.startswith(f"wrote {review}: 1 claims")
