@@ -79,8 +79,16 @@ def _language(notes: str) -> str:
 
 
 def short_title(title: str) -> str:
-    words = title.split()
-    return title if len(words) <= TITLE_WORDS else " ".join(words[:TITLE_WORDS]) + " [...]"
+    """The title cut to at most TITLE_WORDS words as the copy check counts them (runs of letters and digits:
+    'PKK-abducted' is two), with '[...]' where it was cut."""
+    kept, count = [], 0
+    for word in title.split():
+        n = len(re.findall(r"[^\W_]+", word))
+        if count + n > TITLE_WORDS:
+            return " ".join(kept) + " [...]"
+        kept.append(word)
+        count += n
+    return title
 
 
 def slug(name: str) -> str:
