@@ -134,7 +134,7 @@ def _rules() -> list[Rule]:
              join="LEFT JOIN (" + contested_sql("{claims}", "{claim_links}") + ") x ON x.event_id = t.id"),
         Rule("link-kind", "claim_links", ("relation", "kind"), "kind", "coalesce(t.kind, '(empty)')",
              "(t.relation = 'contradicts') <> (t.kind IS NOT NULL)",
-             "kind (factual, partial, legitimacy or framing) must be given exactly when relation is 'contradicts'"),
+             "kind (factual, attribution, partial, legitimacy or framing) must be given exactly when relation is 'contradicts'"),
         Rule("self-link", "actor_relations", ("subject_id", "object_id"), "object_id", "t.object_id",
              "t.subject_id = t.object_id", "an actor cannot be related to itself"),
         Rule("self-link", "claim_links", ("claim_id", "other_claim_id"), "other_claim_id", "t.other_claim_id",
