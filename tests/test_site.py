@@ -99,6 +99,10 @@ def page(site: Path, name: str) -> Page:
 
 def test_every_page_is_wellformed_and_links_resolve(site):
     """Headings are semantic (one h1, no skipped levels) and every local link and asset exists."""
+    assert_links_resolve(site)
+
+
+def assert_links_resolve(site: Path) -> None:
     pages = sorted(site.rglob("*.html"))
     assert len(pages) > 5
     for p in pages:
@@ -113,6 +117,7 @@ def test_every_page_is_wellformed_and_links_resolve(site):
                 continue
             target, _, fragment = ref.partition("#")
             if target:
+                assert re.fullmatch(r"[A-Za-z0-9_.~/-]+", target), (p, ref)  # nothing a browser would re-read (#, ?, %)
                 resolved = (p.parent / target).resolve()
                 if resolved.is_relative_to(site.resolve()):  # downloads point outside, into the release
                     assert resolved.is_file(), (p, ref)
@@ -267,6 +272,78 @@ def test_everything_printed_is_escaped(tmp_path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     doc = Page(html)
     assert not doc.find("script") and not [e for e in doc.find("img") if e["attrs"].get("onerror")]
+
+
+HOSTILE_IDS = {"events": {"evt-iraq-syria-border-security-operation": "../../../x", AL_TANF_STRIKE: "Evt#a?b%c d/e"},
+               "sources": {"src-000": "../../src-y"}, "claims": {"clm-000-019": "<b>clm</b>#1?"}}
+FOREIGN = {"events": [("claims", "event_id"), ("event_actors", "event_id"), ("events_flat", "event_id")],
+           "sources": [("claims", "source_id")],
+           "claims": [("claims", "id"), ("claim_links", "claim_id"), ("claim_links", "other_claim_id"), ("event_actors", "claim_id"),
+                      ("claim_quantities", "claim_id")]}
+
+
+def test_hostile_ids_become_safe_file_names_and_links(tmp_path, tables):
+    """Issue 27, class 1: ids from a package whose descriptor drops the id patterns ("../../../x", "#", "?", "%", "/",
+    markup) become file names and links only through names.safe_name: nothing is written outside --out, every link
+    resolves, and each record still has its own page."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from iraq_frontiers.release.site.build import write_site
+    from iraq_frontiers.release.site.names import safe_name
+
+    def rename(table, column, mapping):
+        values = [mapping.get(v, v) for v in table.column(column).to_pylist()]
+        return table.set_column(table.column_names.index(column), column, pa.array(values, pa.string()))
+
+    hostile = dict(tables)
+    for table, mapping in HOSTILE_IDS.items():
+        key = "id"
+        hostile[table] = rename(hostile[table], key, mapping)
+        for child, column in FOREIGN[table]:
+            if column in hostile[child].column_names and (child, column) != (table, key):
+                hostile[child] = rename(hostile[child], column, mapping)
+    assert pc.sum(pc.equal(hostile["events"].column("id"), "../../../x")).as_py() == 1
+    box = tmp_path / "a" / "b" / "c"
+    out = box / "site"
+    write_site(hostile, out)
+    assert sorted(p.name for p in tmp_path.rglob("*") if not p.resolve().is_relative_to(out.resolve())) == ["a", "b", "c"]
+    assert not list(tmp_path.rglob("x.html")) and not list(tmp_path.rglob("src-y.html"))
+    for record_id in ("../../../x", "Evt#a?b%c d/e"):
+        assert (out / "events" / f"{safe_name(record_id)}.html").is_file(), record_id
+    assert (out / "sources" / f"{safe_name('../../src-y')}.html").is_file()
+    names = [safe_name(v) for v in ("a", "A", "a~0", "../a", "a/..", "con", "..", ".", "", "a.b", "a..b", "x" * 300)]
+    assert len(set(names)) == len(names) and all(re.fullmatch(r"[a-z0-9][a-z0-9_.~-]*", n) and ".." not in n for n in names)
+    assert_links_resolve(out)
+    event = page(out, f"events/{safe_name('Evt#a?b%c d/e')}.html")
+    assert "Evt#a?b%c d/e" in event.text  # shown as it is, escaped
+    source = page(out, f"sources/{safe_name('../../src-y')}.html")
+    assert "<b>clm</b>#1?" in source.text and not source.find("b")
+
+
+def test_site_out_that_holds_its_input_is_refused(tmp_path, capsys):
+    """Issue 27, class 2: `site --out DIR --force` with DIR the package, its parent, or a folder inside it, or the
+    --sources folder, is refused (exit 2) and the input is left as it was."""
+    import shutil
+
+    pkg = tmp_path / "work" / "pkg"
+    shutil.copytree(REPO / "datapackage", pkg)
+    texts = tmp_path / "texts"
+    texts.mkdir()
+    (texts / "mine.txt").write_text("my copy", encoding="utf-8")
+    before = sorted(p.name for p in pkg.iterdir())
+    for out in (pkg, pkg.parent, tmp_path, pkg / "site"):
+        assert main(["site", str(pkg), "--out", str(out), "--force", "--quiet"]) == 2, out
+        assert sorted(p.name for p in pkg.iterdir()) == before, out
+    assert main(["site", str(pkg / "datapackage.json"), "--out", str(pkg.parent), "--force", "--quiet"]) == 2
+    assert main(["site", str(pkg), "--out", str(texts), "--sources", str(texts), "--force", "--quiet"]) == 2
+    assert (texts / "mine.txt").read_text(encoding="utf-8") == "my copy"
+    link = tmp_path / "link"
+    link.symlink_to(pkg.parent)
+    assert main(["site", str(pkg), "--out", str(link), "--force", "--quiet"]) == 2
+    assert sorted(p.name for p in pkg.iterdir()) == before
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "contains the input" in err and "inside the input" in err
 
 
 def test_site_command_refuses_invalid_and_existing_output(tmp_path, capsys):

@@ -21,6 +21,7 @@ from typing import Any, Callable
 from iraq_frontiers.io.disk import write_bytes
 from iraq_frontiers.release.site import charts
 from iraq_frontiers.release.site.evidence import excerpt, read_source_texts, segments
+from iraq_frontiers.release.site.names import page_path, safe_name
 from iraq_frontiers.release.site.model import CURATED, SiteData, build_model, explain_status
 
 HERE = Path(__file__).resolve().parent
@@ -49,6 +50,7 @@ def _environment():
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["n"] = lambda v: "" if v is None else f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v)
+    env.filters["name"] = safe_name
     env.filters["short"] = lambda v, k=48: "" if v is None else (str(v) if len(str(v)) <= k else str(v)[:k - 1] + "…")
     return env
 
@@ -119,6 +121,8 @@ class SiteWriter:
         html = self.env.get_template(template).render(root="../" * depth, path=path, meta=self.meta, data=self.data,
                                                         date=_date, when=_when, texts=self.texts, **context)
         target = self.out / path
+        if not target.resolve().is_relative_to(self.out.resolve()):  # page paths come from names.page_path: never
+            raise ValueError(f"site page {path!r} would be written outside {self.out}")
         target.parent.mkdir(parents=True, exist_ok=True)
         write_bytes(target, html.encode("utf-8"))
         self.pages += 1
@@ -141,7 +145,7 @@ def _month_counts(data: SiteData) -> list[dict[str, Any]]:
 def _map_points(data: SiteData) -> list[dict[str, Any]]:
     return [{"lon": e.longitude, "lat": e.latitude, "type": e.row["type"], "status": e.row["status"],
              "label": f"{_when(e.row)} · {e.row['type']} · {e.id}",
-             "href": e.page if e.has_page else f"events.html#{e.id}"} for e in data.events if e.mappable]
+             "href": e.page if e.has_page else f"events.html#{safe_name(e.id)}"} for e in data.events if e.mappable]
 
 
 def write_site(tables: dict[str, Any], out: str | os.PathLike, *, meta: dict[str, Any] | None = None,
@@ -199,7 +203,7 @@ def write_site(tables: dict[str, Any], out: str | os.PathLike, *, meta: dict[str
         if s.get("sha256") and s.get("origin", CURATED) == CURATED:  # imported records have no text to point into
             text = w.text_of(s)
             spans = [(c["id"], c.get("span_start"), c.get("span_end")) for c in data.claims.values() if c["source_id"] == s["id"]]
-            w.page("source.html", f"sources/{s['id']}.html", s=s, segments=segments(text, spans) if text is not None else None,
+            w.page("source.html", page_path("sources", s["id"]), s=s, segments=segments(text, spans) if text is not None else None,
                    claims=sorted((c for c in data.claims.values() if c["source_id"] == s["id"]), key=lambda c: c["id"]))
     w.page("release.html", "release.html", apa=cite("apa"), bibtex=cite("bibtex"), changes=_changes(diff), diff=diff)
     w.page("licences.html", "licences.html", licences=(HERE / "vendor" / "LICENSES.md").read_text(encoding="utf-8"))

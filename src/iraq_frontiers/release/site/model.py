@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from iraq_frontiers.release.site.names import page_path
 from iraq_frontiers.schema.metadata import stance_effects
 from iraq_frontiers.validation.status import DEFAULT, RULES, WITHDRAWN, derive_status
 
@@ -74,7 +75,7 @@ class Event:
 
     @property
     def page(self) -> str:
-        return f"events/{self.id}.html"
+        return page_path("events", self.id)
 
 
 @dataclass
