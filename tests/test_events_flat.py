@@ -58,12 +58,12 @@ def test_places_walk_up_to_their_admin_units(tables, flat):
             else:
                 assert r[f"{level}_id"] in ids and locations[r[f"{level}_id"]]["kind"] == kind
                 assert r[f"{level}_name"] == locations[r[f"{level}_id"]]["name"]
-        if r["latitude"] is not None:
-            source = locations[r["coordinates_from"]]
-            assert r["coordinates_from"] in ids and (source["latitude"], source["longitude"]) == (r["latitude"], r["longitude"])
-            assert r["coordinate_precision"] == source["coordinate_precision"]
+        place = locations[r["location_id"]] if r["location_id"] else None
+        if r["latitude"] is not None:  # the place's own point, never an ancestor's
+            assert r["coordinates_from"] == r["location_id"] and (place["latitude"], place["longitude"]) == (r["latitude"], r["longitude"])
+            assert r["coordinate_precision"] == place["coordinate_precision"]
         else:
-            assert all(loc["latitude"] is None for loc in chain) and r["coordinate_precision"] == "none"
+            assert (place is None or place["latitude"] is None) and r["coordinate_precision"] == "none" and r["coordinates_from"] is None
     # a curated fact: Abu Kamal lies in Abu Kamal District, Deir ez-Zor Governorate, Syria
     abu_kamal = [r for r in flat.values() if r["location_id"] == "loc-abu-kamal"]
     assert abu_kamal and all((r["country"], r["admin1_id"], r["admin2_id"]) ==
@@ -107,3 +107,15 @@ def test_load_and_connect_derive_it_from_the_curated_package(flat):
     assert arrow.num_rows == len(flat)
     con = ifr.connect(REPO / "datapackage")
     assert con.execute("SELECT count(*), count(DISTINCT event_id) FROM events_flat").fetchone() == (len(flat), len(flat))
+
+
+def test_border_figures_are_the_events_own_point_measured(flat):
+    from iraq_frontiers.borders import NEIGHBOURS, nearest_border
+
+    located = [r for r in flat.values() if r["latitude"] is not None]
+    assert located
+    for r in flat.values():
+        assert (r["border"] is None) == (r["border_km"] is None) == (r["latitude"] is None), r["event_id"]
+    for r in located:
+        code, km = nearest_border(r["latitude"], r["longitude"])
+        assert r["border"] == code and r["border"] in NEIGHBOURS and abs(r["border_km"] - km) < 0.001, r["event_id"]

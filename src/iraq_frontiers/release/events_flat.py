@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from iraq_frontiers.borders import nearest_border
+
 TABLE = "events_flat"
 ACTOR1_ROLES = (("perpetrator",), ("participant",), ("proposer", "supporter"))
 ACTOR2_ROLES = (("target", "victim"), ("participant",), ("recipient",))
@@ -69,7 +71,9 @@ def derive(tables: dict[str, Any]):
         place = chain[0] if chain else None
         admin1 = next((loc for loc in chain if loc["kind"] == ADMIN1_KIND), None)
         admin2 = next((loc for loc in chain if loc["kind"] == ADMIN2_KIND), None)
-        located = next((loc for loc in chain if loc["latitude"] is not None and loc["longitude"] is not None), None)
+        # the place's own point only: an ancestor's point can lie far away (a zone drawn at its governorate's city)
+        located = place if place and place["latitude"] is not None and place["longitude"] is not None else None
+        border = nearest_border(located["latitude"], located["longitude"]) if located else None
         links = actors_of.get(e["id"], [])
         a1 = _pick(links, ACTOR1_ROLES, set())
         a2 = _pick(links, ACTOR2_ROLES, {a1["actor_id"]} if a1 else set())
@@ -94,6 +98,7 @@ def derive(tables: dict[str, Any]):
             "latitude": located["latitude"] if located else None, "longitude": located["longitude"] if located else None,
             "coordinates_from": located["id"] if located else None,
             "coordinate_precision": located["coordinate_precision"] if located else "none",
+            "border": border[0] if border else None, "border_km": round(border[1], 3) if border else None,
             "type": e["type"], "acled_event_type": xw.get("acled_event_type"), "acled_sub_event_type": xw.get("acled_sub_event_type"),
             "ucdp_type_of_violence": ucdp_type_of_violence(e, side_kinds, xw),
             "actor1_id": a1["actor_id"] if a1 else None, "actor1_name": actor(a1, "name"), "actor1_kind": actor(a1, "kind"),
