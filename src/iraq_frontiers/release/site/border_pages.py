@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from iraq_frontiers.release.site import charts, maps
-from iraq_frontiers.release.site.frontiers import Border, border_rows, borders_module, lines_box, ranked_places
+from iraq_frontiers.release.site.frontiers import Border, border_rows, borders_module, ranked_places
 
 
 def _csv_schema(table) -> dict[str, Any]:
@@ -17,12 +17,12 @@ def _csv_schema(table) -> dict[str, Any]:
 
 
 def _window(b: Border, lines: dict[str, list], band_km: float) -> maps.Window:
-    own = lines.get(b.code)
-    if own:
-        box = lines_box(own)
-    else:  # no line for this code: the box of its events
-        pts = [(e.longitude, e.latitude) for e in b.events if e.mappable] or [(44.0, 33.0)]
-        box = (min(p[0] for p in pts), min(p[1] for p in pts), max(p[0] for p in pts), max(p[1] for p in pts))
+    # The boundary and the events of the border within twice the band (a curated event in a capital far away is not
+    # worth zooming out for: the caption counts what the window leaves out)
+    pts = [(e.longitude, e.latitude) for e in b.events if e.mappable and (e.border_km or 0) <= 2 * band_km]
+    pts += [p for line in lines.get(b.code, []) for p in line]
+    pts = pts or [(44.0, 33.0)]
+    box = (min(p[0] for p in pts), min(p[1] for p in pts), max(p[0] for p in pts), max(p[1] for p in pts))
     return maps.Window(0, 0, 1, 1, 720).around(*box, margin_km=band_km + 35)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from iraq_frontiers.release.site.model import SiteData
 
-LABELLED_KINDS = ("city", "town", "border_crossing", "military_site", "village")
+LABELLED_KINDS = ("city", "town", "border_crossing", "military_site", "village", "district", "governorate")
 FIRST = ("SY", "TR", "IR")  # the three frontiers the release is about come first
 
 
@@ -53,9 +53,12 @@ def ranked_places(data: SiteData, events: list | None = None) -> list[dict[str, 
             counts[loc_id] += 1
             loc_id = locations[loc_id].get("parent_id")
     places = [loc for loc in locations.values() if loc.get("kind") in LABELLED_KINDS
-              and loc.get("latitude") is not None and loc.get("longitude") is not None and counts[loc["id"]] > 0]
+              and loc.get("latitude") is not None and loc.get("longitude") is not None
+              and (counts[loc["id"]] > 0 or loc["kind"] in ("city", "town", "border_crossing"))]
     rank = {k: i for i, k in enumerate(LABELLED_KINDS)}
-    places.sort(key=lambda loc: (-counts[loc["id"]], rank[loc["kind"]], loc["name"]))
+    # Places with events first (most first, a town before a governorate), then the cities and towns around them.
+    places.sort(key=lambda loc: (counts[loc["id"]] == 0, -counts[loc["id"]] if loc["kind"] not in ("district", "governorate") else 0,
+                                 rank[loc["kind"]], loc["name"]))
     return [{"name": loc["name"], "lon": loc["longitude"], "lat": loc["latitude"], "events": counts[loc["id"]]} for loc in places]
 
 

@@ -18,7 +18,7 @@ KM_PER_DEGREE = 111.32
 # Colours of the layers (origin) and of the neighbours; a point's colour is its layer's.
 LAYER_COLOURS = {"curated": "#c0392b", "ucdp-ged": "#3a6ea5"}
 OTHER_LAYER_COLOURS = ("#7b4fa0", "#2e8b57", "#b8860b", "#555555")
-NEIGHBOUR_COLOURS = {"SY": "#b35806", "TR": "#1b7837", "IR": "#762a83", "JO": "#2166ac", "SA": "#8c510a", "KW": "#01665e"}
+NEIGHBOUR_COLOURS = {"SY": "#d95f02", "TR": "#1b9e77", "IR": "#7570b3", "JO": "#e7298a", "SA": "#a6761d", "KW": "#555555"}
 
 
 def layer_colours(layers: Iterable[str]) -> dict[str, str]:
