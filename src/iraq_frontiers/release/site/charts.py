@@ -72,20 +72,6 @@ def basemap_svg() -> str:
     return to_svg(_geo_chart([_base_layer()]).properties(padding=0), "basemap")
 
 
-def map_svg(points: list[dict[str, Any]], color_field: str, color_title: str) -> str:
-    """Events as points over the country outlines; each point links to its event (`href`)."""
-    import altair as alt
-
-    layers = [_base_layer()]
-    if points:
-        layers.append(alt.Chart(alt.Data(values=points)).mark_circle(size=70, opacity=0.75, clip=True, stroke="#222", strokeWidth=0.4)
-                      .encode(longitude="lon:Q", latitude="lat:Q",
-                              color=alt.Color(f"{color_field}:N", title=color_title, scale=alt.Scale(scheme="tableau20")),
-                              href="href:N",
-                              description="label:N"))  # each point's accessible name: date, type, id (kept short: thousands of points)
-    return to_svg(_geo_chart(layers), "map")
-
-
 def timeline_svg(months: list[dict[str, Any]], by_origin: bool, colour: str = "frontier", colour_title: str = "frontier") -> str:
     """Events per month, stacked by `colour`; with origins, one chart per origin, each with its own y scale (the
     curated events stay visible beside the imported layer's hundreds)."""
