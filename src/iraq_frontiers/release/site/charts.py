@@ -80,7 +80,7 @@ def timeline_svg(months: list[dict[str, Any]], by_origin: bool, colour: str = "f
     # Bars are not described one by one (hundreds of them): the table under the chart holds the same numbers.
     chart = alt.Chart(alt.Data(values=months)).mark_bar(aria=False).encode(
         x=alt.X("month:T", title="month (event start)", timeUnit="yearmonth"),
-        y=alt.Y("events:Q", title="events", stack="zero"),
+        y=alt.Y("events:Q", title="events", stack="zero", axis=alt.Axis(tickMinStep=1, format="d")),
         color=alt.Color(f"{colour}:N", title=colour_title, scale=alt.Scale(scheme="tableau10")),
     ).properties(width=MAP_WIDTH, height=130)
     if by_origin:
@@ -94,7 +94,11 @@ def years_svg(rows: list[dict[str, Any]], value: str, title: str, prefix: str, c
     """A bar per year (stacked by `colour` when given): the border pages' events by year and layer, deaths by year."""
     import altair as alt
 
-    enc = {"x": alt.X("year:O", title="year (event start)"), "y": alt.Y(f"{value}:Q", title=title, stack="zero")}
+    known = sorted(int(r["year"]) for r in rows if str(r["year"]).isdigit())
+    domain = [str(y) for y in range(known[0], known[-1] + 1)] if known else []
+    domain += sorted({str(r["year"]) for r in rows} - set(domain))  # "unknown" last; every year between shown, empty or not
+    enc = {"x": alt.X("year:O", title="year (event start)", scale=alt.Scale(domain=domain), axis=alt.Axis(labelAngle=0)),
+           "y": alt.Y(f"{value}:Q", title=title, stack="zero", axis=alt.Axis(tickMinStep=1, format="d"))}
     if colour:
         scale = alt.Scale(domain=list(colours), range=list(colours.values())) if colours else alt.Scale(scheme="tableau10")
         enc["color"] = alt.Color(f"{colour}:N", title="layer (origin)", scale=scale)
