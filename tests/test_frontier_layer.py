@@ -68,10 +68,14 @@ def test_layer_keeps_every_death_of_the_frontier_subset():
 
 
 def test_layer_rows_follow_the_curated_rows_and_name_their_layer():
+    from iraq_frontiers.importers.layer import NAMESPACE
+
     for table in ("sources", "events", "claims"):
         origins = [r["origin"] for r in _rows(table)]
         first = origins.index("ucdp-ged")
-        assert set(origins[:first]) == {"curated"} and set(origins[first:]) == {"ucdp-ged"}, table
+        assert set(origins[:first]) == {"curated"} and set(origins[first:]) <= set(NAMESPACE), table
+        layers = [o for i, o in enumerate(origins[first:]) if i == 0 or o != origins[first + i - 1]]
+        assert layers == sorted(set(layers), key=list(NAMESPACE).index), table  # each layer one block, in NAMESPACE order
     claims = [c for c in _rows("claims") if c["origin"] == "ucdp-ged"]
     assert {c["claimant_id"] for c in claims} == {"act-ucdp-program"}  # UCDP is the claimant of its coding
 

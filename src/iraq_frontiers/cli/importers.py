@@ -74,6 +74,16 @@ def _cmd_import_usgov(args) -> int:
     except (UsGovImportError, LayerError) as exc:
         print(f"iraq-frontiers import us-gov-claims: {exc}", file=sys.stderr)
         return EXIT_INPUT
+    if args.account_md:
+        from iraq_frontiers.importers.usgov import with_account
+        from iraq_frontiers.io.disk import replace_file
+
+        try:
+            page = Path(args.account_md).read_text(encoding="utf-8")
+            replace_file(Path(args.account_md), with_account(page, result).encode("utf-8"))
+        except (OSError, UnicodeDecodeError, UsGovImportError) as exc:
+            print(f"iraq-frontiers import us-gov-claims: --account-md {args.account_md}: {exc}", file=sys.stderr)
+            return EXIT_INPUT
     status = EXIT_OK
     if args.validate:
         from iraq_frontiers.validation.run import validate
@@ -158,6 +168,7 @@ def register(sub) -> None:
     q.add_argument("--gazetteers", metavar="DIR", help="folder holding geonames-iq-sy/ and naturalearth-50m-places-frontier/ "
                    "(default: the folder above FILE's, i.e. ../shared/external/)")
     q.add_argument("--band-km", type=float, default=None, help="width of the frontier band in km (default: iraq_frontiers.borders.BAND_KM, 50)")
+    q.add_argument("--account-md", metavar="PAGE", help="rewrite the generated account block of PAGE (docs/us-gov.md) with this import's counts")
     q.add_argument("--validate", action="store_true", help="validate the package afterwards and exit 1 if it is invalid")
     q.add_argument("--json", action="store_true", help="print the account of every row as JSON")
     q.add_argument("--limit", type=positive_int, default=200, help="most left-out or rejected rows to list in text output (default 200)")
