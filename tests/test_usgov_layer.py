@@ -171,3 +171,12 @@ def test_cli_reports_an_unreadable_file_with_exit_2(tmp_path):
     run = subprocess.run([sys.executable, "-m", "iraq_frontiers.cli", "import", "us-gov-claims", str(bad), "--into", str(tmp_path / "pkg")],
                          capture_output=True, text=True, env=env)
     assert run.returncode == 2 and "cannot be read" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_layer_goes_back_to_its_place_among_the_layers(tmp_path):
+    """Re-importing ucdp-ged after us-gov puts its rows before the us-gov rows again (layer.NAMESPACE order)."""
+    (tmp_path / "events.csv").write_bytes(b"id,origin\nevt-a,curated\nevt-usgov-1,us-gov\n")
+    merge_layer(tmp_path, "events", "id,origin\nevt-ucdp-2,ucdp-ged\n", "ucdp-ged")
+    assert (tmp_path / "events.csv").read_bytes() == b"id,origin\nevt-a,curated\nevt-ucdp-2,ucdp-ged\nevt-usgov-1,us-gov\n"
+    merge_layer(tmp_path, "events", "id,origin\nevt-usgov-3,us-gov\n", "us-gov")
+    assert (tmp_path / "events.csv").read_bytes() == b"id,origin\nevt-a,curated\nevt-ucdp-2,ucdp-ged\nevt-usgov-3,us-gov\n"

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from iraq_frontiers.importers import usgov_tables as T
-from iraq_frontiers.importers.usgov_places import Gazetteer, fold
+from iraq_frontiers.importers.usgov_places import Gazetteer, fold, is_layer_row
 from iraq_frontiers.importers.ucdp_mapping import CORE_TABLES, slug
 
 CLAIM_COLUMNS = ("claim_id", "kind", "event_date", "country", "place_as_written", "governorate", "frontier_governorate", "strikes",
@@ -133,7 +133,7 @@ def _actor_index(package: Path) -> dict[str, str]:
     out: dict[str, str] = {}
     with (package / "actors.csv").open(encoding="utf-8", newline="") as fh:
         for r in sorted(csv.DictReader(fh), key=lambda r: r["id"]):
-            if re.match(r"^[a-z]+-(ucdp|usgov)[a-z]*-", r["id"]):
+            if is_layer_row(r["id"]):
                 continue
             for n in [r["name"]] + (r.get("aliases") or "").split("|"):
                 if fold(n):
@@ -157,7 +157,7 @@ def build_layer(claims_file: Path, package: Path, external: Path | None, band_km
     gaz = Gazetteer.read(package, external)
     actors_by_name = _actor_index(package)
     effects = stance_effects()
-    events_pkg, ucdp_types = package_events(package, "evt-usgov-", effects)
+    events_pkg, ucdp_types = package_events(package, T.ORIGIN, effects)
 
     tables: dict[str, list[dict]] = {t: [] for t in CORE_TABLES}
     result = UsGovResult(rows_read=len(rows))

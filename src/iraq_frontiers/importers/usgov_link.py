@@ -61,9 +61,12 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def package_events(package: Path, layer_prefix: str, effects: dict[str, str]) -> tuple[list[PackageEvent], set[str]]:
-    """The events of the package outside the layer (ids not starting with layer_prefix) that can be linked:
+def package_events(package: Path, layer: str, effects: dict[str, str]) -> tuple[list[PackageEvent], set[str]]:
+    """The events of the package outside `layer` (importers.layer.NAMESPACE) that can be linked:
     dated, at a place with its own point, not withdrawn, false or denied; and the types with a UCDP counterpart."""
+    from iraq_frontiers.importers.layer import NAMESPACE
+
+    mine = NAMESPACE[layer]
     locs = {r["id"]: r for r in _rows(package / "locations.csv")}
     actors = {r["id"]: r for r in _rows(package / "actors.csv")}
     keys: dict[str, set[str]] = {}
@@ -72,11 +75,11 @@ def package_events(package: Path, layer_prefix: str, effects: dict[str, str]) ->
             keys.setdefault(r["event_id"], set()).update(_actor_keys(actors[r["actor_id"]]))
     claimed: dict[str, list[str]] = {}
     for r in _rows(package / "claims.csv"):
-        if r.get("event_id") and not r["id"].startswith(layer_prefix.replace("evt-", "clm-")):
+        if r.get("event_id") and not mine.match(r["id"]):
             claimed.setdefault(r["event_id"], []).append(effects.get(r["stance"], "none"))
     out = []
     for r in _rows(package / "events.csv"):
-        if r["id"].startswith(layer_prefix) or r.get("status") in ("withdrawn", "false", "denied"):
+        if mine.match(r["id"]) or r.get("status") in ("withdrawn", "false", "denied"):
             continue
         loc = locs.get(r.get("location_id") or "")
         if not (r.get("date_start") and r.get("date_end") and loc and loc.get("latitude") and loc["coordinate_precision"] in OWN_POINT):

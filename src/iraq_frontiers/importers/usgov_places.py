@@ -28,7 +28,13 @@ AREA_WORDS = re.compile(r"\b(province|governorate|region|district)\b", re.I)
 BEARING = re.compile(r"^(north|south|east|west|northeast|northwest|southeast|southwest)(ern)? of\b", re.I)
 COUNTRY = {"Iraq": "IQ", "Syria": "SY", "Turkey": "TR", "Iran": "IR"}
 NE_COUNTRY = {"IRQ": "IQ", "SYR": "SY", "TUR": "TR", "IRN": "IR", "JOR": "JO", "KWT": "KW", "SAU": "SA"}
-LAYER_ID = re.compile(r"^[a-z]+-(ucdp|usgov)[a-z]*-")  # ids of imported layers' rows: not reused (they change on re-import)
+
+
+def is_layer_row(row_id: str) -> bool:
+    """Whether an id is an imported layer's (importers.layer.NAMESPACE): such rows change on re-import, so they are not reused."""
+    from iraq_frontiers.importers.layer import NAMESPACE
+
+    return any(p.match(row_id) for p in NAMESPACE.values())
 
 
 def fold(name: str) -> str:
@@ -76,7 +82,7 @@ class Gazetteer:
         """The id of a curated governorate row of the package that carries this name (for a new place's parent)."""
         key = fold(re.sub(r"^\(.*?\)\s*", "", name))
         for r in self.package_rows:
-            if r["kind"] == "governorate" and r["country"] == country and not LAYER_ID.match(r["id"]):
+            if r["kind"] == "governorate" and r["country"] == country and not is_layer_row(r["id"]):
                 names = [r["name"]] + (r.get("aliases") or "").split("|")
                 if key and key in {fold(re.sub(r" Governorate$", "", n)) for n in names if n}:
                     return r["id"]
@@ -94,7 +100,7 @@ class Gazetteer:
             return None, f"'{name}' is an area (province, region or district), not a point"
         key = fold(name)
         for r in sorted(self.package_rows, key=lambda r: r["id"]):
-            if LAYER_ID.match(r["id"]) or r["country"] != country or r["coordinate_precision"] not in OWN_POINT:
+            if is_layer_row(r["id"]) or r["country"] != country or r["coordinate_precision"] not in OWN_POINT:
                 continue
             if key in {fold(n) for n in [r["name"]] + (r.get("aliases") or "").split("|") if n}:
                 return Place(name, country, float(r["latitude"]), float(r["longitude"]), r["id"], "package", r["id"], r["name"]), ""
