@@ -66,6 +66,10 @@ def test_every_row_accounted_for_and_the_done_when_of_issue_23():
     assert all(sources[c["source_id"]]["url"].startswith("https://") for c in claims)
     assert all(s["kind"] == "official_statement" and not s["document"] and not s["sha256"] for s in sources.values())
     assert {c["claimant_id"] for c in claims} <= {r["id"] for r in _rows("actors")}
+    hosts = [sources[c["source_id"]]["url"].split("/")[2] for c in claims]
+    official = sum(h.endswith((".gov", ".mil")) for h in hosts)
+    page = (REPO / "docs" / "us-gov.md").read_text(encoding="utf-8")
+    assert f"{official} cite defense.gov pages and {len(hosts) - official} the gwot.org copy" in page
     assert all(c["claimant_id"] for c in claims)
 
 

@@ -143,7 +143,7 @@ def _actor_index(package: Path) -> dict[str, str]:
 
 def build_layer(claims_file: Path, package: Path, external: Path | None, band_km: float | None = None) -> tuple[dict[str, list[dict]], UsGovResult]:
     """The layer's rows by table, and the account of every input row. Reads the package, writes nothing."""
-    from iraq_frontiers.borders import BAND_KM, nearest_border
+    from iraq_frontiers.borders import BAND_KM, in_band, nearest_border
     from iraq_frontiers.importers.usgov_link import best_event, package_events
     from iraq_frontiers.schema.metadata import stance_effects
     from iraq_frontiers.validation.status import derive_contested, derive_status
@@ -187,7 +187,7 @@ def build_layer(claims_file: Path, package: Path, external: Path | None, band_km
             result.outcomes.append(Outcome(row["claim_id"], "left-out", f"no point: {why}", row["place_as_written"]))
             continue
         border, km = nearest_border(place.lat, place.lon)
-        if km > band:
+        if not in_band(place.lat, place.lon, band):
             result.outcomes.append(Outcome(row["claim_id"], "left-out", f"{place.gazetteer_name} ({place.gazetteer} {place.gazetteer_id}) "
                                            f"lies {km:.1f} km from Iraq's border with {border}, beyond the {band:g} km band",
                                            row["place_as_written"], border, round(km, 1)))
