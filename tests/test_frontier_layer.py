@@ -94,10 +94,16 @@ def test_every_imported_event_lies_in_the_band():
 
 
 def test_layer_rows_follow_the_curated_rows_and_name_their_layer():
+    from iraq_frontiers.importers.layer import NAMESPACE
+
     for table in ("sources", "events", "claims"):
         origins = [r["origin"] for r in _rows(table)]
         first = origins.index("ucdp-ged")
-        assert set(origins[first:]) <= {"ucdp-ged", "ucdp-candidate"} and "ucdp-ged" not in origins[:first], table
+        layer_of = {"ucdp-candidate": "ucdp-ged"}  # the UCDP import writes both origins into one layer
+        assert set(origins[:first]) == {"curated"} and {layer_of.get(o, o) for o in origins[first:]} <= set(NAMESPACE), table
+        blocks = [layer_of.get(o, o) for o in origins[first:]]
+        layers = [o for i, o in enumerate(blocks) if i == 0 or o != blocks[i - 1]]
+        assert layers == sorted(set(layers), key=list(NAMESPACE).index), table  # each layer one block, in NAMESPACE order
     claims = [c for c in _rows("claims") if c["origin"] in ("ucdp-ged", "ucdp-candidate")]
     assert {c["claimant_id"] for c in claims} == {"act-ucdp-program"}  # UCDP is the claimant of its coding
 

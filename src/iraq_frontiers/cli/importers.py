@@ -1,4 +1,4 @@
-"""Subcommands `import ucdp-ged` and `link ucdp-ged` (registered by iraq_frontiers.cli.app)."""
+"""Subcommands `import ucdp-ged`, `import us-gov-claims` and `link ucdp-ged` (registered by iraq_frontiers.cli.app)."""
 from __future__ import annotations
 
 import json
@@ -70,6 +70,53 @@ def _cmd_import_ucdp(args) -> int:
     return status
 
 
+def _cmd_import_usgov(args) -> int:
+    from iraq_frontiers.importers.layer import LayerError
+    from iraq_frontiers.importers.usgov import UsGovImportError, import_usgov_into
+
+    if not args.into:
+        print("iraq-frontiers import us-gov-claims: --into names no folder; give the package folder (e.g. datapackage/)", file=sys.stderr)
+        return EXIT_INPUT
+    try:
+        result = import_usgov_into(args.file, Path(args.into), external=args.gazetteers, band_km=args.band_km)
+    except (UsGovImportError, LayerError) as exc:
+        print(f"iraq-frontiers import us-gov-claims: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    if args.account_md:
+        from iraq_frontiers.importers.usgov import with_account
+        from iraq_frontiers.io.disk import replace_file
+
+        try:
+            page = Path(args.account_md).read_text(encoding="utf-8")
+            replace_file(Path(args.account_md), with_account(page, result).encode("utf-8"))
+        except (OSError, UnicodeDecodeError, UsGovImportError) as exc:
+            print(f"iraq-frontiers import us-gov-claims: --account-md {args.account_md}: {exc}", file=sys.stderr)
+            return EXIT_INPUT
+    status = EXIT_OK
+    if args.validate:
+        from iraq_frontiers.validation.run import validate
+
+        report = validate(Path(args.into))
+        status = report.exit_code
+    d = result.to_dict()
+    if args.json:
+        if args.validate:
+            d["validation"] = report.to_dict()
+        print(json.dumps(d, indent=2, ensure_ascii=False, default=str))
+        return status
+    print(f"read {d['rows_read']} rows from {args.file}: {d['imported']} imported as claims, {d['left_out']} left out by the frontier band, "
+          f"{d['rejected']} rejected; {d['events_made']} events made, {d['claims_linked_to_existing_events']} claims linked to events "
+          f"already in {args.into} ({', '.join(f'{k} {v}' for k, v in d['tables'].items() if v)})")
+    for o in result.outcomes[: args.limit]:
+        if o.result != "imported":
+            print(f"  {o.result} {o.claim_id} ({o.place or 'no place'}): {o.reason}")
+    if len([o for o in result.outcomes if o.result != "imported"]) > args.limit:
+        print("  ... (all rows with --json)")
+    if args.validate:
+        print(report.format_text(limit=args.limit))
+    return status
+
+
 def _cmd_link_ucdp(args) -> int:
     from iraq_frontiers.importers.ucdp_read import UcdpImportError
     from iraq_frontiers.importers.linking import link_ucdp_file
@@ -121,6 +168,25 @@ def register(sub) -> None:
     q.add_argument("--json", action="store_true", help="print the import report as JSON")
     q.add_argument("--limit", type=positive_int, default=50, help="most rejected rows to list in text output (default 50)")
     q.set_defaults(func=_cmd_import_ucdp)
+
+    q = isub.add_parser("us-gov-claims", help="US Government strike releases and statements (CJTF-OIR, CENTCOM, State Department)",
+                        description="Read the US Government claims table (oir_strike_claims.csv, with pages_index.csv beside it: one row per "
+                        "'near <town>, N strikes' line of a coalition strike release, or per statement) and write it as the us-gov layer of "
+                        "PACKAGE: each row whose place a gazetteer locates within the frontier band (50 km of Iraq's land border, either side) "
+                        "becomes a claim by the body that issued it, citing its page (URL, release date; no text held); the claim is linked to "
+                        "the package's event it reports (the linker's window: 1 day, 25 km, same actors) or supports an event of its own. "
+                        "Every other row is listed as left out (beyond the band, or no point) or rejected, with the reason. Rerunning "
+                        "reproduces the same rows; every row outside the layer keeps its bytes. See docs/us-gov.md.")
+    q.add_argument("file", help="oir_strike_claims.csv (pages_index.csv must lie beside it)")
+    q.add_argument("--into", metavar="PACKAGE", required=True, help="the package folder (e.g. datapackage/) whose us-gov rows are replaced")
+    q.add_argument("--gazetteers", metavar="DIR", help="folder holding geonames-iq-sy/ and naturalearth-50m-places-frontier/ "
+                   "(default: the folder above FILE's, i.e. ../shared/external/)")
+    q.add_argument("--band-km", type=float, default=None, help="width of the frontier band in km (default: iraq_frontiers.borders.BAND_KM, 50)")
+    q.add_argument("--account-md", metavar="PAGE", help="rewrite the generated account block of PAGE (docs/us-gov.md) with this import's counts")
+    q.add_argument("--validate", action="store_true", help="validate the package afterwards and exit 1 if it is invalid")
+    q.add_argument("--json", action="store_true", help="print the account of every row as JSON")
+    q.add_argument("--limit", type=positive_int, default=200, help="most left-out or rejected rows to list in text output (default 200)")
+    q.set_defaults(func=_cmd_import_usgov)
 
     p = sub.add_parser("link", help="link curated events to events of an external dataset",
                        description="Find events of an external dataset that describe the same events as the curated package.")
