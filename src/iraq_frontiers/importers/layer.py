@@ -27,7 +27,7 @@ from iraq_frontiers.io.disk import replace_file
 # table -> the column whose id decides the row's layer
 LAYER_KEY = {
     "sources": "id", "actors": "id", "locations": "id", "events": "id", "claims": "id",
-    "claim_quantities": "claim_id", "event_actors": "event_id", "actor_relations": "claim_id", "claim_links": "claim_id",
+    "claim_quantities": "claim_id", "event_actors": "event_id", "actor_relations": "claim_id", "claim_links": "claim_id", "ucdp_events": "event_id",
 }
 # the layers in their order in the files (after the curated rows): a re-imported layer goes back to its place
 NAMESPACE = {"ucdp-ged": re.compile(r"^[a-z]+-ucdp-"), "us-gov": re.compile(r"^[a-z]+-usgov-")}

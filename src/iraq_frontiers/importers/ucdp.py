@@ -34,7 +34,7 @@ from typing import Any
 
 from iraq_frontiers.io.disk import write_bytes, writing
 from iraq_frontiers.borders import BAND_KM
-from iraq_frontiers.importers.ucdp_mapping import CANDIDATE_ORIGIN, CORE_TABLES, DATASET_CITATION, ORIGIN, slug
+from iraq_frontiers.importers.ucdp_mapping import CANDIDATE_ORIGIN, CORE_TABLES, DATASET_CITATION, ORIGIN, UCDP_TABLES, slug
 from iraq_frontiers.importers.ucdp_read import RowIssue, UcdpImportError
 from iraq_frontiers.importers.ucdp_tables import build_tables
 
@@ -81,7 +81,7 @@ def write_package(tables: dict[str, Any], out_dir: Path, release: str, source_na
         "licenses": [{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/", "title": "Creative Commons Attribution 4.0"}],
         "sources": [{"title": f"UCDP Georeferenced Event Dataset ({release})", "path": "https://ucdp.uu.se/downloads/", "description": DATASET_CITATION}],
     })
-    descriptor["resources"] = [resource_descriptor(t, "csv", out_dir / f"{t}.csv") for t in CORE_TABLES]
+    descriptor["resources"] = [resource_descriptor(t, "csv", out_dir / f"{t}.csv") for t in UCDP_TABLES]
     write_descriptor(out_dir / "datapackage.json", descriptor)
     return out_dir / "datapackage.json"
 
@@ -189,7 +189,7 @@ def import_ged_into(path, package: str | Path, release: str | None = None, front
 
     t0 = time.perf_counter()
     package = Path(package)
-    missing = [t for t in CORE_TABLES if not (package / f"{t}.csv").is_file()]
+    missing = [t for t in UCDP_TABLES if not (package / f"{t}.csv").is_file()]
     if missing:
         raise UcdpImportError(f"{package}: not a package folder with the core tables (missing {', '.join(m + '.csv' for m in missing)})")
     files = _inputs(path, candidates)
@@ -199,7 +199,7 @@ def import_ged_into(path, package: str | Path, release: str | None = None, front
         raise _nothing_to_import(files, accounts, frontier, "the --json report")
     tables = build_tables(ok, release, known)
     # every table merged (and every refusal raised) before any file is touched; then each file replaced atomically
-    new = {name: merged(package, name, layer_csv(tables[name], name), ORIGIN)[0] for name in CORE_TABLES}
+    new = {name: merged(package, name, layer_csv(tables[name], name), ORIGIN)[0] for name in UCDP_TABLES}
     for name, data in new.items():
         replace_file(package / f"{name}.csv", data)
     return _result(accounts, tables, outside, t0, package, release, band_km if frontier else None)

@@ -64,6 +64,8 @@ def derive(tables: dict[str, Any]):
         if c["event_id"] is not None:
             claims_of.setdefault(c["event_id"], []).append(c)
     events = _rows(tables["events"])
+    # UCDP's own record of its events (absent from packages without a UCDP layer, e.g. synthetic ones)
+    records = {r["event_id"]: r for r in _rows(tables["ucdp_events"])} if "ucdp_events" in tables else {}
 
     out = []
     for e in events:
@@ -81,6 +83,7 @@ def derive(tables: dict[str, Any]):
         associated = list(dict.fromkeys(r["actor_id"] for r in links if r["actor_id"] not in main))
         cited = [sources[c["source_id"]] for c in claims_of.get(e["id"], [])]
         xw = crosswalk.get(e["type"], {})
+        record = records.get(e["id"], {})
         side_kinds = [actors[r["actor_id"]]["kind"] for r in (a1, a2) if r]
 
         def actor(r, field):
@@ -107,13 +110,18 @@ def derive(tables: dict[str, Any]):
             "associated_actors": "; ".join(actors[a]["name"] for a in associated) or None,
             "fatalities_low": e["fatalities_low"], "fatalities_best": e["fatalities_best"],
             "fatalities_high": e["fatalities_high"], "fatalities_civilians": e["fatalities_civilians"],
+            "deaths_side_a": record.get("deaths_a"), "deaths_side_b": record.get("deaths_b"), "deaths_unknown": record.get("deaths_unknown"),
             "n_claims": len(cited),
             "n_outlets": len({s["publisher"] for s in cited}),
             "n_origins": len({s["original_publisher"] or s["publisher"] for s in cited}),
+            "source_ids": list(dict.fromkeys(s["id"] for s in cited)) or None,
+            "outlets": "; ".join(dict.fromkeys(s["publisher"] for s in cited)) or None,
             "status": e["status"],
             "contested": e["contested"],  # derived once, on events (status.derive_contested)
             "is_background": e["is_background"],
             "ucdp_conflict_id": e.get("ucdp_conflict_id"), "ucdp_dyad_id": e.get("ucdp_dyad_id"),
+            "ucdp_dyad_name": record.get("dyad_name"), "ucdp_event_clarity": record.get("event_clarity"),
+            "ucdp_ged_release": record.get("ged_release"),
             "summary": e["summary"],
         })
     return to_arrow(out, table_schema(TABLE))
