@@ -474,9 +474,10 @@ def test_event_minimap_places_the_point_where_the_projection_puts_it(site):
 
 def test_a_page_per_border_with_map_charts_and_its_rows_as_csv(site, tables):
     """borders/sy, tr and ir (and every other neighbour with events): a map with the border's band and points, the
-    charts with their tables, and a CSV whose rows are exactly that border's rows of events_flat."""
+    charts with their tables, and a zipped CSV whose rows are exactly that border's rows of events_flat."""
     import csv
     import io
+    import zipfile
 
     flat = tables["events_flat"].to_pylist()
     codes = {r["border"] for r in flat if r["border"]}
@@ -485,15 +486,16 @@ def test_a_page_per_border_with_map_charts_and_its_rows_as_csv(site, tables):
     for code in codes:
         name = code.lower()
         html = (site / "borders" / f"{name}.html").read_text(encoding="utf-8")
-        assert f'href="borders/{name}.html"' in index and f'href="borders/{name}.csv"' in index
+        assert f'href="borders/{name}.html"' in index and f'href="borders/{name}.csv.zip"' in index
         doc = Page(html)
         assert doc.by_id("map").get("tag") == "figure" and 'class="band"' in html and 'class="boundary focus"' in html
         assert len([s for s in doc.find("svg") if s["attrs"].get("role") == "img"]) >= 3  # map, events by year, deaths by year
         points = map_points(html)
         mine = [r for r in flat if r["border"] == code]
         assert 0 < len(points) <= sum(r["latitude"] is not None for r in mine) and all(t for _, t in points)
-        with open(site / "borders" / f"{name}.csv", encoding="utf-8", newline="") as f:
-            rows = list(csv.DictReader(f))
+        with zipfile.ZipFile(site / "borders" / f"{name}.csv.zip") as z:  # one CSV file, every column
+            assert z.namelist() == [f"events_flat-{name}.csv"]
+            rows = list(csv.DictReader(io.StringIO(z.read(z.namelist()[0]).decode("utf-8"), newline="")))
         assert [r["event_id"] for r in rows] == [r["event_id"] for r in mine]
         assert list(rows[0]) == tables["events_flat"].column_names and {r["border"] for r in rows} == {code}
         assert f"{len(mine):,} events" in text_of(doc.find("p", class_="lead")[0])
