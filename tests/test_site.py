@@ -17,6 +17,7 @@ from iraq_frontiers.release.tables import read_tables, with_derived
 
 REPO = Path(__file__).resolve().parents[1]
 AL_TANF_STRIKE = "evt-us-strike-pro-government-forces-al-tanf"
+SITE_LIMIT = 5_000_000  # bytes of every file of the site (issue 26; docs/site.md "Size")
 
 
 class Page(HTMLParser):
@@ -169,7 +170,9 @@ def test_site_of_the_release_stays_under_5_mb_and_pages_follow_the_rule(site, ta
     """The 5 MB goal of docs/site.md, on the real package (curated rows and the UCDP layer): an imported event
     has a page only when its claims are linked; every curated event has one."""
     size = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
-    assert size <= 5_000_000, f"site is {size:,} bytes"
+    # Issue 26: at most 5,000,000 bytes. The site of datapackage/ was 3,701,490 bytes (December 2026): the margin of
+    # ~1.3 MB is for the curated events still being added (a page of 7 to 60 kB each, a row, a point on each map).
+    assert size <= SITE_LIMIT, f"site is {size:,} bytes, over the limit of {SITE_LIMIT:,} by {size - SITE_LIMIT:,}"
     linked = {c for link in tables["claim_links"].to_pylist() for c in (link["claim_id"], link["other_claim_id"])}
     claims_of = {}
     for c in tables["claims"].to_pylist():
