@@ -17,6 +17,7 @@ from iraq_frontiers.release.tables import read_tables, with_derived
 
 REPO = Path(__file__).resolve().parents[1]
 AL_TANF_STRIKE = "evt-us-strike-pro-government-forces-al-tanf"
+SITE_LIMIT = 5_000_000  # bytes of every file of the site (issue 26; docs/site.md "Size")
 
 
 class Page(HTMLParser):
@@ -135,7 +136,7 @@ def test_nothing_is_fetched_from_the_network(site):
 
 def test_event_list_has_every_event_once(site, tables):
     doc = page(site, "events.html")
-    rows = [e for e in doc.find("tr") if "tbody" in e["parents"] and e["attrs"].get("data-year")]
+    rows = [e for e in doc.find("tr") if "tbody" in e["parents"] and "id" in e["attrs"]]  # the list's only table body
     assert [r["attrs"]["id"] for r in rows] and sorted(r["attrs"]["id"] for r in rows) == sorted(tables["events"].column("id").to_pylist())
     form = doc.by_id("filters")
     selects = [e for e in doc.find("select") if "form" in e["parents"]]
@@ -169,7 +170,9 @@ def test_site_of_the_release_stays_under_5_mb_and_pages_follow_the_rule(site, ta
     """The 5 MB goal of docs/site.md, on the real package (curated rows and the UCDP layer): an imported event
     has a page only when its claims are linked; every curated event has one."""
     size = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
-    assert size <= 5_000_000, f"site is {size:,} bytes"
+    # Issue 26: at most 5,000,000 bytes. The site of datapackage/ was 3,701,490 bytes (December 2026): the margin of
+    # ~1.3 MB is for the curated events still being added (a page of 7 to 60 kB each, a row, a point on each map).
+    assert size <= SITE_LIMIT, f"site is {size:,} bytes, over the limit of {SITE_LIMIT:,} by {size - SITE_LIMIT:,}"
     linked = {c for link in tables["claim_links"].to_pylist() for c in (link["claim_id"], link["other_claim_id"])}
     claims_of = {}
     for c in tables["claims"].to_pylist():
@@ -474,9 +477,10 @@ def test_event_minimap_places_the_point_where_the_projection_puts_it(site):
 
 def test_a_page_per_border_with_map_charts_and_its_rows_as_csv(site, tables):
     """borders/sy, tr and ir (and every other neighbour with events): a map with the border's band and points, the
-    charts with their tables, and a CSV whose rows are exactly that border's rows of events_flat."""
+    charts with their tables, and a zipped CSV whose rows are exactly that border's rows of events_flat."""
     import csv
     import io
+    import zipfile
 
     flat = tables["events_flat"].to_pylist()
     codes = {r["border"] for r in flat if r["border"]}
@@ -485,15 +489,16 @@ def test_a_page_per_border_with_map_charts_and_its_rows_as_csv(site, tables):
     for code in codes:
         name = code.lower()
         html = (site / "borders" / f"{name}.html").read_text(encoding="utf-8")
-        assert f'href="borders/{name}.html"' in index and f'href="borders/{name}.csv"' in index
+        assert f'href="borders/{name}.html"' in index and f'href="borders/{name}.csv.zip"' in index
         doc = Page(html)
         assert doc.by_id("map").get("tag") == "figure" and 'class="band"' in html and 'class="boundary focus"' in html
         assert len([s for s in doc.find("svg") if s["attrs"].get("role") == "img"]) >= 3  # map, events by year, deaths by year
         points = map_points(html)
         mine = [r for r in flat if r["border"] == code]
         assert 0 < len(points) <= sum(r["latitude"] is not None for r in mine) and all(t for _, t in points)
-        with open(site / "borders" / f"{name}.csv", encoding="utf-8", newline="") as f:
-            rows = list(csv.DictReader(f))
+        with zipfile.ZipFile(site / "borders" / f"{name}.csv.zip") as z:  # one CSV file, every column
+            assert z.namelist() == [f"events_flat-{name}.csv"]
+            rows = list(csv.DictReader(io.StringIO(z.read(z.namelist()[0]).decode("utf-8"), newline="")))
         assert [r["event_id"] for r in rows] == [r["event_id"] for r in mine]
         assert list(rows[0]) == tables["events_flat"].column_names and {r["border"] for r in rows} == {code}
         assert f"{len(mine):,} events" in text_of(doc.find("p", class_="lead")[0])
@@ -529,7 +534,7 @@ def test_event_list_has_a_contested_column_and_filter(site, tables):
     doc = page(site, "events.html")
     heads = [e for e in doc.find("th") if e["attrs"].get("data-facet") == "contested"]
     assert heads and [e for e in doc.find("select") if e["attrs"].get("name") == "contested"]
-    rows = [e for e in doc.find("tr") if e["attrs"].get("data-year")]
+    rows = [e for e in doc.find("tr") if "tbody" in e["parents"] and "id" in e["attrs"]]
     col = [e["attrs"].get("data-facet") for e in doc.find("th") if "thead" in e["parents"]].index("contested")
     html = (site / "events.html").read_text(encoding="utf-8")
     yes = len(re.findall(r'<td><a href="disagreements.html#[^"]+">yes</a></td>', html))

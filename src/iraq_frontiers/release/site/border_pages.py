@@ -1,5 +1,5 @@
-"""The page per border (borders/<code>.html) and its download (borders/<code>.csv: exactly that border's
-rows of events_flat, written by the release's own CSV writer)."""
+"""The page per border (borders/<code>.html) and its download (borders/<code>.csv.zip: exactly that border's
+rows of events_flat, every column, written by the release's own CSV writer into a deterministic zip)."""
 from __future__ import annotations
 
 from typing import Any
@@ -28,8 +28,8 @@ def _window(b: Border, lines: dict[str, list], band_km: float) -> maps.Window:
 
 def write_border_pages(w, borders: list[Border], tables: dict[str, Any]) -> None:
     """One page and one CSV per border (nothing when the package has no border column)."""
-    from iraq_frontiers.io.disk import write_bytes
     from iraq_frontiers.io.writers import csv_text
+    from iraq_frontiers.release.files import write_zip
     from iraq_frontiers.release.site.build import LAYER_LABELS, map_points
 
     if not borders:
@@ -42,7 +42,7 @@ def write_border_pages(w, borders: list[Border], tables: dict[str, Any]) -> None
     for b in borders:
         rows = border_rows(tables, b.code)
         text = csv_text(rows, _csv_schema(rows), f"events_flat ({b.code})").encode("utf-8")
-        write_bytes(w.out / b.csv, text)
+        write_zip({b.csv_name: text}, w.out / b.csv)  # zipped: the Syrian border's 1 MB of CSV is 60 kB
         points = map_points(b.events, "../")
         window = _window(b, lines, band)
         colours = maps.layer_colours(p["layer"] for p in points)
@@ -58,4 +58,5 @@ def write_border_pages(w, borders: list[Border], tables: dict[str, Any]) -> None
                years_svg=charts.years_svg([{**r, "origin": r["origin"] or "events"} for r in years], "events", "events", "years",
                                           "origin", layer_colours),
                deaths_svg=charts.years_svg(deaths, "deaths", "deaths (best estimate)", "deaths"),
-               csv={"path": b.csv.split("/")[-1], "rows": rows.num_rows, "bytes": len(text)})
+               csv={"path": b.csv.split("/")[-1], "name": b.csv_name, "rows": rows.num_rows, "bytes": len(text),
+                    "zipped": (w.out / b.csv).stat().st_size})

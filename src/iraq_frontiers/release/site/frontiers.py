@@ -78,7 +78,13 @@ class Border:
 
     @property
     def csv(self) -> str:
-        return f"borders/{self.slug}.csv"
+        """The border's rows of events_flat: one CSV file in a zip (CSV of this kind compresses about 17 to 1)."""
+        return f"borders/{self.slug}.csv.zip"
+
+    @property
+    def csv_name(self) -> str:
+        """The CSV file inside the zip."""
+        return f"events_flat-{self.slug}.csv"
 
     @property
     def contested(self) -> list:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import groupby
 from html import escape
 from typing import Any, Iterable
 
@@ -77,12 +78,18 @@ class Window:
 
 
 def _path(window: Window, rings: Iterable[list], close: bool) -> str:
+    """Whole pixels (a pixel is 1 to 2 km on these maps), a vertex that rounds onto the one before it left out."""
     parts = []
     for ring in rings:
-        pts = [window.xy(lon, lat) for lon, lat in ring]
+        pts: list[str] = []
+        for lon, lat in ring:
+            x, y = window.xy(lon, lat)
+            xy = f"{x:.0f} {y:.0f}"
+            if not pts or pts[-1] != xy:
+                pts.append(xy)
         if len(pts) < 2:
             continue
-        parts.append("M" + "L".join(f"{x:.1f} {y:.1f}" for x, y in pts) + ("Z" if close else ""))
+        parts.append("M" + "L".join(pts) + ("Z" if close else ""))
     return "".join(parts)
 
 
@@ -132,15 +139,19 @@ def map_svg(window: Window, *, countries: list[dict[str, Any]], points: list[dic
         colour = NEIGHBOUR_COLOURS.get(code, "#444")
         out.append(f'<path class="boundary{" focus" if code == highlight else ""}" d="{d}" stroke="{colour}"/>')
     layer_class = {name: f"l{i}" for i, name in enumerate(colours)}  # a class per layer, its fill set once
-    out.insert(2, "<style>" + "".join(f"circle.{c}{{fill:{colours[n]}}}" for n, c in layer_class.items()) + "</style>")
-    for p in sorted(points, key=lambda p: (p["layer"] == "curated", bool(p.get("contested")))):  # curated on top
-        if not window.holds(p["lon"], p["lat"]):
-            continue
-        x, y = window.xy(p["lon"], p["lat"])
-        r = radius * (1.5 if p["layer"] == "curated" else 1)
-        cls = f'{layer_class[p["layer"]]}{" contested" if p.get("contested") else ""}'
-        out.append(f'<a href="{escape(p["href"])}"><circle class="{cls}" cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}">'
-                   f'<title>{escape(p["title"])}</title></circle></a>')
+    out.insert(2, "<style>" + "".join(f".{c} circle{{fill:{colours[n]}}}" for n, c in layer_class.items()) + "</style>")
+    # The points of a layer in one group that carries their class (a point is ~130 bytes: thousands of them are most of
+    # a map); whole pixels. Curated points on top, contested ones above the rest of their layer.
+    drawn = sorted((p for p in points if window.holds(p["lon"], p["lat"])),
+                   key=lambda p: (p["layer"] == "curated", bool(p.get("contested")), p["layer"]))
+    for (layer, contested), group in groupby(drawn, key=lambda p: (p["layer"], bool(p.get("contested")))):
+        r = f'{radius * (1.5 if layer == "curated" else 1):.1f}'
+        out.append(f'<g class="{layer_class[layer]}{" contested" if contested else ""}">')
+        for p in group:
+            x, y = window.xy(p["lon"], p["lat"])
+            out.append(f'<a href="{escape(p["href"])}"><circle cx="{x:.0f}" cy="{y:.0f}" r="{r}">'
+                       f'<title>{escape(p["title"])}</title></circle></a>')
+        out.append("</g>")
     out.append(_labels(window, places or []))
     out.append("</g>")
     out.append(_scale_bar(window, h))

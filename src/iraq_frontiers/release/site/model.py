@@ -51,6 +51,7 @@ class Event:
     has_page: bool = True
     border: str | None = None  # events_flat.border: the neighbour whose shared boundary with Iraq is nearest
     border_km: float | None = None
+    sides: tuple[str, ...] = ()  # events_flat.actor1_name and actor2_name: the two sides (UCDP's dyad)
 
     @property
     def contested(self) -> bool:
@@ -83,6 +84,17 @@ class Event:
     @property
     def mappable(self) -> bool:
         return self.latitude is not None and self.longitude is not None
+
+    @property
+    def outlets(self) -> list[str]:
+        """The publishers of the sources of this event's claims, each once; a placeholder an importer wrote for a
+        publisher its dataset does not give (in parentheses, e.g. "(not given by UCDP)") is left out."""
+        out: list[str] = []
+        for c in self.claims:
+            name = c["_source"].get("publisher") or c["source_id"]
+            if name not in out and not (name.startswith("(") and name.endswith(")")):
+                out.append(name)
+        return out
 
     @property
     def page(self) -> str:
@@ -227,7 +239,9 @@ def build_model(tables: dict[str, Any]) -> SiteData:
         # Imported events are shown in full in the event list (every claim's source too): a page each for
         # thousands of them would outweigh the rest of the site. A disagreement (linked claims) earns a page.
         e.has_page = not has_origin or origin == CURATED or bool(links) or bool(r.get("contested"))
-        e.border, e.border_km = flat.get(r["id"], {}).get("border"), flat.get(r["id"], {}).get("border_km")
+        f = flat.get(r["id"], {})
+        e.border, e.border_km = f.get("border"), f.get("border_km")
+        e.sides = tuple(n for n in (f.get("actor1_name"), f.get("actor2_name")) if n)
         events.append(e)
     events.sort(key=lambda e: (e.row.get("date_start") is None, e.row.get("date_start") or 0, e.id))
     has_borders = "events_flat" in tables and "border" in tables["events_flat"].column_names
