@@ -129,3 +129,21 @@ def test_border_figures_are_the_events_own_point_measured(flat):
     for r in located:
         code, km = nearest_border(r["latitude"], r["longitude"])
         assert r["border"] == code and r["border"] in NEIGHBOURS and abs(r["border_km"] - km) < 0.001, r["event_id"]
+
+
+def test_the_al_tanf_zone_is_drawn_at_al_tanf_or_nowhere(flat, tables):
+    """The audit's case: events placed in the al-Tanf deconfliction zone were drawn at Homs city, 225 km away."""
+    from iraq_frontiers.borders import EARTH_RADIUS_KM
+    import math
+
+    locations = {r["id"]: r for r in tables["locations"].to_pylist()}
+    tanf = locations["loc-al-tanf"]
+    zone = [r for r in flat.values() if r["location_id"] and "tanf" in r["location_id"]]
+    assert zone
+    for r in zone:
+        if r["latitude"] is None:
+            continue
+        p = math.pi / 180
+        a = (math.sin((r["latitude"] - tanf["latitude"]) * p / 2) ** 2 + math.cos(r["latitude"] * p) * math.cos(tanf["latitude"] * p)
+             * math.sin((r["longitude"] - tanf["longitude"]) * p / 2) ** 2)
+        assert 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a)) <= 30, r["event_id"]

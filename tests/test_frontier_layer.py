@@ -147,3 +147,15 @@ def test_a_refused_import_changes_no_file(tmp_path):
     with pytest.raises(LayerError, match="header"):
         import_ged_into(files, pkg, frontier=True, candidates=candidates)
     assert {p.name: p.read_bytes() for p in pkg.glob("*.csv")} == before
+
+
+def test_one_claim_per_event_and_source_in_the_ucdp_layers():
+    """A source UCDP cites twice for one event makes one claim (the audit found 23 repeats)."""
+    pairs = [(c["event_id"], c["source_id"]) for c in _rows("claims") if c["origin"] in ("ucdp-ged", "ucdp-candidate") and c["event_id"]]
+    assert len(pairs) == len(set(pairs))
+
+
+def test_no_ucdp_source_carries_a_placeholder_date():
+    sources = [s for s in _rows("sources") if s["origin"] in ("ucdp-ged", "ucdp-candidate")]
+    assert all(not s["published_date"] or s["published_date"] >= "1900-01-01" for s in sources)
+    assert any("outside the range of a real source date" in s["notes"] for s in sources)  # the 1753 placeholders, kept in notes
