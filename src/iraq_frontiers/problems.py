@@ -83,7 +83,7 @@ CODES: dict[str, tuple[str, str]] = {
     "self-link": ("domain", "A relation or link points from a row to itself."),
     "reference-cycle": ("domain", "Following a self-reference (locations.parent_id) from a row leads back to it through other rows: a loop."),
     "source-date-implausible": ("domain", "A source's published_date is before 1900-01-01 or after the day of validation (a placeholder such as UCDP's 1753, or a typo): import it as unknown, the original kept in notes."),
-    "source-before-event": ("domain", "Warning: a claim about an event cites a source published before the event began (the source's whole date window lies before the event's date_start)."),
+    "source-before-event": ("domain", "A claim about an event cites a source published before the event began (the source's whole date window lies before the event's date_start)."),
     # a bug in the toolkit (never the input's fault): reported instead of a traceback
     "internal-error": ("internal", "The toolkit failed unexpectedly (a bug: please report it with the message)."),
 }
