@@ -57,7 +57,7 @@ def test_sixth_article_end_to_end(workspace):
     insert_curated(data, "actors", [{"id": "act-practice-wire", "name": "Practice Wire", "kind": "media_outlet",
                                      "description": "A fictional outlet made up for the workbench test."}])
     out = run("add-source", str(sources / "practice_dispatch.txt"), "--id", "src-practice", "--title", "Practice dispatch",
-              "--publisher", "Practice Wire", "--publisher-id", "act-practice-wire", "--date", "2030-03-05",
+              "--publisher", "Practice Wire", "--publisher-id", "act-practice-wire", "--date", "2024-03-05",
               "--basis", "inferred_from_content", "--notes", "Our own text, written for the workbench test.", "--data", str(data), cwd=tmp)
     assert out.returncode == 0, out.stderr
     row = next(s for s in read_rows(data, "sources") if s["id"] == "src-practice")
@@ -71,12 +71,12 @@ def test_sixth_article_end_to_end(workspace):
         {"id": "act-practice-wardens", "name": "Qalat border wardens", "kind": "state_armed_force", "description": "Fictional border force."},
         {"id": "act-practice-union", "name": "Qalat farmers' union", "kind": "political_organisation", "description": "Fictional union."}])
     insert_curated(data, "events", [{"id": "evt-practice-watchtower", "origin": "curated", "type": "fortification",
-                                     "date_start": "2030-03-04", "date_end": "2030-03-04", "date_precision": "day",
+                                     "date_start": "2024-03-04", "date_end": "2024-03-04", "date_precision": "day",
                                      "location_precision": "unknown", "summary": "Wardens opened a watchtower at a river crossing.",
                                      "status": "disputed", "contested": True, "is_background": False,
-                                     "notes": "'On Monday' before the 5 March 2030 dateline."}])
+                                     "notes": "'On Monday' before the 5 March 2024 dateline."}])
     claim = {"origin": "curated", "source_id": "src-practice", "anonymous": False, "event_id": "evt-practice-watchtower",
-             "statement_date_precision": "day", "statement_date": "2030-03-04", "direct_quote": False}
+             "statement_date_precision": "day", "statement_date": "2024-03-04", "direct_quote": False}
     insert_curated(data, "claims", [
         {**claim, "id": "clm-practice-1", "claimant_id": "act-practice-wardens", "stance": "announces",
          "statement": "The wardens say they put a new tower into service.", **tower},
@@ -97,7 +97,8 @@ def test_sixth_article_end_to_end(workspace):
     (data / "datapackage.json").unlink()
     shutil.copy(ROOT / "datapackage" / "datapackage.json", data)
     report = validate(data)
-    hash_free = [p for p in report.problems if p.code not in ("hash-mismatch", "bytes-mismatch")]  # the descriptor pins file hashes
+    hash_free = [p for p in report.problems if p.code not in ("hash-mismatch", "bytes-mismatch")  # the descriptor pins file hashes
+                 and p.severity == "error"]  # warnings (source-before-event in the UCDP layer) leave it valid
     assert not hash_free, report.format_text()
 
     review = tmp / "review.html"

@@ -147,3 +147,40 @@ def test_the_al_tanf_zone_is_drawn_at_al_tanf_or_nowhere(flat, tables):
         a = (math.sin((r["latitude"] - tanf["latitude"]) * p / 2) ** 2 + math.cos(r["latitude"] * p) * math.cos(tanf["latitude"] * p)
              * math.sin((r["longitude"] - tanf["longitude"]) * p / 2) ** 2)
         assert 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a)) <= 30, r["event_id"]
+
+
+def test_an_air_strike_in_a_ucdp_record_is_never_a_battle(tables, flat):
+    """Issue 23: a UCDP event with an Airwars source (or an air-force / air-coalition side) is an ACLED air strike,
+    or undetermined when it spans several days; the reason is in acled_mapping_note, empty exactly when the
+    crosswalk's type is given."""
+    import datetime as dt
+
+    from iraq_frontiers.release.acled_air import acled_mapping
+
+    rows = list(flat.values())
+    crosswalk = {r["event_type"]: r for r in tables["crosswalk_event_types"].to_pylist()}
+    sources = {r["id"]: r for r in tables["sources"].to_pylist()}
+    airwars = {c["event_id"] for c in tables["claims"].to_pylist()
+               if c["event_id"] and sources[c["source_id"]]["publisher"].replace(" ", "").lower() == "airwars"}
+    for r in rows:
+        xw = crosswalk.get(r["type"], {})
+        note = r["acled_mapping_note"]
+        if r["origin"].startswith("ucdp") and r["event_id"] in airwars:
+            assert r["acled_event_type"] != "Battles", r
+            if r["date_end"] == r["date_start"]:
+                assert (r["acled_event_type"], r["acled_sub_event_type"]) == ("Explosions/Remote violence", "Air/drone strike")
+                assert note.startswith("air strike: a source is Airwars"), note
+            else:
+                assert r["acled_event_type"] is None and r["acled_sub_event_type"] is None and note.startswith("undetermined: "), r
+        else:
+            assert note is None and r["acled_event_type"] == xw.get("acled_event_type"), r
+    assert sum(r["event_id"] in airwars for r in rows) > 0  # not vacuous: the committed UCDP layers have events citing Airwars
+
+    # a side that is an air coalition is evidence too; a curated event keeps the crosswalk's type
+    clash = crosswalk["armed_clash"]
+    event = {"origin": "ucdp-ged", "date_start": dt.date(2017, 5, 1), "date_end": dt.date(2017, 5, 1)}
+    side = [{"name": "Government of Iraq", "aliases": ["Iraqi Air Force"]}]
+    assert acled_mapping(event, side, [], clash)[:2] == ("Explosions/Remote violence", "Air/drone strike")
+    assert acled_mapping({**event, "origin": "curated"}, side, [], clash) == ("Battles", "Armed clash", None)
+    assert acled_mapping(event, [{"name": "SDF", "aliases": None}], [{"id": "s", "publisher": "SOHR", "title": "Air strikes"}], clash) \
+        == ("Battles", "Armed clash", None)

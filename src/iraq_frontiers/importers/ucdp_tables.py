@@ -7,6 +7,7 @@ from typing import Any
 
 from iraq_frontiers.importers.ucdp_mapping import (CANDIDATE_ORIGIN, CIVILIANS_ID, DATASET_CITATION, DATE_PREC, ORIGIN, TYPE_LABEL, TYPE_OF_VIOLENCE,
                                                    UCDP_ACTOR, WHERE_PREC, slug)
+from iraq_frontiers.importers.outlets import canonical_outlet
 from iraq_frontiers.importers.ucdp_places import _country_iso, _hash, locations
 from iraq_frontiers.importers.ucdp_read import parse_source_entries
 
@@ -207,12 +208,14 @@ def _sources_and_claims(ev, release: str):
            .agg(pl.first("office"), pl.first("sdate"), pl.first("sdate_text"), pl.first("headline"), pl.first("release"), pl.first("origin"),
                 pl.len().alias("cited"))
            .sort("source_id"))
+    # one outlet, one name (importers/outlets.csv); the spelling UCDP gives is kept in the notes where it differs
+    src = src.with_columns(pl.col("office").fill_null("").map_elements(canonical_outlet, return_dtype=pl.String).alias("canonical"))
     placeholder = pl.col("sdate").is_null() & (pl.col("sdate_text").fill_null("") != "")
     sources = src.select(
         pl.col("source_id").alias("id"),
         pl.lit(None, pl.String).alias("document"),
         pl.when(pl.col("headline").fill_null("") != "").then(pl.col("headline")).otherwise(pl.lit("(no headline given by UCDP)")).alias("title"),
-        pl.when(pl.col("office").fill_null("") != "").then(pl.col("office")).otherwise(pl.lit("(not given by UCDP)")).alias("publisher"),
+        pl.when(pl.col("office").fill_null("") != "").then(pl.col("canonical")).otherwise(pl.lit("(not given by UCDP)")).alias("publisher"),
         pl.lit(None, pl.String).alias("original_publisher"),
         pl.lit(None, pl.String).alias("byline"),
         pl.col("sdate").alias("published_date"),
@@ -229,6 +232,9 @@ def _sources_and_claims(ev, release: str):
                       pl.col("release"), pl.col("cited")),
             pl.when(placeholder).then(pl.format(" UCDP gives its date as '{}', outside the range of a real source date (before {} or "
                                                 "not a date): imported as unknown.", pl.col("sdate_text"), pl.lit(EARLIEST_SOURCE_DATE)))
+            .otherwise(pl.lit("")),
+            pl.when((pl.col("office").fill_null("") != "") & (pl.col("office") != pl.col("canonical")))
+            .then(pl.format(" Outlet as UCDP spells it: '{}' (named '{}' here: docs/outlets.md).", pl.col("office"), pl.col("canonical")))
             .otherwise(pl.lit("")),
         ]).alias("notes"),
         "origin",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from iraq_frontiers.borders import nearest_border
+from iraq_frontiers.release.acled_air import acled_mapping
 
 TABLE = "events_flat"
 ACTOR1_ROLES = (("perpetrator",), ("participant",), ("proposer", "supporter"))
@@ -85,6 +86,7 @@ def derive(tables: dict[str, Any]):
         xw = crosswalk.get(e["type"], {})
         record = records.get(e["id"], {})
         side_kinds = [actors[r["actor_id"]]["kind"] for r in (a1, a2) if r]
+        acled = acled_mapping(e, [actors[r["actor_id"]] for r in links], cited, xw)  # an air strike is not a battle
 
         def actor(r, field):
             return actors[r["actor_id"]][field] if r else None
@@ -102,7 +104,7 @@ def derive(tables: dict[str, Any]):
             "coordinates_from": located["id"] if located else None,
             "coordinate_precision": located["coordinate_precision"] if located else "none",
             "border": border[0] if border else None, "border_km": round(border[1], 3) if border else None,
-            "type": e["type"], "acled_event_type": xw.get("acled_event_type"), "acled_sub_event_type": xw.get("acled_sub_event_type"),
+            "type": e["type"], "acled_event_type": acled[0], "acled_sub_event_type": acled[1], "acled_mapping_note": acled[2],
             "ucdp_type_of_violence": ucdp_type_of_violence(e, side_kinds, xw),
             "actor1_id": a1["actor_id"] if a1 else None, "actor1_name": actor(a1, "name"), "actor1_kind": actor(a1, "kind"),
             "actor2_id": a2["actor_id"] if a2 else None, "actor2_name": actor(a2, "name"), "actor2_kind": actor(a2, "kind"),
