@@ -163,7 +163,8 @@ def map_points(events, root: str = "") -> list[dict[str, Any]]:
         title = (f"{_when(e.row)} · {e.row['type'].replace('_', ' ')} · {place} · "
                  + ("deaths not stated" if deaths is None else f"{deaths:,} dead") + (" · contested" if e.contested else ""))
         out.append({"lon": e.longitude, "lat": e.latitude, "layer": e.origin or "events", "contested": e.contested, "title": title,
-                    "href": root + (e.page if e.has_page else f"events.html#{safe_name(e.id)}")})
+                    "when": _when(e.row), "sort": str(e.row.get("date_start") or ""), "type": e.row["type"], "place": place,
+                    "deaths": deaths, "href": root + (e.page if e.has_page else f"events.html#{safe_name(e.id)}")})
     return out
 
 
@@ -183,7 +184,7 @@ def overview_map(data: SiteData, points: list[dict[str, Any]]) -> dict[str, Any]
     svg = maps.map_svg(window, countries=charts.countries()["features"], points=points, caption_id="map-caption", colours=colours,
                        lines=lines, band_km=band, places=ranked_places(data)[:40])
     inside = sum(window.holds(p["lon"], p["lat"]) for p in points)
-    return {"svg": svg, "legend": maps.legend_items(colours, LAYER_LABELS), "drawn": inside, "outside": len(points) - inside,
+    return {"svg": svg, "marks": len(maps.marks(window, points)), "legend": maps.legend_items(colours, LAYER_LABELS), "drawn": inside, "outside": len(points) - inside,
             "band": band, "neighbours": maps.NEIGHBOUR_COLOURS if lines else {}}
 
 
