@@ -53,7 +53,8 @@ def write_border_pages(w, borders: list[Border], tables: dict[str, Any]) -> None
         deaths = b.deaths_by_year()
         w.page("border.html", b.page, b=b, borders=borders, band=band,
                map={"svg": svg, "legend": maps.legend_items(colours, LAYER_LABELS),
-                    "drawn": sum(window.holds(p["lon"], p["lat"]) for p in points), "points": len(points)},
+                    "drawn": sum(window.holds(p["lon"], p["lat"]) for p in points), "points": len(points),
+                    "marks": len(maps.marks(window, points))},
                years=years, deaths=deaths, actors=b.actors(),
                years_svg=charts.years_svg([{**r, "origin": r["origin"] or "events"} for r in years], "events", "events", "years",
                                           "origin", layer_colours),

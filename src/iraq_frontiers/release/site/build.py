@@ -113,6 +113,19 @@ def _changes(diff) -> list[dict[str, Any]]:
     return out
 
 
+# Outside <pre> and the source text (whose spaces are the text's), a page drops its indentation and the end tags HTML
+# lets it omit (</td>, </th>, </tr>: a cell ends at the next cell or row, a row at the next row or its table's end).
+# Printed data never holds them (it is escaped). Some 0.3 MB of the site's event, source and list pages.
+_VERBATIM = re.compile(r'(<pre\b.*?</pre>|<div class="document">.*?</div>)', re.S)
+
+
+def compact(html: str) -> str:
+    parts = _VERBATIM.split(html)
+    for i in range(0, len(parts), 2):
+        parts[i] = re.sub(r"</t[dhr]>", "", re.sub(r"\n[ \t]+(?=<)", "\n", parts[i]))
+    return "".join(parts)
+
+
 class SiteWriter:
     def __init__(self, data: SiteData, out: Path, texts: dict[str, str], meta: dict[str, Any]):
         self.data, self.out, self.texts, self.meta = data, out, texts, meta
@@ -127,7 +140,7 @@ class SiteWriter:
         if not target.resolve().is_relative_to(self.out.resolve()):  # page paths come from names.page_path: never
             raise ValueError(f"site page {path!r} would be written outside {self.out}")
         target.parent.mkdir(parents=True, exist_ok=True)
-        write_bytes(target, html.encode("utf-8"))
+        write_bytes(target, compact(html).encode("utf-8"))
         self.pages += 1
 
     def text_of(self, source: dict[str, Any]) -> str | None:
@@ -163,7 +176,8 @@ def map_points(events, root: str = "") -> list[dict[str, Any]]:
         title = (f"{_when(e.row)} · {e.row['type'].replace('_', ' ')} · {place} · "
                  + ("deaths not stated" if deaths is None else f"{deaths:,} dead") + (" · contested" if e.contested else ""))
         out.append({"lon": e.longitude, "lat": e.latitude, "layer": e.origin or "events", "contested": e.contested, "title": title,
-                    "href": root + (e.page if e.has_page else f"events.html#{safe_name(e.id)}")})
+                    "when": _when(e.row), "sort": str(e.row.get("date_start") or ""), "type": e.row["type"], "place": place,
+                    "deaths": deaths, "href": root + (e.page if e.has_page else f"events.html#{safe_name(e.id)}")})
     return out
 
 
@@ -183,7 +197,7 @@ def overview_map(data: SiteData, points: list[dict[str, Any]]) -> dict[str, Any]
     svg = maps.map_svg(window, countries=charts.countries()["features"], points=points, caption_id="map-caption", colours=colours,
                        lines=lines, band_km=band, places=ranked_places(data)[:40])
     inside = sum(window.holds(p["lon"], p["lat"]) for p in points)
-    return {"svg": svg, "legend": maps.legend_items(colours, LAYER_LABELS), "drawn": inside, "outside": len(points) - inside,
+    return {"svg": svg, "marks": len(maps.marks(window, points)), "legend": maps.legend_items(colours, LAYER_LABELS), "drawn": inside, "outside": len(points) - inside,
             "band": band, "neighbours": maps.NEIGHBOUR_COLOURS if lines else {}}
 
 

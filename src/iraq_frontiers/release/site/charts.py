@@ -49,6 +49,7 @@ def to_svg(chart, prefix: str) -> str:
     svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{ids[m.group(1)]}"', svg)
     svg = re.sub(r'url\(#([^)]+)\)', lambda m: f"url(#{ids.get(m.group(1), m.group(1))})", svg)
     svg = re.sub(r"(-?\d+\.\d{2})\d+", r"\1", svg)  # two decimals of a pixel are plenty, and halve the file
+    svg = svg.replace(' opacity="1"', "")  # the default, written on every mark and label by the converter
     svg = svg.replace("<svg ", f'<svg role="img" aria-labelledby="{prefix}-caption" ', 1)
     return svg[svg.index("<svg"):]
 

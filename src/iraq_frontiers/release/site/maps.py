@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from collections import Counter
 from itertools import groupby
 from html import escape
 from typing import Any, Iterable
@@ -140,23 +141,52 @@ def map_svg(window: Window, *, countries: list[dict[str, Any]], points: list[dic
         out.append(f'<path class="boundary{" focus" if code == highlight else ""}" d="{d}" stroke="{colour}"/>')
     layer_class = {name: f"l{i}" for i, name in enumerate(colours)}  # a class per layer, its fill set once
     out.insert(2, "<style>" + "".join(f".{c} circle{{fill:{colours[n]}}}" for n, c in layer_class.items()) + "</style>")
-    # The points of a layer in one group that carries their class (a point is ~130 bytes: thousands of them are most of
-    # a map); whole pixels. Curated points on top, contested ones above the rest of their layer.
-    drawn = sorted((p for p in points if window.holds(p["lon"], p["lat"])),
-                   key=lambda p: (p["layer"] == "curated", bool(p.get("contested")), p["layer"]))
-    for (layer, contested), group in groupby(drawn, key=lambda p: (p["layer"], bool(p.get("contested")))):
+    # The points of a layer in one group that carries their class; whole pixels. Events of a layer that fall on the same
+    # pixel are one mark (UCDP places ~3,100 events at ~460 places): its tooltip counts them, its link is the first.
+    # Curated points on top, contested ones above the rest of their layer.
+    for (layer, contested), group in groupby(marks(window, points), key=lambda m: (m[0]["layer"], bool(m[0].get("contested")))):
         r = f'{radius * (1.5 if layer == "curated" else 1):.1f}'
         out.append(f'<g class="{layer_class[layer]}{" contested" if contested else ""}">')
-        for p in group:
-            x, y = window.xy(p["lon"], p["lat"])
-            out.append(f'<a href="{escape(p["href"])}"><circle cx="{x:.0f}" cy="{y:.0f}" r="{r}">'
-                       f'<title>{escape(p["title"])}</title></circle></a>')
+        for events in group:
+            x, y = window.xy(events[0]["lon"], events[0]["lat"])
+            out.append(f'<a href="{escape(events[0]["href"])}"><circle cx="{x:.0f}" cy="{y:.0f}" r="{r}">'
+                       f'<title>{escape(mark_title(events))}</title></circle></a>')
         out.append("</g>")
     out.append(_labels(window, places or []))
     out.append("</g>")
     out.append(_scale_bar(window, h))
     out.append("</svg>")
     return "".join(out)
+
+
+def marks(window: Window, points: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The marks a map draws: the points inside the window grouped by layer, contested and whole pixel, each group
+    oldest first; in drawing order (curated on top, contested above the rest of their layer)."""
+    groups: dict[tuple, list[dict[str, Any]]] = {}
+    for p in points:
+        if window.holds(p["lon"], p["lat"]):
+            x, y = window.xy(p["lon"], p["lat"])
+            groups.setdefault((p["layer"], bool(p.get("contested")), round(x), round(y)), []).append(p)
+    drawn = [sorted(g, key=lambda p: p.get("sort") or "") for g in groups.values()]
+    return sorted(drawn, key=lambda g: (g[0]["layer"] == "curated", bool(g[0].get("contested")), g[0]["layer"]))
+
+
+def mark_title(events: list[dict[str, Any]]) -> str:
+    """A mark's tooltip. One event: its own title (date, type, place, deaths). Several at one pixel: the first and last
+    date, how many and of which types, the place (the most frequent name), the deaths added up (and for how many
+    events they are not stated)."""
+    if len(events) == 1:
+        return events[0]["title"]
+    first, last = events[0].get("when") or "unknown", events[-1].get("when") or "unknown"
+    types = Counter(str(p.get("type") or "event").replace("_", " ") for p in events).most_common()
+    kinds = ", ".join(f"{t} {n:,}" for t, n in types[:3]) + (f", other {sum(n for _, n in types[3:]):,}" if types[3:] else "")
+    places = Counter(p.get("place") or "no named place" for p in events).most_common()
+    place = places[0][0] + (f" and {len(places) - 1} other place{'s' if len(places) > 2 else ''}" if len(places) > 1 else "")
+    known = [p["deaths"] for p in events if p.get("deaths") is not None]
+    deaths = "deaths not stated" if not known else f"{sum(known):,} dead" + (
+        f" (not stated for {len(events) - len(known):,})" if len(known) < len(events) else "")
+    return (f"{first}{'' if last == first else ' – ' + last} · {len(events):,} events: {kinds} · {place} · {deaths}"
+            + (" · contested" if events[0].get("contested") else ""))
 
 
 def _labels(window: Window, places: list[dict[str, Any]], limit: int = 14) -> str:

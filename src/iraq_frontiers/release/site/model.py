@@ -88,10 +88,14 @@ class Event:
     @property
     def outlets(self) -> list[str]:
         """The publishers of the sources of this event's claims, each once; a placeholder an importer wrote for a
-        publisher its dataset does not give (in parentheses, e.g. "(not given by UCDP)") is left out."""
+        publisher its dataset does not give (in parentheses, e.g. "(not given by UCDP)") is left out, and so is the
+        imported dataset's own release (a `dataset_record` source of the event's origin: its origin column says it)."""
         out: list[str] = []
         for c in self.claims:
-            name = c["_source"].get("publisher") or c["source_id"]
+            source = c["_source"]
+            if self.origin and self.origin != CURATED and source.get("kind") == "dataset_record" and source.get("origin") == self.origin:
+                continue
+            name = source.get("publisher") or c["source_id"]
             if name not in out and not (name.startswith("(") and name.endswith(")")):
                 out.append(name)
         return out
