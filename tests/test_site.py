@@ -601,7 +601,7 @@ def test_source_pages_link_to_the_original_and_never_to_a_script_url(tmp_path, t
     write_site(changed, out)
     good = (out / "sources" / "src-000.html").read_text(encoding="utf-8")
     bad = (out / "sources" / "src-001.html").read_text(encoding="utf-8")
-    assert '<a href="https://example.org/iraq-syria-border" rel="external noopener noreferrer">' in good
+    assert '<a href="https://example.org/iraq-syria-border" rel="external noreferrer">' in good
     assert 'href="javascript:' not in bad and "javascript:alert(1)" in bad  # shown as text, never a link
     event = (out / "events" / "evt-iraq-syria-border-security-operation.html").read_text(encoding="utf-8")
     assert 'href="https://example.org/iraq-syria-border"' in event  # the claims' evidence links to the original too

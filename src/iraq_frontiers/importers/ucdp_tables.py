@@ -3,6 +3,7 @@ actors and coalitions, sources, claims and their links; the locations come from 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 from iraq_frontiers.importers.ucdp_mapping import (CANDIDATE_ORIGIN, CIVILIANS_ID, DATASET_CITATION, DATE_PREC, ORIGIN, TYPE_LABEL, TYPE_OF_VIOLENCE,
@@ -198,8 +199,11 @@ def _sources_and_claims(ev, release: str):
               pl.col("entries").list.get(3, null_on_oob=True).alias("headline"),
           ))
     parsed_date = pl.col("sdate_text").str.to_date("%Y-%m-%d", strict=False)
+    # a real source date lies between 1900 and a year after the last event of the rows imported (UCDP also writes
+    # dates such as 2109-10-28); the bound comes from the data, so a re-import gives the same rows
+    latest = ev["date_end"].max() + timedelta(days=366)
     cl = cl.with_columns(
-        pl.when(parsed_date >= pl.lit(EARLIEST_SOURCE_DATE).str.to_date()).then(parsed_date).otherwise(None).alias("sdate"),
+        pl.when(parsed_date.is_between(pl.lit(EARLIEST_SOURCE_DATE).str.to_date(), pl.lit(latest))).then(parsed_date).otherwise(None).alias("sdate"),
         pl.when(pl.col("entry").is_null()).then(pl.col("dataset_source_id"))
         .otherwise(pl.lit("src-ucdp-") + pl.col("entry").map_elements(_hash, return_dtype=pl.String)).alias("source_id"))
     cl = cl.unique(subset=["id", "source_id"], keep="first", maintain_order=True)
@@ -230,8 +234,9 @@ def _sources_and_claims(ev, release: str):
             pl.format("A source cited by UCDP GED ({}) as office, date and headline (UCDP source_article); cited by {} event(s). "
                       "No text is held; the headline is UCDP's record of it and the language of the original is not given.",
                       pl.col("release"), pl.col("cited")),
-            pl.when(placeholder).then(pl.format(" UCDP gives its date as '{}', outside the range of a real source date (before {} or "
-                                                "not a date): imported as unknown.", pl.col("sdate_text"), pl.lit(EARLIEST_SOURCE_DATE)))
+            pl.when(placeholder).then(pl.format(" UCDP gives its date as '{}', outside the range of a real source date (before {}, more "
+                                                "than a year after the last event imported, or not a date): imported as unknown.",
+                                                pl.col("sdate_text"), pl.lit(EARLIEST_SOURCE_DATE)))
             .otherwise(pl.lit("")),
             pl.when((pl.col("office").fill_null("") != "") & (pl.col("office") != pl.col("canonical")))
             .then(pl.format(" Outlet as UCDP spells it: '{}' (named '{}' here: docs/outlets.md).", pl.col("office"), pl.col("canonical")))
