@@ -131,3 +131,68 @@ def test_unreadable_descriptor_or_zip_is_a_finding(built):
             assert zipped is None or not zipped.ok
         finally:
             path.write_bytes(original)
+
+
+# issue 27, class 4: SHA256SUMS is read as `sha256sum -c` reads it
+
+def _sums(built: Path) -> tuple[Path, bytes]:
+    path = built / "SHA256SUMS"
+    return path, path.read_bytes()
+
+
+def test_sums_conflicting_duplicate_line_fails(built):
+    path, saved = _sums(built)
+    first = saved.decode().splitlines()[0]
+    digest, rel = first.split("  ", 1)
+    other = ("0" if digest[0] != "0" else "1") + digest[1:]
+    path.write_bytes(saved + f"{other}  {rel}\n".encode())
+    try:
+        result = verify(built)
+        assert not result.ok and any("listed twice" in f.message and f.file.endswith(rel) for f in result.findings), result.findings
+        assert main(["verify", str(built)]) == 1
+        path.write_bytes(saved + f"{digest}  {rel}\n".encode())  # the same line twice: both checks pass
+        assert verify(built).ok
+    finally:
+        path.write_bytes(saved)
+
+
+def test_sums_upper_case_hex_is_accepted(built):
+    path, saved = _sums(built)
+    path.write_bytes(b"".join(line[:64].upper() + line[64:] for line in saved.splitlines(keepends=True)))
+    try:
+        assert verify(built).ok, verify(built).findings
+    finally:
+        path.write_bytes(saved)
+
+
+def test_sums_listed_symlink_out_of_the_release_fails(built, tmp_path):
+    notes = built / "RELEASE_NOTES.md"
+    outside = tmp_path / "elsewhere.md"
+    outside.write_bytes(notes.read_bytes())  # same bytes: the hash alone would pass
+    saved = notes.read_bytes()
+    notes.unlink()
+    notes.symlink_to(outside)
+    try:
+        result = verify(built)
+        assert not result.ok and any("outside the release" in f.message and f.file.endswith("RELEASE_NOTES.md")
+                                     for f in result.findings), result.findings
+        assert main(["verify", str(built)]) == 1
+    finally:
+        notes.unlink()
+        notes.write_bytes(saved)
+
+
+def test_sums_unlisted_zip_beside_them_fails(built, capsys):
+    zipped = next(built.glob("*-parquet.zip"))
+    stray = built / "stray-parquet.zip"
+    stray.write_bytes(zipped.read_bytes())
+    try:
+        result = verify(stray)
+        assert not result.ok and any("not listed" in f.message for f in result.findings), result.findings
+        assert main(["verify", str(stray)]) == 1
+        with pytest.raises(InputError, match="not listed"):
+            load("actors", path=stray)
+        assert verify(zipped).ok
+    finally:
+        stray.unlink()
+    capsys.readouterr()

@@ -27,7 +27,7 @@ from typing import Any
 
 SUMS = "SHA256SUMS"
 PACKAGE_FOLDERS = ("parquet", "csv")  # a release folder's packages; the first one is what readers open
-_SUMS_LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
+_SUMS_LINE = re.compile(r"^([0-9a-fA-F]{64}) [ *](.+)$")  # as `sha256sum -c`: either case of hex
 
 
 @dataclass
@@ -83,13 +83,23 @@ def _check_sums(folder: Path, result: Verification, only: set[str] | None = None
         if not m or PurePosixPath(rel).is_absolute() or ".." in PurePosixPath(rel).parts:
             result.findings.append(Finding((folder / SUMS).as_posix(), f"line {number} is not `<sha256>  <relative path>`"))
             continue
-        listed[rel] = m.group(1)
+        digest = m.group(1).lower()
+        if listed.get(rel, digest) != digest and (only is None or rel in only):  # `sha256sum -c` checks both lines: one of them must fail
+            result.findings.append(Finding((folder / rel).as_posix(), f"listed twice in {SUMS} with different hashes (line {number})"))
+            continue
+        listed[rel] = digest
+    inside = folder.resolve()
+    for rel in sorted(only - set(listed)) if only is not None else ():
+        result.findings.append(Finding((folder / rel).as_posix(), f"not listed in {SUMS} beside it (not part of the release)"))
     for rel, expected in sorted(listed.items()):
         if only is not None and rel not in only:
             continue
         path = folder / rel
         if not path.is_file():
             result.findings.append(Finding((folder / rel).as_posix(), f"listed in {SUMS} but missing"))
+            continue
+        if not path.resolve().is_relative_to(inside):  # a symlink out of the release: not a released file
+            result.findings.append(Finding((folder / rel).as_posix(), "is a link to a file outside the release"))
             continue
         result.checked.append((folder / rel).as_posix())
         if _digest(path) != expected:
