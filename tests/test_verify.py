@@ -196,3 +196,43 @@ def test_sums_unlisted_zip_beside_them_fails(built, capsys):
     finally:
         stray.unlink()
     capsys.readouterr()
+
+
+def test_package_folder_of_a_release_is_read_with_the_release_checksums(built, tmp_path, capsys):
+    """Issue 27, class 3: a file of RELEASE/parquet edited together with its descriptor's bytes and hash."""
+    import hashlib
+
+    import pyarrow.parquet as pq
+
+    data, desc = built / "parquet" / "actors.parquet", built / "parquet" / "datapackage.json"
+    saved = {p: p.read_bytes() for p in (data, desc)}
+    table = pq.read_table(data)
+    names = table.column("name").to_pylist()
+    pq.write_table(table.set_column(table.schema.get_field_index("name"), "name", [[f"{names[0]} (edited)", *names[1:]]]),
+                   data, compression="zstd")
+    descriptor = json.loads(saved[desc])
+    for resource in descriptor["resources"]:
+        if resource.get("path") == "actors.parquet":
+            resource.update(bytes=data.stat().st_size, hash="sha256:" + hashlib.sha256(data.read_bytes()).hexdigest())
+    desc.write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
+    try:
+        assert verify(built / "parquet").findings, "the descriptor alone agrees: SHA256SUMS must not"
+        for target in (built / "parquet", desc):
+            report = validate(target)
+            assert report.exit_code == 2 and report.problems[0].code == "release-corrupt", report.format_text()
+            with pytest.raises(InputError, match="verification failed"):
+                load("actors", path=target)
+            with pytest.raises(InputError):
+                connect(target)
+        assert main(["verify", str(built / "parquet")]) == 1
+        assert main(["diff", str(built / "parquet"), str(built / "csv")]) == 2
+        site = main(["site", str(built / "csv"), "--out", str(tmp_path / "site"), "--previous", str(built / "parquet")])
+        assert site == 2 and not (tmp_path / "site").exists()
+        err = capsys.readouterr().err
+        assert "actors.parquet" in err and "Traceback" not in err
+    finally:
+        for path, original in saved.items():
+            path.write_bytes(original)
+    assert verify(built / "parquet").ok and validate(built / "parquet").valid
+    assert main(["diff", str(built / "parquet"), str(built / "csv")]) == 0
+    capsys.readouterr()

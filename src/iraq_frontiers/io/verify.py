@@ -2,12 +2,16 @@
 
     verify("release/0.1.0")                              # a release folder
     verify("release/0.1.0/iraq-frontiers-0.1.0-parquet.zip")   # a release zip
-    verify("release/0.1.0/parquet")                      # a package folder (its descriptor's bytes and hashes)
+    verify("release/0.1.0/parquet")                      # a package folder of a release (its SHA256SUMS lines too)
+    verify("work/package")                               # any package folder (its descriptor's bytes and hashes)
 
 A release folder is checked file by file against its SHA256SUMS (a file missing, altered or not
 listed is a finding) and then each package in it against its descriptor's `bytes` and `hash`. A
 zip is extracted with the archive safety checks (which also check each entry's CRC) and its
-package checked against its descriptor; a SHA256SUMS beside the zip that lists it is checked too.
+package checked against its descriptor; a SHA256SUMS beside the zip must list it. A package folder
+of a release (`parquet/`, `csv/` beside SHA256SUMS) is checked against the release's SHA256SUMS (its
+own lines, and no unlisted file in it) as well as its descriptor: editing a file and its descriptor's
+hash together is caught by whatever reads it (issue 27).
 
 `release_package(path)` is the thin wrapper that `validate`, `diff`, `load` and `connect` call at
 their entry point: it verifies a release folder, a zip, or a package folder inside a release, then
@@ -68,8 +72,9 @@ def is_release_folder(path: Path) -> bool:
     return path.is_dir() and (path / SUMS).is_file()
 
 
-def _check_sums(folder: Path, result: Verification, only: set[str] | None = None) -> None:
-    """Check files under folder against folder/SHA256SUMS (only the names in `only`, when given)."""
+def _check_sums(folder: Path, result: Verification, only: set[str] | None = None, under: str | None = None) -> None:
+    """Check files under folder against folder/SHA256SUMS: only the names in `only`, when given; only the
+    files in the subfolder `under` (a package folder of the release), when given."""
     listed: dict[str, str] = {}
     text = (folder / SUMS).read_text(encoding="utf-8", errors="replace")
     lines = text.split("\n")  # exactly LF (splitlines would also split at other control characters)
@@ -91,6 +96,8 @@ def _check_sums(folder: Path, result: Verification, only: set[str] | None = None
     inside = folder.resolve()
     for rel in sorted(only - set(listed)) if only is not None else ():
         result.findings.append(Finding((folder / rel).as_posix(), f"not listed in {SUMS} beside it (not part of the release)"))
+    if under is not None:
+        listed = {rel: digest for rel, digest in listed.items() if rel.startswith(f"{under}/")}
     for rel, expected in sorted(listed.items()):
         if only is not None and rel not in only:
             continue
@@ -105,7 +112,8 @@ def _check_sums(folder: Path, result: Verification, only: set[str] | None = None
         if _digest(path) != expected:
             result.findings.append(Finding((folder / rel).as_posix(), f"sha256 differs from {SUMS} (the file was altered or corrupted)"))
     if only is None:
-        present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and p.name != SUMS}
+        present = {p.relative_to(folder).as_posix() for p in (folder / (under or "")).rglob("*")
+                   if p.is_file() and p.relative_to(folder).as_posix() != SUMS}
         for rel in sorted(present - set(listed)):
             result.findings.append(Finding((folder / rel).as_posix(), f"not listed in {SUMS} (not part of the release)"))
 
@@ -142,6 +150,12 @@ def _check_descriptor(package: Path, result: Verification, shown: str) -> None:
                                        exc.problem))
 
 
+def _release_of(target: Path) -> Path | None:
+    """The release folder that `target` (a package folder of it, or its descriptor) sits in, if any."""
+    folder = target if target.is_dir() else target.parent
+    return folder.parent if folder.name in PACKAGE_FOLDERS and is_release_folder(folder.parent) else None
+
+
 def verify(path: str | os.PathLike) -> Verification:
     """Verify a release folder, a release zip or a package (see the module docstring).
 
@@ -168,6 +182,9 @@ def verify(path: str | os.PathLike) -> Verification:
     if not target.exists():
         raise InputError(Problem("path-not-found", f"no such file or folder: {target}", file=str(target)))
     result = Verification(str(target), "package")
+    release = _release_of(target)
+    if release is not None:  # a package folder of a release: its files against the release's SHA256SUMS too
+        _check_sums(release, result, under=(target if target.is_dir() else target.parent).name)
     _check_descriptor(target, result, (target if target.is_dir() else target.parent).as_posix())
     return result
 
@@ -184,8 +201,7 @@ def release_package(path: str | os.PathLike) -> Path:
     target = Path(path)
     if not target.exists():
         return target
-    folder = target if target.is_dir() else target.parent
-    in_release = is_release_folder(folder.parent) and folder.name in PACKAGE_FOLDERS
+    in_release = _release_of(target) is not None
     if not (is_release_folder(target) or (target.is_file() and zipfile.is_zipfile(target)) or in_release):  # never open a FIFO
         return target  # a working package (curated, synthetic): the validator reads it as it is
     result = verify(target)
