@@ -1,0 +1,73 @@
+"""Issue 27 (hostile input, round 3), classes 5 to 7: each case planted here, failing without its fix.
+
+Classes 3 and 4 (readers of a release, SHA256SUMS) are in tests/test_verify.py; class 6 (the regex
+dialect) in tests/test_engines_agree.py and below.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+
+from iraq_frontiers.curate.store import StoreError, insert_curated, read_rows
+from iraq_frontiers.importers.layer import LayerError, merge_layer
+from iraq_frontiers.io.csv_records import csv_records
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _strict(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text, newline=""), strict=True))
+
+
+# class 5: one CSV reader and one writer for every reading and writing of the package's CSV
+
+def test_store_keeps_a_record_with_a_line_separator_whole(tmp_path):
+    data = tmp_path / "pkg"
+    shutil.copytree(ROOT / "datapackage", data, ignore=shutil.ignore_patterns("*.json", "*.md"))
+    path = data / "sources.csv"
+    rows = _strict(path.read_text(encoding="utf-8"))
+    header = rows[0]
+    curated = [r for r in rows[1:] if r[header.index("origin")] == "curated"]
+    first = dict(zip(header, curated[0]))
+    title = first["title"] + "\u2028second line"  # valid: not a line break in CSV; the writer leaves it unquoted
+    text = path.read_text(encoding="utf-8").replace(first["title"], title, 1)
+    path.write_text(text, encoding="utf-8")
+    insert_curated(data, "sources", [{"id": "src-new", "origin": "curated", "title": "New", "publisher": "P",
+                                      "published_date_precision": "unknown", "published_date_basis": "unknown",
+                                      "language": "en", "kind": "news_article"}])
+    after = _strict(path.read_text(encoding="utf-8"))
+    assert [r for r in after if r[0] != "src-new"] == _strict(text), "every existing record is kept whole"
+    assert dict(zip(header, next(r for r in after if r[0] == first["id"])))["title"] == title
+    ids = [r[0] for r in after[1:]]
+    assert ids.index("src-new") == len(curated), "the new row ends the curated block"
+    assert next(r for r in read_rows(data, "sources") if r["id"] == first["id"])["title"] == title
+
+
+def test_layer_merge_reads_an_unquoted_quote_as_the_validator_does(tmp_path):
+    """`5"` unquoted is a valid cell (read literally): the layer's old rows after it are still replaced."""
+    old = b'id,origin,notes\nevt-a,curated,a 5" gun\nevt-ucdp-1,ucdp-ged,old\nevt-b,curated,z\nevt-ucdp-2,ucdp-ged,old\n'
+    (tmp_path / "events.csv").write_bytes(old)
+    kept, written = merge_layer(tmp_path, "events", "id,origin,notes\nevt-ucdp-3,ucdp-ged,new\n", "ucdp-ged")
+    assert (kept, written) == (2, 1)
+    assert (tmp_path / "events.csv").read_bytes() == b'id,origin,notes\nevt-a,curated,a 5" gun\nevt-b,curated,z\nevt-ucdp-3,ucdp-ged,new\n'
+
+
+def test_the_one_reader_names_the_file_and_line(tmp_path):
+    (tmp_path / "events.csv").write_bytes(b'id,origin,notes\nevt-a,curated,ok\nevt-b,curated,"x"y\n')
+    with pytest.raises(LayerError, match=r"events\.csv.*line 3"):
+        merge_layer(tmp_path, "events", "id,origin,notes\n", "ucdp-ged")
+    (tmp_path / "actors.csv").write_bytes(b'id,name\n"act-a,unclosed\n')
+    with pytest.raises(StoreError, match=r"actors\.csv.*line 2.*never closed"):
+        insert_curated(tmp_path, "actors", [])
+
+
+def test_records_concatenate_to_the_input_and_agree_with_the_validator():
+    text = 'a,b\r\n"x\r\ny",5"\rq\u2028r,\u0085\n"",""""\nlast,row'
+    recs = list(csv_records(text))
+    assert "".join(r.raw for r in recs) == text
+    assert [r.cells for r in recs] == _strict(text)
+    assert [(r.first_line, r.last_line) for r in recs] == [(1, 1), (2, 3), (4, 4), (5, 5), (6, 6)]
