@@ -71,3 +71,27 @@ def test_records_concatenate_to_the_input_and_agree_with_the_validator():
     assert "".join(r.raw for r in recs) == text
     assert [r.cells for r in recs] == _strict(text)
     assert [(r.first_line, r.last_line) for r in recs] == [(1, 1), (2, 3), (4, 4), (5, 5), (6, 6)]
+
+
+# class 6: the regex dialect's classes, spelt out for RE2 and Rust, mean what Python's re means
+
+def test_dialect_classes_agree_with_python_over_unicode():
+    import re
+    import unicodedata
+
+    import duckdb
+    import polars as pl
+
+    from iraq_frontiers.schema.regex import engine_regex
+
+    chars = [chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) not in ("Cn", "Cs")]
+    series = pl.Series("v", chars)
+    con = duckdb.connect()
+    con.register("t", series.to_frame().to_arrow())
+    for cls in (r"\d", r"\w", r"\s", r"\D", r"\W", r"\S", r"[\d\s_]", r"[^\w]"):
+        python = [bool(re.fullmatch(cls, c)) for c in chars]
+        regex = engine_regex(cls)
+        rust = series.str.contains(regex).to_list()
+        re2 = [r[0] for r in con.execute("SELECT regexp_matches(v, ?) FROM t", [regex]).fetchall()]
+        assert rust == python, (cls, [c for c, a, b in zip(chars, rust, python) if a != b][:20])
+        assert re2 == python, (cls, [c for c, a, b in zip(chars, re2, python) if a != b][:20])

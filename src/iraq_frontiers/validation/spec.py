@@ -69,10 +69,13 @@ def bad_name(fname: str) -> str:
 
 
 def anchored(pattern: str) -> str:
-    """A Table Schema pattern as a whole-value regex (XML Schema semantics). `\\z`, not `$`: in Java's
-    regex (Spark) `$` also matches before a final line break; `\\z` is the end of the text in RE2,
-    Java and Rust alike."""
-    return f"^(?:{pattern})\\z"
+    """A Table Schema pattern as a whole-value regex for RE2 (DuckDB, Spark) and Rust (polars), with the
+    one dialect's meaning (schema/regex.py: Python's re, Unicode classes spelt out). `\\z`, not `$`: in
+    Java's regex (Spark) `$` also matches before a final line break; `\\z` is the end of the text in RE2,
+    Java and Rust alike. A pattern outside the dialect is refused before (schema_guard)."""
+    from iraq_frontiers.schema.regex import engine_regex
+
+    return engine_regex(pattern)
 
 
 # --------------------------------------------------------------------------------------------
