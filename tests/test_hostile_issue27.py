@@ -95,3 +95,68 @@ def test_dialect_classes_agree_with_python_over_unicode():
         re2 = [r[0] for r in con.execute("SELECT regexp_matches(v, ?) FROM t", [regex]).fetchall()]
         assert rust == python, (cls, [c for c, a, b in zip(chars, rust, python) if a != b][:20])
         assert re2 == python, (cls, [c for c, a, b in zip(chars, re2, python) if a != b][:20])
+
+
+# class 7: the workbench's inputs are bounded
+
+def _curate(*args: str, cwd: Path, timeout: float = 60):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "iraq_frontiers.cli", "curate", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def _add_source(path: Path, data: Path, sid: str = "src-hostile", timeout: float = 60):
+    return _curate("add-source", str(path), "--id", sid, "--title", "Hostile", "--publisher", "P", "--date", "2030-03-05",
+                   "--basis", "inferred_from_content", "--data", str(data), cwd=data.parent, timeout=timeout)
+
+
+@pytest.fixture()
+def curated(tmp_path) -> Path:
+    data = tmp_path / "datapackage"
+    shutil.copytree(ROOT / "datapackage", data, ignore=shutil.ignore_patterns("*.json", "*.md"))
+    return data
+
+
+def test_workbench_refuses_a_device_or_a_fifo_as_a_document(curated, tmp_path):
+    import os
+
+    zero = _add_source(Path("/dev/zero"), curated, timeout=30)  # was read without bound
+    assert zero.returncode == 2 and "not a regular file" in zero.stderr and "Traceback" not in zero.stderr
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    out = _add_source(fifo, curated, timeout=30)  # was waiting for a writer forever
+    assert out.returncode == 2 and "not a regular file" in out.stderr
+
+
+def test_workbench_refuses_a_document_outside_the_sources_folder(curated, tmp_path):
+    import hashlib
+
+    sources = tmp_path / "texts"
+    sources.mkdir()
+    secret = tmp_path / "outside.txt"
+    secret.write_text("a text outside the sources folder\n", encoding="utf-8")
+    assert _add_source(secret, curated).returncode == 0
+    path = curated / "sources.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",outside.txt,", ",../outside.txt,"), encoding="utf-8")
+    assert hashlib.sha256(secret.read_bytes()).hexdigest() in path.read_text(encoding="utf-8")
+    span = _curate("span", "src-hostile", "a text", "--data", str(curated), "--sources", str(sources), cwd=tmp_path)
+    assert span.returncode == 2 and "not a file inside the sources folder" in span.stderr, span.stderr
+    check = _curate("check", "--data", str(curated), "--sources", str(sources), cwd=tmp_path)
+    assert check.returncode == 1 and "src-hostile" in check.stdout and "not a file inside the sources folder" in check.stdout
+
+
+def test_workbench_names_a_span_that_is_not_a_whole_number(curated, tmp_path):
+    sources = tmp_path / "texts"
+    sources.mkdir()
+    (sources / "doc.txt").write_text("Wardens opened a tower.\n", encoding="utf-8")
+    assert _add_source(sources / "doc.txt", curated).returncode == 0
+    insert_curated(curated, "claims", [{"id": "clm-hostile", "origin": "curated", "source_id": "src-hostile", "anonymous": False,
+                                        "stance": "asserts", "statement": "A tower.", "direct_quote": False,
+                                        "span_start": "1.5", "span_end": "7", "span_sha256": "0" * 64}])
+    check = _curate("check", "--data", str(curated), "--sources", str(sources), cwd=tmp_path)
+    assert check.returncode == 1, check.stderr  # was an internal error (exit 3)
+    assert "clm-hostile: span_start '1.5' is not a whole number" in check.stdout
+    review = _curate("review", "--data", str(curated), "--sources", str(sources), "--out", str(tmp_path / "r.html"), cwd=tmp_path)
+    assert review.returncode == 0, review.stderr

@@ -68,7 +68,7 @@ def _cmd_add_source(args) -> int:
 
 def _resolve_text(args):
     from iraq_frontiers.curate.store import read_rows
-    from iraq_frontiers.curate.texts import TextError, read_text, sha256_hex
+    from iraq_frontiers.curate.texts import TextError, document_path, read_text, sha256_hex
 
     if Path(args.source).is_file():
         return read_text(Path(args.source))[0]
@@ -78,7 +78,7 @@ def _resolve_text(args):
     folder = _sources_dir(args.sources)
     if folder is None:
         raise TextError("give --sources DIR (or set IRAQ_FRONTIERS_SEEDS) so the document text can be read")
-    text, data = read_text(folder / row["document"])
+    text, data = read_text(document_path(folder, row["document"]))
     if sha256_hex(data) != row["sha256"]:
         raise TextError(f"{folder / row['document']} differs from the text registered for {args.source} (sha256)")
     return text

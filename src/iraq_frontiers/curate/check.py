@@ -11,7 +11,7 @@ from pathlib import Path
 
 from iraq_frontiers.curate.dupes import Suspect, suspects
 from iraq_frontiers.curate.store import read_rows
-from iraq_frontiers.curate.texts import TextError, read_text, sha256_hex, span_hash
+from iraq_frontiers.curate.texts import TextError, document_path, read_text, sha256_hex, span_hash, span_offsets
 
 TABLES = ("sources", "actors", "locations", "events", "claims", "event_actors", "actor_relations")
 
@@ -52,8 +52,8 @@ def load_texts(sources: list[dict], sources_dir: Path, report: CheckReport) -> d
     for s in sources:
         if not s["document"]:
             continue
-        path = Path(sources_dir) / s["document"]
         try:
+            path = document_path(sources_dir, s["document"])
             text, data = read_text(path)
         except TextError as exc:
             report.errors.append(f"sources {s['id']}: {exc}")
@@ -79,7 +79,12 @@ def check_spans(claims: list[dict], texts: dict[str, str], documents: dict[str, 
         if not c["span_start"] or not c["span_end"]:
             report.errors.append(f"{where}: no evidence span (every curated claim points at its evidence)")
             continue
-        text, start, end = texts[c["source_id"]], int(c["span_start"]), int(c["span_end"])
+        try:
+            start, end = span_offsets(c)
+        except TextError as exc:
+            report.errors.append(str(exc))
+            continue
+        text = texts[c["source_id"]]
         report.spans_checked += 1
         if not 0 <= start < end <= len(text):
             report.errors.append(f"{where}: span [{start}, {end}) lies outside the text (0..{len(text)})")
