@@ -160,3 +160,45 @@ def test_workbench_names_a_span_that_is_not_a_whole_number(curated, tmp_path):
     assert "clm-hostile: span_start '1.5' is not a whole number" in check.stdout
     review = _curate("review", "--data", str(curated), "--sources", str(sources), "--out", str(tmp_path / "r.html"), cwd=tmp_path)
     assert review.returncode == 0, review.stderr
+
+
+# class 7: build's dates and CHANGELOG
+
+@pytest.fixture(scope="module")
+def small_source(tmp_path_factory) -> Path:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from _release_helpers import actor, write_csv_package
+
+    return write_csv_package(tmp_path_factory.mktemp("src") / "src", {"actors": [actor("act-a")]})
+
+
+def test_build_takes_a_source_date_epoch_after_2107(small_source, tmp_path, monkeypatch, capsys):
+    import zipfile
+
+    from iraq_frontiers.cli.app import main
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "5000000000")  # 2128-06-11: past the zip format's last year
+    assert main(["build", str(small_source), "--out", str(tmp_path / "out")]) == 0, capsys.readouterr().err
+    (release,) = (tmp_path / "out").iterdir()
+    descriptor = (release / "parquet" / "datapackage.json").read_text(encoding="utf-8")
+    assert '"created": "2128-06-11T08:53:20Z"' in descriptor
+    with zipfile.ZipFile(next(release.glob("*.zip"))) as z:
+        assert {i.date_time[0] for i in z.infolist()} == {2107}  # the zip's times stop at its last date
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "300000000000")  # year 11476: not a date Python holds
+    assert main(["build", str(small_source), "--out", str(tmp_path / "out2")]) == 2
+    assert "SOURCE_DATE_EPOCH" in capsys.readouterr().err
+
+
+def test_build_refuses_a_changelog_that_is_not_utf8(small_source, tmp_path, capsys):
+    from iraq_frontiers.cli.app import main
+    from iraq_frontiers.schema.metadata import package_metadata
+
+    version = package_metadata()["version"]
+    changelog = tmp_path / "CHANGELOG.md"
+    changelog.write_bytes(f"# Changelog\n\n## [{version}] - 2026-01-01\n- caf\xe9 (Latin-1)\n".encode("latin-1"))
+    code = main(["build", str(small_source), "--out", str(tmp_path / "out"), "--changelog", str(changelog)])
+    err = capsys.readouterr().err
+    assert code == 2 and "CHANGELOG.md is not UTF-8" in err and "line 4" in err, err
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
