@@ -202,3 +202,38 @@ def test_build_refuses_a_changelog_that_is_not_utf8(small_source, tmp_path, caps
     err = capsys.readouterr().err
     assert code == 2 and "CHANGELOG.md is not UTF-8" in err and "line 4" in err, err
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+# class 7: trailing blank lines are not parsed into rows
+
+def test_trailing_blank_lines_never_reach_the_parser():
+    import io as _io
+
+    from iraq_frontiers.io.csv_bytes import ByteScan
+
+    for tail in (b"\n" * 3_000_000, b"\r\n" * 1_500_000, b"\r" * 3_000_000):
+        scan = ByteScan(_io.BytesIO(b"id,v\na,1\n" + tail), ",")
+        handed = b"".join(iter(lambda: scan.read(1 << 20), b""))
+        assert handed == b"id,v\na,1\n", handed[-20:]
+        assert scan.breaks == 2 and scan.tail_breaks == 1
+    scan = ByteScan(_io.BytesIO(b"id,v\na,1\n\r\n\n\nb,2\n\n"), ",")  # a run followed by a row is handed on exactly
+    assert b"".join(iter(lambda: scan.read(3), b"")) == b"id,v\na,1\n\r\n\n\nb,2\n"
+
+
+def test_three_megabytes_of_trailing_blank_lines_validate_in_bounded_memory(tmp_path):
+    """20 columns and 3 MB of blank lines took validate to 1.7 GB (a row of 20 empty cells per line)."""
+    import json
+    import subprocess
+    import sys
+
+    names = ["id", *(f"c{i}" for i in range(19))]
+    desc = {"name": "blank", "resources": [{"name": "items", "path": "items.csv", "format": "csv", "schema": {
+        "fields": [{"name": n, "type": "string"} for n in names], "primaryKey": ["id"]}}]}
+    (tmp_path / "datapackage.json").write_text(json.dumps(desc), encoding="utf-8")
+    (tmp_path / "items.csv").write_bytes((",".join(names) + "\n" + ",".join(["a", *"x" * 19]) + "\n").encode() + b"\n" * 3_000_000)
+    code = ("import resource, sys, iraq_frontiers; r = iraq_frontiers.validate(sys.argv[1]); "
+            "print(r.exit_code, len(r.problems), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=300)
+    exit_code, problems, peak_kib = map(int, out.stdout.split())
+    assert (exit_code, problems) == (0, 0), out.stderr
+    assert peak_kib < 600 * 1024, f"peak RSS {peak_kib // 1024} MiB"
