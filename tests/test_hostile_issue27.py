@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import shutil
 from pathlib import Path
 
@@ -237,3 +238,27 @@ def test_three_megabytes_of_trailing_blank_lines_validate_in_bounded_memory(tmp_
     exit_code, problems, peak_kib = map(int, out.stdout.split())
     assert (exit_code, problems) == (0, 0), out.stderr
     assert peak_kib < 600 * 1024, f"peak RSS {peak_kib // 1024} MiB"
+
+
+# class 7: load() and connect() name the file they cannot read
+
+def test_load_and_connect_name_a_truncated_zip_and_a_missing_table_file(small_source, tmp_path):
+    import iraq_frontiers
+    from iraq_frontiers.io.core import InputError
+    from iraq_frontiers.release.build import build_release
+
+    release = build_release(small_source, tmp_path / "out").folder
+    data = next(release.glob("*-parquet.zip")).read_bytes()
+    truncated = tmp_path / "copy" / "truncated.zip"
+    truncated.parent.mkdir()
+    truncated.write_bytes(data[: len(data) // 2])
+    package = tmp_path / "copy" / "pkg"
+    shutil.copytree(release / "parquet", package)
+    (package / "actors.parquet").unlink()
+    for call in (lambda p: iraq_frontiers.load("actors", path=p), iraq_frontiers.connect):
+        with pytest.raises(InputError, match=re.escape(str(truncated)) + ": the zip archive is truncated"):
+            call(truncated)
+        with pytest.raises(InputError, match=re.escape((package / "actors.parquet").as_posix()) + ", table actors: .*does not exist"):
+            call(package)
+    with pytest.raises(ValueError, match=r"no table 'nope' in .*pkg"):
+        iraq_frontiers.load("nope", path=package)
