@@ -262,3 +262,43 @@ def test_load_and_connect_name_a_truncated_zip_and_a_missing_table_file(small_so
             call(package)
     with pytest.raises(ValueError, match=r"no table 'nope' in .*pkg"):
         iraq_frontiers.load("nope", path=package)
+
+
+# class 7: a folder without read permission is unreadable input (exit 2), not an internal error (exit 3)
+
+def _without_permission_checks(argv: list[str]) -> list[str] | None:
+    """argv run where file permissions apply: as is for a user, without root's override capabilities for root."""
+    import os
+    import shlex
+
+    if os.geteuid() != 0:
+        return argv
+    capsh = shutil.which("capsh")
+    if capsh is None:
+        return None
+    return [capsh, "--drop=cap_dac_override,cap_dac_read_search", "--", "-c", shlex.join(argv)]
+
+
+def test_a_folder_without_read_permission_is_unreadable_input(tmp_path):
+    import subprocess
+    import sys
+
+    folder = tmp_path / "pkg"
+    folder.mkdir()
+    (folder / "datapackage.json").write_text('{"name": "locked", "resources": []}', encoding="utf-8")
+    probe = _without_permission_checks([sys.executable, "-c", f"open({str(folder / 'datapackage.json')!r})"])
+    if probe is None:
+        pytest.skip("running as root without capsh: permissions cannot be made to apply")
+    folder.chmod(0)
+    try:
+        if subprocess.run(probe, capture_output=True).returncode == 0:
+            pytest.skip("file permissions do not apply here")
+        for target in (folder, folder / "datapackage.json"):
+            for command in (["validate", str(target)], ["diff", str(target), str(target)]):
+                argv = _without_permission_checks([sys.executable, "-m", "iraq_frontiers.cli", *command])
+                out = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+                both = out.stdout + out.stderr
+                assert out.returncode == 2, (command, both)  # was 3: an internal error
+                assert "Permission denied" in both and "internal" not in both and str(target.relative_to(tmp_path)) in both, both
+    finally:
+        folder.chmod(0o755)

@@ -68,8 +68,23 @@ def _digest(path: Path, algorithm: str = "sha256") -> str:
     return h.hexdigest()
 
 
+def _is_file(path: Path) -> bool:
+    """Path.is_file, False where the path cannot be looked at (no permission): the reader then reports it."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
 def is_release_folder(path: Path) -> bool:
-    return path.is_dir() and (path / SUMS).is_file()
+    return _is_dir(path) and _is_file(path / SUMS)
 
 
 def _check_sums(folder: Path, result: Verification, only: set[str] | None = None, under: str | None = None) -> None:
@@ -102,14 +117,19 @@ def _check_sums(folder: Path, result: Verification, only: set[str] | None = None
         if only is not None and rel not in only:
             continue
         path = folder / rel
-        if not path.is_file():
-            result.findings.append(Finding((folder / rel).as_posix(), f"listed in {SUMS} but missing"))
+        if not _is_file(path):
+            result.findings.append(Finding((folder / rel).as_posix(), f"listed in {SUMS} but missing (or not readable)"))
             continue
         if not path.resolve().is_relative_to(inside):  # a symlink out of the release: not a released file
             result.findings.append(Finding((folder / rel).as_posix(), "is a link to a file outside the release"))
             continue
+        try:
+            digest = _digest(path)
+        except OSError as exc:
+            result.findings.append(Finding((folder / rel).as_posix(), f"cannot be read: {exc.strerror or exc}"))
+            continue
         result.checked.append((folder / rel).as_posix())
-        if _digest(path) != expected:
+        if digest != expected:
             result.findings.append(Finding((folder / rel).as_posix(), f"sha256 differs from {SUMS} (the file was altered or corrupted)"))
     if only is None:
         present = {p.relative_to(folder).as_posix() for p in (folder / (under or "")).rglob("*")
@@ -152,7 +172,7 @@ def _check_descriptor(package: Path, result: Verification, shown: str) -> None:
 
 def _release_of(target: Path) -> Path | None:
     """The release folder that `target` (a package folder of it, or its descriptor) sits in, if any."""
-    folder = target if target.is_dir() else target.parent
+    folder = target if _is_dir(target) else target.parent
     return folder.parent if folder.name in PACKAGE_FOLDERS and is_release_folder(folder.parent) else None
 
 
@@ -169,12 +189,12 @@ def verify(path: str | os.PathLike) -> Verification:
         result = Verification(str(target), "release")
         _check_sums(target, result)
         for sub in PACKAGE_FOLDERS:
-            if (target / sub / "datapackage.json").is_file():
+            if _is_file(target / sub / "datapackage.json"):
                 _check_descriptor(target / sub, result, f"{target.as_posix()}/{sub}")
         return result
-    if target.is_file() and zipfile.is_zipfile(target):
+    if _is_file(target) and zipfile.is_zipfile(target):
         result = Verification(str(target), "zip")
-        if (target.parent / SUMS).is_file():
+        if _is_file(target.parent / SUMS):
             _check_sums(target.parent, result, only={target.name})
         if result.ok:  # an altered zip is not opened further
             _check_descriptor(target, result, target.as_posix())
@@ -199,10 +219,13 @@ def release_package(path: str | os.PathLike) -> Path:
     from iraq_frontiers.problems import Problem
 
     target = Path(path)
-    if not target.exists():
+    try:
+        if not target.exists():
+            return target
+    except OSError:  # (a folder above it without permission): the reader reports it
         return target
     in_release = _release_of(target) is not None
-    if not (is_release_folder(target) or (target.is_file() and zipfile.is_zipfile(target)) or in_release):  # never open a FIFO
+    if not (is_release_folder(target) or (_is_file(target) and zipfile.is_zipfile(target)) or in_release):  # never open a FIFO
         return target  # a working package (curated, synthetic): the validator reads it as it is
     result = verify(target)
     if not result.ok:
@@ -213,7 +236,7 @@ def release_package(path: str | os.PathLike) -> Path:
         raise InputError(Problem("release-corrupt", f"verification failed: {first.message}{more}", file=first.file))
     if result.kind == "release":
         for sub in PACKAGE_FOLDERS:
-            if (target / sub / "datapackage.json").is_file():
+            if _is_file(target / sub / "datapackage.json"):
                 return target / sub
         raise InputError(Problem("release-corrupt", f"release folder {target} holds no parquet/ or csv/ package", file=str(target)))
     return target
