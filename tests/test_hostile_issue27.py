@@ -302,3 +302,27 @@ def test_a_folder_without_read_permission_is_unreadable_input(tmp_path):
                 assert "Permission denied" in both and "internal" not in both and str(target.relative_to(tmp_path)) in both, both
     finally:
         folder.chmod(0o755)
+
+
+# class 7: a descriptor listing 5,000 resources
+
+def test_a_descriptor_with_5000_resources_is_refused_at_once(tmp_path):
+    import json
+    import time
+
+    import iraq_frontiers
+    from iraq_frontiers.io.core import MAX_RESOURCES, InputError
+
+    resources = [{"name": f"t{i}", "path": f"t{i}.csv", "format": "csv", "schema": {"fields": [{"name": "id", "type": "string"}]}}
+                 for i in range(5000)]
+    (tmp_path / "datapackage.json").write_text(json.dumps({"name": "many", "resources": resources}), encoding="utf-8")
+    for i in range(5000):
+        (tmp_path / f"t{i}.csv").write_bytes(b"id\na\n")
+    start = time.monotonic()
+    report = iraq_frontiers.validate(tmp_path)
+    assert time.monotonic() - start < 10  # was over a minute
+    assert report.exit_code == 2 and report.codes() == {"descriptor-unreadable"}
+    assert f"lists 5000 resources; the limit is {MAX_RESOURCES}" in report.problems[0].message
+    assert report.problems[0].file.endswith("datapackage.json")
+    with pytest.raises(InputError, match="5000 resources"):
+        iraq_frontiers.load("t0", path=tmp_path)

@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 from iraq_frontiers.problems import Problem, quote
 from iraq_frontiers.terminal import quoted_path, shown_path
-from iraq_frontiers.io.core import InputError, OpenedPackage, TableData, clip
+from iraq_frontiers.io.core import MAX_RESOURCES, InputError, OpenedPackage, TableData, clip
 from iraq_frontiers.io.json_file import _regular_file, load_descriptor
 from iraq_frontiers.io.archive import _safe_extract
 from iraq_frontiers.io.csv_reader import _read_csv, _read_inline
@@ -84,6 +84,10 @@ def open_package(path: str | os.PathLike) -> Iterator[OpenedPackage]:
             else:
                 descriptor_path = path
         descriptor = load_descriptor(descriptor_path)
+        resources = descriptor.get("resources")
+        if isinstance(resources, list) and len(resources) > MAX_RESOURCES:
+            raise InputError(Problem("descriptor-unreadable", f"the descriptor lists {len(resources)} resources; the limit is "
+                                     f"{MAX_RESOURCES} (split the package)", file=clip(shown_path(descriptor_path))))
         pkg = OpenedPackage(descriptor, descriptor_path.parent, str(path), descriptor_path.name)
         pkg.schema_problems = resolve_schema_files(pkg)
         yield pkg
