@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import io
 import os
 from dataclasses import dataclass
 from functools import cache
@@ -114,11 +115,21 @@ def geonames_country(geonameid: int) -> dict:
 
 
 @cache
+@cache
 def ucdp_points() -> dict[int, Point]:
-    """UCDP GED Syria's point for every event id."""
-    with gzip.open(_external(GED), "rt", encoding="utf-8", newline="") as fh:
-        return {int(r["id"]): Point("ucdp-ged", int(r["id"]), r["where_coordinates"], float(r["latitude"]), float(r["longitude"]), "SY")
-                for r in csv.DictReader(fh) if r["latitude"] and r["longitude"]}
+    """UCDP's point for every event id of the files the UCDP layers are imported from (importers.frontier)."""
+    from iraq_frontiers.importers.frontier import CANDIDATE_FILES, LAYER_FILES
+    from iraq_frontiers.importers.ucdp_mapping import COUNTRY_ISO
+
+    points: dict[int, Point] = {}
+    for relative in LAYER_FILES + CANDIDATE_FILES:
+        path = _external(relative)
+        data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+        for r in csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")):
+            if r["id"].isdigit() and r["latitude"] and r["longitude"]:  # an HXL hashtag row has no numeric id
+                points.setdefault(int(r["id"]), Point("ucdp-ged", int(r["id"]), r.get("where_coordinates") or "", float(r["latitude"]),
+                                                      float(r["longitude"]), COUNTRY_ISO.get(r["country"], "")))
+    return points
 
 
 def read_choices(path: Path) -> list[dict[str, str]]:

@@ -8,7 +8,9 @@ records are dropped and the newly imported ones appended after the rest, in the 
 
 Which rows belong to a layer is read from the ids: every id the UCDP importer makes carries the
 namespace `<prefix>-ucdp-` (evt-ucdp-<GED id>, clm-ucdp-…, src-ucdp-…, act-ucdp-…, loc-ucdp-…), and
-link tables belong to the layer of the row they hang from (LAYER_KEY). Where a table has an
+link tables belong to the layer of the row they hang from (LAYER_KEY); the US Government claims
+(importers/usgov.py) use `<prefix>-usgov-`. The layers follow the curated rows in the order of
+NAMESPACE, so a layer re-imported alone lands where it was. Where a table has an
 `origin` field it must agree with the namespace (checked, so a mislabelled row is an error, not a
 silent deletion).
 """
@@ -23,9 +25,12 @@ from iraq_frontiers.io.disk import replace_file
 # table -> the column whose id decides the row's layer
 LAYER_KEY = {
     "sources": "id", "actors": "id", "locations": "id", "events": "id", "claims": "id",
-    "claim_quantities": "claim_id", "event_actors": "event_id", "actor_relations": "claim_id", "claim_links": "claim_id",
+    "claim_quantities": "claim_id", "event_actors": "event_id", "actor_relations": "claim_id", "claim_links": "claim_id", "ucdp_events": "event_id",
 }
-NAMESPACE = {"ucdp-ged": re.compile(r"^[a-z]+-ucdp-")}
+# the layers in their order in the files (after the curated rows): a re-imported layer goes back to its place
+NAMESPACE = {"ucdp-ged": re.compile(r"^[a-z]+-ucdp-"), "us-gov": re.compile(r"^[a-z]+-usgov-")}
+# the origins a layer's rows may carry (default: the layer's own name): the UCDP import writes GED and Candidate rows
+ORIGINS = {"ucdp-ged": {"ucdp-ged", "ucdp-candidate"}}
 
 
 class LayerError(Exception):
@@ -72,17 +77,21 @@ def merged(package: Path, table: str, layer_csv: str, layer: str) -> tuple[bytes
     if not old or old[0][0] != new[0]:
         raise LayerError(f"{path}: header differs from the schema's field order: run `iraq-frontiers descriptor` and fix the file first")
     header = old[0][1]
-    kept = [old[0][0]]
+    later = list(NAMESPACE)[list(NAMESPACE).index(layer) + 1:]
+    kept, at = [old[0][0]], None  # at: where the first row of a later layer is (the new rows go before it)
     for number, (record, cells) in enumerate(old[1:], start=2):
         row = dict(zip(header, cells))
         mine = in_layer(table, row, layer)
         origin = row.get("origin")
-        if origin and (origin == layer) != mine:
+        if origin and (origin in ORIGINS.get(layer, {layer})) != mine:
             raise LayerError(f"{path} row {number} ({LAYER_KEY[table]} {row.get(LAYER_KEY[table])!r}): origin {origin!r} "
                              f"disagrees with the id's namespace ({'in' if mine else 'not in'} the {layer} layer)")
         if not mine:
+            if at is None and any(in_layer(table, row, other) for other in later):
+                at = len(kept)
             kept.append(record if record.endswith(b"\n") else record + b"\n")
-    return b"".join(kept + new[1:]), len(kept) - 1, len(new) - 1
+    at = len(kept) if at is None else at
+    return b"".join(kept[:at] + new[1:] + kept[at:]), len(kept) - 1, len(new) - 1
 
 
 def merge_layer(package: Path, table: str, layer_csv: str, layer: str) -> tuple[int, int]:
@@ -108,3 +117,12 @@ def layer_csv(frame: Any, table: str) -> str:
         if field_type(f) == "list" and frame.schema[f["name"]] in (pl.String, pl.Null):
             frame = frame.with_columns(pl.col(f["name"]).cast(pl.String).str.split(list_delimiter(f)))
     return csv_text(to_arrow(frame, schema), schema, table)
+
+
+def layer_csv_rows(rows: list[dict[str, Any]], table: str) -> str:
+    """The CSV text (header + rows) of an importer's rows (dicts of typed values; lists as lists), as the package writes CSV."""
+    from iraq_frontiers.io.writers import csv_text, to_arrow
+    from iraq_frontiers.schema.metadata import table_schema
+
+    schema = table_schema(table)
+    return csv_text(to_arrow(rows, schema), schema, table)
