@@ -114,7 +114,7 @@ def _resolve_text(args):
     folders = _sources_dirs(args.sources)
     if folders is None:
         raise TextError("give --sources DIR (or set IRAQ_FRONTIERS_SEEDS) so the document text can be read")
-    path = find_document(row["document"], folders)
+    path = find_document(row["document"], folders)  # never outside the folders (TextError)
     text, data = read_text(path)
     if sha256_hex(data) != row["sha256"]:
         raise TextError(f"{path} differs from the text registered for {args.source} (sha256)")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from iraq_frontiers.curate.dupes import Suspect, suspects
 from iraq_frontiers.curate.store import read_rows
-from iraq_frontiers.curate.texts import TextError, read_text, sha256_hex, span_hash
+from iraq_frontiers.curate.texts import TextError, document_path, read_text, sha256_hex, span_hash, span_offsets
 
 TABLES = ("sources", "actors", "locations", "events", "claims", "event_actors", "actor_relations")
 
@@ -48,9 +48,11 @@ def load_curated(data_dir: Path) -> dict[str, list[dict]]:
 
 
 def find_document(name: str, sources_dirs) -> Path:
-    """The document in the first of the folders holding it (the first folder's path when none does)."""
+    """The document in the first of the folders holding it (the first folder's path when none does); never a
+    path outside them (texts.document_path)."""
     dirs = [Path(d) for d in ([sources_dirs] if isinstance(sources_dirs, (str, Path)) else sources_dirs)]
-    return next((d / name for d in dirs if (d / name).is_file()), dirs[0] / name)
+    paths = [document_path(d, name) for d in dirs]  # TextError: a name leading out of the folders (`../x`, `/dev/zero`)
+    return next((p for p in paths if p.is_file()), paths[0])
 
 
 def load_texts(sources: list[dict], sources_dir, report: CheckReport) -> dict[str, str]:
@@ -61,8 +63,8 @@ def load_texts(sources: list[dict], sources_dir, report: CheckReport) -> dict[st
     for s in sources:
         if not s["document"]:
             continue
-        path = find_document(s["document"], sources_dir)
         try:
+            path = find_document(s["document"], sources_dir)
             text, data = read_text(path)
         except TextError as exc:
             report.errors.append(f"sources {s['id']}: {exc}")
@@ -88,7 +90,12 @@ def check_spans(claims: list[dict], texts: dict[str, str], documents: dict[str, 
         if not c["span_start"] or not c["span_end"]:
             report.errors.append(f"{where}: no evidence span (every curated claim points at its evidence)")
             continue
-        text, start, end = texts[c["source_id"]], int(c["span_start"]), int(c["span_end"])
+        try:
+            start, end = span_offsets(c)
+        except TextError as exc:
+            report.errors.append(str(exc))
+            continue
+        text = texts[c["source_id"]]
         report.spans_checked += 1
         if not 0 <= start < end <= len(text):
             report.errors.append(f"{where}: span [{start}, {end}) lies outside the text (0..{len(text)})")

@@ -166,15 +166,19 @@ def apply_choices(package: Path, choices_path: Path) -> list[str]:
 
     Only those cells of those records change; every other byte stays. Returns the ids changed.
     """
-    from iraq_frontiers.importers.layer import record_values, split_records
+    from iraq_frontiers.importers.layer import LayerError, records as csv_records
 
     path = Path(package) / "locations.csv"
     choices = {c["location_id"]: c for c in read_choices(choices_path)}
-    records = split_records(path.read_bytes())
-    header = record_values(records[0])
+    try:
+        read = csv_records(path.read_bytes(), str(path))  # the validator's reader (io.csv_records)
+    except LayerError as exc:
+        raise GazetteerError(str(exc)) from None
+    records = [raw for raw, _ in read]
+    header = read[0][1]
     changed, seen = [], set()
-    for i, record in enumerate(records[1:], start=1):
-        row = dict(zip(header, record_values(record)))
+    for i, (record, cells) in enumerate(read[1:], start=1):
+        row = dict(zip(header, cells))
         choice = choices.get(row["id"])
         if choice is None:
             continue
@@ -191,8 +195,6 @@ def apply_choices(package: Path, choices_path: Path) -> list[str]:
 
 
 def _csv_line(values: list[str]) -> bytes:
-    import io
+    from iraq_frontiers.io.writers import csv_row  # the package's CSV writer
 
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_MINIMAL).writerow(values)
-    return out.getvalue().encode("utf-8")
+    return csv_row(values).encode("utf-8")

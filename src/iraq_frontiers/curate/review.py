@@ -23,12 +23,22 @@ h2{border-top:2px solid #888;padding-top:.6em;margin-top:2em}.meta{color:#555;fo
 mark{background:#ffe57f}.links li{font-size:90%}.kind{font-weight:600;color:#a40}.missing{color:#b00}"""
 
 
+def _span(c: dict) -> tuple[int, int] | None:
+    from iraq_frontiers.curate.texts import TextError, span_offsets
+
+    try:
+        return span_offsets(c)
+    except TextError:
+        return None  # shown without evidence; `curate check` names the cell
+
+
 def _claim_html(c: dict, texts: dict[str, str], names: dict[str, str], links: dict[str, list[str]]) -> str:
     who = names.get(c["claimant_id"], c["claimant_id"]) or c["claimant_description"] or "(the source itself)"
     via = f" via {escape(names.get(c['relayed_via_id'], c['relayed_via_id']))}" if c["relayed_via_id"] else ""
     text = texts.get(c["source_id"])
-    if text is not None and c["span_start"] and c["span_end"]:
-        s, e = int(c["span_start"]), int(c["span_end"])
+    span = _span(c) if text is not None and c["span_start"] and c["span_end"] else None
+    if span is not None:
+        s, e = span
         evidence = (f"…{escape(text[max(0, s - CONTEXT):s])}<mark>{escape(text[s:e])}</mark>"
                     f"{escape(text[e:e + CONTEXT])}…")
     else:

@@ -16,8 +16,6 @@ silent deletion).
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
 from pathlib import Path
 from typing import Any
@@ -39,29 +37,29 @@ class LayerError(Exception):
     """The package cannot take the layer (a row's origin disagrees with its id's namespace)."""
 
 
-def split_records(data: bytes) -> list[bytes]:
-    """The CSV records of `data` (RFC 4180, LF or CRLF), each with its line end, header first.
+def records(data: bytes, where: str = "the layer") -> list[tuple[bytes, list[str]]]:
+    """(exact bytes, cells) of each CSV record of `data`, header first, read by the validator's reader
+    (io.csv_records: RFC 4180, a quote inside an unquoted cell is literal, lines break at LF, CR, CRLF only).
+    Raises LayerError naming `where` and the line when the bytes are not UTF-8 CSV."""
+    from iraq_frontiers.io.csv_records import CsvSplitError, csv_records
 
-    A line break inside a quoted cell stays inside its record.
-    """
-    records, start, quoted = [], 0, False
-    i, n = 0, len(data)
-    while i < n:
-        c = data[i]
-        if c == 0x22:  # a doubled quote inside a quoted cell toggles twice: net unchanged
-            quoted = not quoted
-        elif c == 0x0A and not quoted:
-            records.append(data[start:i + 1])
-            start = i + 1
-        i += 1
-    if start < n:
-        records.append(data[start:])
-    return records
+    try:
+        return [(rec.raw.encode("utf-8"), rec.cells) for rec in csv_records(data.decode("utf-8"))]
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise LayerError(f"{where}: not UTF-8 (invalid byte at offset {exc.start}, line {line})") from None
+    except CsvSplitError as exc:
+        raise LayerError(f"{where}: cannot split the file into cells: {exc.describe()}") from None
+
+
+def split_records(data: bytes) -> list[bytes]:
+    """The CSV records of `data`, each with its line end, header first (records())."""
+    return [raw for raw, _ in records(data)]
 
 
 def record_values(record: bytes) -> list[str]:
     """The cells of one CSV record (split_records)."""
-    return next(csv.reader(io.StringIO(record.decode("utf-8"), newline="")), [])
+    return records(record)[0][1] if record else []
 
 
 def in_layer(table: str, row: dict[str, str], layer: str) -> bool:
@@ -74,15 +72,15 @@ def merged(package: Path, table: str, layer_csv: str, layer: str) -> tuple[bytes
     """package/<table>.csv with its `layer` rows replaced by the records of `layer_csv` (header + rows):
     (new bytes, rows kept, rows from the layer). Nothing is written. The headers must agree."""
     path = Path(package) / f"{table}.csv"
-    records = split_records(path.read_bytes())
-    new = split_records(layer_csv.encode("utf-8"))
-    if not records or records[0] != new[0]:
+    old = records(path.read_bytes(), str(path))
+    new = [raw for raw, _ in records(layer_csv.encode("utf-8"))]
+    if not old or old[0][0] != new[0]:
         raise LayerError(f"{path}: header differs from the schema's field order: run `iraq-frontiers descriptor` and fix the file first")
-    header = record_values(records[0])
+    header = old[0][1]
     later = list(NAMESPACE)[list(NAMESPACE).index(layer) + 1:]
-    kept, at = [records[0]], None  # at: where the first row of a later layer is (the new rows go before it)
-    for number, record in enumerate(records[1:], start=2):
-        row = dict(zip(header, record_values(record)))
+    kept, at = [old[0][0]], None  # at: where the first row of a later layer is (the new rows go before it)
+    for number, (record, cells) in enumerate(old[1:], start=2):
+        row = dict(zip(header, cells))
         mine = in_layer(table, row, layer)
         origin = row.get("origin")
         if origin and (origin in ORIGINS.get(layer, {layer})) != mine:

@@ -9,6 +9,7 @@ from typing import Any
 from iraq_frontiers.importers.ucdp_mapping import (CANDIDATE_ORIGIN, CIVILIANS_ID, DATASET_CITATION, DATE_PREC, ORIGIN, TYPE_LABEL, TYPE_OF_VIOLENCE,
                                                    UCDP_ACTOR, WHERE_PREC, slug)
 from iraq_frontiers.importers.outlets import canonical_outlet
+from iraq_frontiers.importers.ucdp_records import ucdp_records
 from iraq_frontiers.importers.ucdp_places import _country_iso, _hash, locations
 from iraq_frontiers.importers.ucdp_read import parse_source_entries
 
@@ -74,7 +75,7 @@ def build_tables(ok, release: str, known=None) -> dict[str, Any]:
     claims = pl.concat([claims, pl.DataFrame(rel_claims, schema=claims.schema)]) if rel_claims else claims
 
     tables = {
-        "ucdp_events": _records(ev),
+        "ucdp_events": ucdp_records(ev),
         "sources": sources,
         "actors": pl.DataFrame(list(actor_rows.values())),
         "locations": pl.DataFrame(list(loc_rows.values()), infer_schema_length=None),
@@ -337,22 +338,6 @@ def _events(ev, release: str):
         _optional_id(ev, "dyad_new_id").alias("ucdp_dyad_id"),
     )
     return events
-
-
-def _records(ev):
-    """UCDP's own record of each event (schemas/ucdp_events.json): what the events table does not hold."""
-    import polars as pl
-
-    def text(col: str) -> pl.Expr:
-        return pl.col(col).fill_null("") if col in ev.columns else pl.lit("")
-
-    return ev.select(
-        pl.col("event_id"), pl.col("id").alias("ged_id"), pl.col("release").alias("ged_release"),
-        pl.when(pl.col("ged_file").fill_null("") != "").then(pl.col("ged_file")).otherwise(pl.col("release")).alias("ged_file"),
-        (pl.col("event_clarity").cast(pl.Int64, strict=False) if "event_clarity" in ev.columns else pl.lit(None, pl.Int64)).alias("event_clarity"),
-        "date_prec", "where_prec", "deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown", "side_a", "side_b",
-        text("dyad_name").alias("dyad_name"), text("conflict_name").alias("conflict_name"), text("code_status").alias("code_status"),
-    ).with_columns(pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in ("dyad_name", "conflict_name", "code_status"))
 
 
 def _event_actors(ev, members, actor_id):

@@ -39,10 +39,12 @@ def read_snapshot(path: str | os.PathLike) -> Snapshot:
     from iraq_frontiers.problems import ProblemList
     from iraq_frontiers.validation.schema_guard import check_resources, first_resources
 
+    from iraq_frontiers.io.verify import release_package
+
     schemas: dict[str, dict[str, Any]] = {}
     frames: dict[str, Any] = {}
     problems = ProblemList()
-    with open_package(path) as pkg:
+    with open_package(release_package(path)) as pkg:  # anything in a release is verified first (diff, build, site)
         guard, refused = check_resources(pkg.descriptor)
         problems.extend(guard)
         for resource in first_resources(pkg.descriptor):
