@@ -159,3 +159,19 @@ def test_no_ucdp_source_carries_a_placeholder_date():
     sources = [s for s in _rows("sources") if s["origin"] in ("ucdp-ged", "ucdp-candidate")]
     assert all(not s["published_date"] or s["published_date"] >= "1900-01-01" for s in sources)
     assert any("outside the range of a real source date" in s["notes"] for s in sources)  # the 1753 placeholders, kept in notes
+
+
+def test_the_layers_cover_every_border_of_iraq():
+    """Issue 23's floor for the committed layers: Iraq's own side is covered, and each of the three main borders."""
+    locations = {r["id"]: r for r in _rows("locations")}
+    by_border: dict[str, int] = {}
+    iraqi_side = 0
+    for e in _rows("events"):
+        if e["origin"] not in ("ucdp-ged", "ucdp-candidate"):
+            continue
+        loc = locations[e["location_id"]]
+        code, _ = nearest_border(float(loc["latitude"]), float(loc["longitude"]))
+        by_border[code] = by_border.get(code, 0) + 1
+        iraqi_side += loc["country"] == "IQ"
+    assert iraqi_side >= 500
+    assert by_border.get("TR", 0) >= 500 and by_border.get("IR", 0) >= 100 and by_border.get("SY", 0) >= 1000
