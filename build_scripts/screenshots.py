@@ -4,7 +4,7 @@
 
 Without --release, builds a release of datapackage/ into a temporary folder first. Opens its site/ from disk
 (file://, network off) in Debian's chromium (/usr/bin/chromium, or $IRAQ_FRONTIERS_CHROMIUM) driven by
-Playwright ([test] extra) and writes overview.png, map.png and event.png (the al-Tanf strike, May 2017), then
+Playwright ([test] extra) and writes overview.png, map.png, border-sy.png, disagreements.png and event.png (the al-Tanf strike, May 2017), then
 screenshots.json: the fingerprint of the site pages they show. tests/test_screenshots.py fails when that
 fingerprint is not the current release's (the pictures are older than the site they show): run this again.
 """
@@ -23,8 +23,9 @@ CHROMIUM = os.environ.get("IRAQ_FRONTIERS_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 AL_TANF_STRIKE = "evt-us-strike-pro-government-forces-al-tanf"
-PAGES = ("index.html", f"events/{AL_TANF_STRIKE}.html")  # the pages the pictures show, and what they load
-SHOTS = ("overview.png", "map.png", "event.png")
+# the pages the pictures show, and what they load
+PAGES = ("index.html", f"events/{AL_TANF_STRIKE}.html", "borders/sy.html", "disagreements.html")
+SHOTS = ("overview.png", "map.png", "border-sy.png", "disagreements.png", "event.png")
 
 
 def fingerprint(site: Path) -> str:
@@ -47,9 +48,13 @@ def shoot(site: Path, out: Path) -> None:
             context = browser.new_context(viewport={"width": 1280, "height": 900}, offline=True)
             page = context.new_page()
             page.goto((site / "index.html").as_uri())
-            page.locator("#map svg").wait_for()
+            page.locator("#map svg").first.wait_for()
             page.screenshot(path=str(out / "overview.png"))
             page.locator("#map").screenshot(path=str(out / "map.png"))
+            page.goto((site / "borders" / "sy.html").as_uri())
+            page.locator("#map").screenshot(path=str(out / "border-sy.png"))
+            page.goto((site / "disagreements.html").as_uri())
+            page.screenshot(path=str(out / "disagreements.png"))
             page.goto((site / "events" / f"{AL_TANF_STRIKE}.html").as_uri())
             page.screenshot(path=str(out / "event.png"), full_page=True)
             context.close()

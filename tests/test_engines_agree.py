@@ -94,3 +94,92 @@ def test_every_engine_reports_the_same_problems_and_what_validates_builds(case):
             assert any((folder / "out").iterdir())
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+# issue 27, class 6: one regex dialect (Python's re on the whole value, Unicode classes; schema/regex.py)
+
+DIALECT_PATTERNS = [r"\d+", r"^\d+$", r"\D+", r"\w+", r"\W+", r"\s", r"a\sb", r"\S+", r"[\d\s]+", r"[^\s]+", r"[^\d_]+",
+                    r"[a-z]+\d?", r"\w+\.\w+", r"\u0661\d*", r"a\.b|\d", r"x\b", r"\bx", r"\p{L}+", r"(?i)abc", r"(?i:a)b",
+                    r"a(?=b)", r"(a)\1", r"a*+", r"[[:alpha:]]+"]
+DIALECT_CHARS = ["1", "٣", "۷", "߁", "a", "Z", "é", "e\u0301", "ж", "ع", "中", "_", "-", ".", " ", "\u00a0", "\u2003", "\u2028",
+                 "\x1c", "\x85", "\t", "x", "b", "A", "\u0661", "Ⅻ", "²"]
+
+
+def _pattern_package(folder: Path, patterns: list[str], values: list[str], fmt: str) -> Path:
+    """One table: an id and one string field per pattern, every field holding the values (none null)."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    fields = [{"name": "id", "type": "string"}] + [{"name": f"f{i}", "type": "string", "constraints": {"pattern": p}}
+                                                   for i, p in enumerate(patterns)]
+    folder.mkdir(parents=True)
+    desc = {"name": "dialect", "resources": [{"name": "items", "path": f"items.{fmt}", "format": fmt,
+                                              "schema": {"fields": fields, "primaryKey": ["id"]}}]}
+    (folder / "datapackage.json").write_text(json.dumps(desc), encoding="utf-8")
+    table = pa.table({"id": [f"r{i}" for i in range(len(values))], **{f"f{i}": values for i in range(len(patterns))}})
+    if fmt == "parquet":
+        pq.write_table(table, folder / "items.parquet")
+    else:
+        pacsv.write_csv(table, folder / "items.csv", pacsv.WriteOptions(quoting_style="all_valid"))
+    return folder
+
+
+def _dialect_outcome(patterns: list[str], values: list[str]) -> dict:
+    """What the dialect says: per pattern, refused, or the rows (1-based) Python's re.fullmatch rejects."""
+    import re
+
+    from iraq_frontiers.schema.regex import refusal
+
+    if any(refusal(p) for p in patterns):  # the table is refused: its values are not checked
+        return {f"f{i}": "refused" if refusal(p) else [] for i, p in enumerate(patterns)}
+    return {f"f{i}": [n for n, v in enumerate(values, 1) if not re.fullmatch(p, v)] for i, p in enumerate(patterns)}
+
+
+def _engine_outcome(report, patterns: list[str]) -> dict:
+    out: dict = {f"f{i}": [] for i in range(len(patterns))}
+    for p in report.problems:
+        if p.code == "schema-unsupported" and p.field:
+            out[p.field] = "refused"
+        elif p.code == "pattern":
+            out[p.field].append(p.row)
+        elif p.code != "control-character":  # \x1c and \x85 are spaces to \s, and control characters to the reader
+            raise AssertionError(report.format_text())
+    return out
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.sampled_from(DIALECT_PATTERNS), min_size=1, max_size=3, unique=True),
+       st.lists(st.lists(st.sampled_from(DIALECT_CHARS), min_size=1, max_size=4).map("".join), min_size=1, max_size=6, unique=True),
+       st.sampled_from(["parquet", "csv"]))
+def test_engines_run_one_regex_dialect(patterns, values, fmt):
+    """\\d on Arabic-Indic digits, \\w on letters and marks, \\s on Unicode spaces, \\b, \\p{L}, inline flags: every
+    engine matches as Python's re.fullmatch does, or every engine refuses the pattern with the same problem."""
+    folder = Path(tempfile.mkdtemp(prefix="ifr-dialect-"))
+    try:
+        pkg = _pattern_package(folder / "pkg", patterns, values, fmt)
+        expected = _dialect_outcome(patterns, values)
+        reports = {engine: validate(pkg, engine=engine) for engine in ("pandera", "duckdb")}
+        for engine, report in reports.items():
+            assert "internal-error" not in report.codes(), (engine, report.format_text())
+            assert _engine_outcome(report, patterns) == expected, (engine, patterns, values, report.format_text())
+            assert _problems(report) == _problems(reports["pandera"]), engine
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_spark_runs_the_regex_dialect(tmp_path):
+    import pytest
+
+    from iraq_frontiers.validation.backends import unavailable
+
+    why = unavailable("spark")
+    if why:
+        pytest.skip(f"spark: {why}")
+    values = sorted(set(DIALECT_CHARS) | {"١٢٣", "a b", "a\u00a0b", "abc", "ABC", "é_1", "x"})
+    pkg = _pattern_package(tmp_path / "pkg", DIALECT_PATTERNS, values, "parquet")
+    spark, reference = validate(pkg, engine="spark"), validate(pkg, engine="pandera")
+    assert _engine_outcome(spark, DIALECT_PATTERNS) == _dialect_outcome(DIALECT_PATTERNS, values)
+    assert _problems(spark) == _problems(reference)

@@ -229,7 +229,7 @@ def test_curate_span_takes_a_file_name_inside_sources(capsys, tmp_path):
     assert main(["curate", "span", "doc.txt", "the depot", "--sources", str(tmp_path), "--data", str(REPO / "datapackage")]) == 0
     assert capsys.readouterr().out.startswith("span_start=15 span_end=24 ")
     assert main(["curate", "span", "other.txt", "the depot", "--sources", str(tmp_path), "--data", str(REPO / "datapackage")]) == 2
-    assert f"nor one in {tmp_path}" in capsys.readouterr().err
+    assert "nor one in --sources" in capsys.readouterr().err
 
 
 @pytest.mark.ci

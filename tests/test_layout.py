@@ -19,16 +19,17 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "iraq_frontiers"
 ALLOWED: dict[str, set[str]] = {
     "terminal": set(),
     "extras": set(),
+    "borders": set(),
     "problems": {"terminal"},
     "schema": {"problems", "terminal", "extras"},
     "io": {"schema", "problems", "terminal", "extras"},
     "validation": {"io", "schema", "problems", "terminal", "extras"},
-    "release": {"validation", "io", "schema", "problems", "terminal", "extras"},
-    "importers": {"validation", "io", "schema", "problems", "terminal", "extras"},
+    "release": {"borders", "validation", "io", "schema", "problems", "terminal", "extras"},
+    "importers": {"borders", "validation", "io", "schema", "problems", "terminal", "extras"},
     "curate": {"importers", "validation", "io", "schema", "problems", "terminal", "extras"},
     "synth": {"validation", "io", "schema", "problems", "terminal", "extras"},
     "api": {"validation", "release", "schema"},
-    "cli": {"api", "release", "importers", "curate", "synth", "validation", "io", "schema", "problems", "terminal", "extras"},
+    "cli": {"borders", "api", "release", "importers", "curate", "synth", "validation", "io", "schema", "problems", "terminal", "extras"},
 }
 
 MAX_LINES = 400

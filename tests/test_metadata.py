@@ -63,7 +63,7 @@ def test_every_reference_field_is_a_declared_foreign_key():
     for table in TABLES:
         declared = {f for fk in source_schema(table).get("foreignKeys", []) for f in fk["fields"]}
         for name in _fields(table):
-            if name.endswith("_id") and name not in ("wikidata_id", "geonames_id", "ucdp_id", "coordinate_source_id") and name not in declared:
+            if name.endswith("_id") and name not in ("wikidata_id", "geonames_id", "ucdp_id", "ged_id", "coordinate_source_id") and name not in declared:
                 if table.startswith("crosswalk_") or name.startswith("ucdp_"):
                     continue
                 pytest.fail(f"{table}.{name} looks like a reference but is not a foreign key")

@@ -429,3 +429,21 @@ def test_build_script_is_thin_entry(tmp_path, small):
     assert json.loads(done.stdout)["version"] == VERSION
     done = subprocess.run([sys.executable, str(script), "--help"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "SHA256SUMS" in done.stdout
+
+
+def test_diff_counts_rows_by_layer(tmp_path):
+    """A reviewer sees which layer moved: rows added, removed and changed per origin (or id namespace)."""
+    import shutil
+
+    from iraq_frontiers.release.diff import diff_packages
+
+    old, new = tmp_path / "old", tmp_path / "new"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "datapackage", old)
+    shutil.copytree(old, new)
+    events = (new / "events.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    dropped = next(line for line in events if line.startswith("evt-ucdp-"))
+    (new / "events.csv").write_text("".join(line for line in events if line != dropped), encoding="utf-8")
+    d = diff_packages(old, new).table("events")
+    origin = dropped.split(",")[1]
+    assert d.by_layer == {origin: {"added": 0, "removed": 1, "changed": 0}}
+    assert f"by layer: {origin} 1 removed" in "\n".join(diff_packages(old, new).format_text().splitlines())

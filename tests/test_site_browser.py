@@ -1,12 +1,13 @@
-"""The release site in a real browser (the user's paths tier: .ci/run runs it every time, `pytest --run-paths`): Debian's chromium, headless, opened from file://
+"""The release site in a real browser: Debian's chromium, headless, opened from file://
 with the network off. DOM assertions on the overview, the codebook and the al-Tanf strike's page; the
 event list's filters driven with the keyboard; no console error. Saves the screenshots that README.md
 shows into a temporary folder (IRAQ_FRONTIERS_SCREENSHOTS=DIR keeps them); README.md's pictures are made by
-build_scripts/screenshots.py.
+build_scripts/screenshots.py. The user's paths tier: .ci/run runs it every time (`pytest --run-paths`).
 """
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -76,17 +77,23 @@ def test_overview_timeline_and_map(site, page):
     timeline_bars = page.locator("figure.chart svg .mark-rect path")
     assert timeline_bars.count() > 0
     caption = page.locator("#map-caption").inner_text()
-    mappable = int(caption.split(" of ")[0].replace(",", ""))  # counts are written 2,661
     assert f"of {events.num_rows:,} events" in caption
-    points = page.locator('#map svg path[aria-roledescription="circle"]')
-    assert points.count() == mappable > 0
-    assert page.locator("#map svg").bounding_box()["width"] > 300
+    drawn = int(caption.split("; the ")[1].split(" ")[0].replace(",", ""))
+    points = page.locator("#map svg.map a circle")
+    titles = points.evaluate_all("cs => cs.map(c => c.querySelector('title') ? c.querySelector('title').textContent : '')")
+    # events of a layer at the same pixel share one point, whose tooltip counts them
+    counts = [int(m.group(1).replace(",", "")) if (m := re.search(r" · ([\d,]+) events: ", t)) else 1 for t in titles]
+    assert sum(counts) == drawn > 0 and f"{len(titles):,} points" in caption
+    assert sum(1 for t in titles if t) >= 0.9 * len(titles)
+    box = page.locator("#map svg.map").bounding_box()
+    assert box["width"] > 300 and box["height"] > 300
+    assert page.locator("#map svg.map .band").count() == 1 and page.locator("#map svg.map .boundary").count() >= 3
     page.screenshot(path=str(shots() / "overview.png"))
     page.locator("#map").screenshot(path=str(shots() / "map.png"))
-    page.locator("#map svg a").first.focus()  # a point is a link to its event, reached by keyboard
+    page.locator("#map svg.map a").first.focus()  # a point is a link to its event, reached by keyboard
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert "/events/" in page.url and page.locator("h1").count() == 1
+    assert "/events" in page.url and page.locator("h1").count() == 1  # an event page, or an imported event's row
     assert page.errors == []
 
 
@@ -141,6 +148,53 @@ def test_al_tanf_strike_page_lists_all_claims_and_links(site, page):
     assert page.locator("tr.link").count() == len(links) > 0
     assert page.locator("table.rule tr.applied").count() == 1
     page.screenshot(path=str(shots() / "event.png"), full_page=True)
+    assert page.errors == []
+
+
+def test_border_pages_draw_their_map_and_charts(site, page):
+    """Every border page (sy, tr, ir at least): the map (boundary, band, labelled places, points with tooltips that
+    open their event), the two charts and the CSV link, no console error. Screenshots of the Syrian border."""
+    import csv
+    import io
+    import zipfile
+
+    pages = sorted((site / "borders").glob("*.html"))
+    assert {"sy.html", "tr.html", "ir.html"} <= {p.name for p in pages}
+    for p in pages:
+        page.goto(p.as_uri())
+        assert page.locator("#map svg.map .boundary.focus").count() == 1 and page.locator("#map svg.map .band").count() == 1
+        assert page.locator("#map svg.map .place text").count() >= 1
+        assert page.locator("#map svg.map a circle title").count() >= 1
+        assert page.locator("#years-caption").is_visible() and page.locator("#deaths-caption").is_visible()
+        assert page.locator("figure.chart svg .mark-rect path").count() > 0  # the bars are drawn
+        box = page.locator("#map svg.map").bounding_box()
+        assert box["width"] > 300 and box["height"] > 150
+        href = page.locator("p.lead a[download]").get_attribute("href")
+        with zipfile.ZipFile(p.parent / href) as z:  # the border's rows of events_flat: one CSV file, zipped
+            text = z.read(z.namelist()[0]).decode("utf-8")
+            assert len(list(csv.DictReader(io.StringIO(text, newline="")))) > 0
+        if p.name == "sy.html":
+            page.locator("#map").screenshot(path=str(shots() / "border-sy.png"))
+    assert page.errors == []
+    page.goto((site / "borders" / "sy.html").as_uri())
+    page.locator("#map svg.map a").first.focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "events" in page.url and page.errors == []
+
+
+def test_disagreements_page_and_contested_filter(site, page):
+    events = read_tables(REPO / "datapackage")["events"].to_pylist()
+    contested = [e for e in events if e["contested"]]
+    page.goto((site / "disagreements.html").as_uri())
+    assert page.locator("section.disagreement").count() == len(contested)
+    assert page.locator(".versus").count() >= len(contested)
+    page.screenshot(path=str(shots() / "disagreements.png"))
+    page.goto((site / "events.html").as_uri())
+    page.select_option("select[name=contested]", "yes")
+    assert page.locator("#event-list tbody tr:visible").count() == len(contested)
+    page.goto((site / "events" / f"{AL_TANF_STRIKE}.html").as_uri())
+    assert page.locator("#contested-why").is_visible() == bool(next(e for e in events if e["id"] == AL_TANF_STRIKE)["contested"])
     assert page.errors == []
 
 

@@ -121,10 +121,11 @@ def test_cli_valid_invalid_and_unreadable(repo, tmp_path):
     bad = _cli("validate", str(broken), "--json")
     assert bad.returncode == 1, bad.stderr
     report = json.loads(bad.stdout)
-    found = {(p["code"], (p["key"] or {}).get("id")) for p in report["problems"]}
+    found = {(p["code"], (p["key"] or {}).get("id")) for p in report["problems"] if p["severity"] == "error"}
     assert found == expected
     for p in report["problems"]:
-        assert p["table"] == "events" and p["file"] == "events.csv" and p["field"] and p["row"] and p["message"]
+        if p["severity"] == "error":  # the committed data's warnings (source-before-event) come along
+            assert p["table"] == "events" and p["file"] == "events.csv" and p["field"] and p["row"] and p["message"]
 
     text = _cli("validate", str(broken))
     assert text.returncode == 1 and re.search(r"\[enum\] events\.csv line \d+, table events row \d+", text.stdout) and "Traceback" not in text.stderr
@@ -142,3 +143,81 @@ def test_help_explains_every_command():
     for command in ("validate", "descriptor", "docs", "build", "diff", "synth"):
         out = _cli(command, "--help")
         assert out.returncode == 0 and len(out.stdout) > 200, command
+
+
+# --- source dates (issue 23): source-date-implausible (an error), source-before-event (a warning) -------------
+
+def _rows(path):
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _rewrite(path, rows):
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+
+
+def test_a_source_dated_out_of_range_is_an_error(repo, tmp_path):
+    """Before 1900 (UCDP's 1753 placeholder) or after the day of validation: source-date-implausible, exit 1."""
+    import datetime as dt
+
+    dst = tmp_path / "pkg"
+    shutil.copytree(repo / "datapackage", dst)
+    sources = _rows(dst / "sources.csv")
+    future = (dt.date.today() + dt.timedelta(days=400)).isoformat()
+    for row, date in zip(sources[:2], ("1753-01-01", future)):
+        row.update(published_date=date, published_date_precision="day")
+    _rewrite(dst / "sources.csv", sources)
+    report = validate(dst)
+    flagged = {(p.key or {}).get("id"): p for p in report.problems if p.code == "source-date-implausible"}
+    assert set(flagged) == {sources[0]["id"], sources[1]["id"]}, report.format_text()
+    assert {p.value for p in flagged.values()} == {"1753-01-01", future}
+    assert all(p.table == "sources" and p.field == "published_date" and p.severity == "error" for p in flagged.values())
+    assert not report.valid and report.exit_code == 1
+
+
+def test_a_claim_citing_a_source_older_than_its_event_is_a_warning(repo, tmp_path):
+    """Every claim about a dated event citing the source (redated to 1900-01-01) is warned about; the package stays valid."""
+    dst = tmp_path / "pkg"
+    shutil.copytree(repo / "datapackage", dst)
+    before = {(p.key or {}).get("id") for p in validate(dst).problems if p.code == "source-before-event"}
+    sources, claims = _rows(dst / "sources.csv"), _rows(dst / "claims.csv")
+    dated = {e["id"] for e in _rows(dst / "events.csv") if e["date_start"]}
+    source = next(s for s in sources if s["origin"] == "curated")
+    source.update(published_date="1900-01-01", published_date_precision="day")
+    _rewrite(dst / "sources.csv", sources)
+    expected = {c["id"] for c in claims if c["source_id"] == source["id"] and c["event_id"] in dated}
+    assert expected
+    report = validate(dst)
+    warned = [p for p in report.problems if p.code == "source-before-event"]
+    assert {(p.key or {}).get("id") for p in warned} == before | expected, report.format_text()
+    assert all(p.severity == "warning" and p.table == "claims" and p.field == "source_id" for p in warned)
+    assert report.valid and report.exit_code == 0 and report.warnings == len(before | expected)
+    assert "with" in report.format_text() and "warning" in report.format_text()
+
+
+def test_source_before_event_reads_the_source_date_window():
+    """The source predates the event only when its whole window (day, 7-day week, month, year) ends before date_start."""
+    from iraq_frontiers.validation.domain import _rules
+
+    rule = next(r for r in _rules() if r.code == "source-before-event")
+    cases = [  # (source date, precision, event start, flagged)
+        ("2020-05-09", "day", "2020-05-10", True), ("2020-05-10", "day", "2020-05-10", False),
+        ("2020-05-01", "week", "2020-05-07", False), ("2020-05-01", "week", "2020-05-08", True),
+        ("2020-05-01", "month", "2020-05-31", False), ("2020-05-01", "month", "2020-06-01", True),
+        ("2020-01-01", "year", "2020-12-31", False), ("2020-01-01", "year", "2021-01-01", True),
+        ("2019-12-01", "month", "2020-01-01", True), (None, "unknown", "2020-01-01", False), ("2020-01-01", "day", None, False),
+    ]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE sources (id VARCHAR, published_date DATE, published_date_precision VARCHAR)")
+    con.execute("CREATE TABLE events (id VARCHAR, date_start DATE)")
+    con.execute("CREATE TABLE claims (id VARCHAR, source_id VARCHAR, event_id VARCHAR)")
+    for i, (date, precision, start, _) in enumerate(cases):
+        con.execute("INSERT INTO sources VALUES (?, ?, ?)", [f"s{i}", date, precision])
+        con.execute("INSERT INTO events VALUES (?, ?)", [f"e{i}", start])
+        con.execute("INSERT INTO claims VALUES (?, ?, ?)", [f"c{i}", f"s{i}", f"e{i}"])
+    names = {"sources": "sources", "events": "events"}
+    hits = {r[0] for r in con.execute(f"SELECT t.id FROM claims t {rule.join.format(**names)} WHERE {rule.where.format(**names)}").fetchall()}
+    assert hits == {f"c{i}" for i, case in enumerate(cases) if case[3]}

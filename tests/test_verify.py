@@ -131,3 +131,108 @@ def test_unreadable_descriptor_or_zip_is_a_finding(built):
             assert zipped is None or not zipped.ok
         finally:
             path.write_bytes(original)
+
+
+# issue 27, class 4: SHA256SUMS is read as `sha256sum -c` reads it
+
+def _sums(built: Path) -> tuple[Path, bytes]:
+    path = built / "SHA256SUMS"
+    return path, path.read_bytes()
+
+
+def test_sums_conflicting_duplicate_line_fails(built):
+    path, saved = _sums(built)
+    first = saved.decode().splitlines()[0]
+    digest, rel = first.split("  ", 1)
+    other = ("0" if digest[0] != "0" else "1") + digest[1:]
+    path.write_bytes(saved + f"{other}  {rel}\n".encode())
+    try:
+        result = verify(built)
+        assert not result.ok and any("listed twice" in f.message and f.file.endswith(rel) for f in result.findings), result.findings
+        assert main(["verify", str(built)]) == 1
+        path.write_bytes(saved + f"{digest}  {rel}\n".encode())  # the same line twice: both checks pass
+        assert verify(built).ok
+    finally:
+        path.write_bytes(saved)
+
+
+def test_sums_upper_case_hex_is_accepted(built):
+    path, saved = _sums(built)
+    path.write_bytes(b"".join(line[:64].upper() + line[64:] for line in saved.splitlines(keepends=True)))
+    try:
+        assert verify(built).ok, verify(built).findings
+    finally:
+        path.write_bytes(saved)
+
+
+def test_sums_listed_symlink_out_of_the_release_fails(built, tmp_path):
+    notes = built / "RELEASE_NOTES.md"
+    outside = tmp_path / "elsewhere.md"
+    outside.write_bytes(notes.read_bytes())  # same bytes: the hash alone would pass
+    saved = notes.read_bytes()
+    notes.unlink()
+    notes.symlink_to(outside)
+    try:
+        result = verify(built)
+        assert not result.ok and any("outside the release" in f.message and f.file.endswith("RELEASE_NOTES.md")
+                                     for f in result.findings), result.findings
+        assert main(["verify", str(built)]) == 1
+    finally:
+        notes.unlink()
+        notes.write_bytes(saved)
+
+
+def test_sums_unlisted_zip_beside_them_fails(built, capsys):
+    zipped = next(built.glob("*-parquet.zip"))
+    stray = built / "stray-parquet.zip"
+    stray.write_bytes(zipped.read_bytes())
+    try:
+        result = verify(stray)
+        assert not result.ok and any("not listed" in f.message for f in result.findings), result.findings
+        assert main(["verify", str(stray)]) == 1
+        with pytest.raises(InputError, match="not listed"):
+            load("actors", path=stray)
+        assert verify(zipped).ok
+    finally:
+        stray.unlink()
+    capsys.readouterr()
+
+
+def test_package_folder_of_a_release_is_read_with_the_release_checksums(built, tmp_path, capsys):
+    """Issue 27, class 3: a file of RELEASE/parquet edited together with its descriptor's bytes and hash."""
+    import hashlib
+
+    import pyarrow.parquet as pq
+
+    data, desc = built / "parquet" / "actors.parquet", built / "parquet" / "datapackage.json"
+    saved = {p: p.read_bytes() for p in (data, desc)}
+    table = pq.read_table(data)
+    names = table.column("name").to_pylist()
+    pq.write_table(table.set_column(table.schema.get_field_index("name"), "name", [[f"{names[0]} (edited)", *names[1:]]]),
+                   data, compression="zstd")
+    descriptor = json.loads(saved[desc])
+    for resource in descriptor["resources"]:
+        if resource.get("path") == "actors.parquet":
+            resource.update(bytes=data.stat().st_size, hash="sha256:" + hashlib.sha256(data.read_bytes()).hexdigest())
+    desc.write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
+    try:
+        assert verify(built / "parquet").findings, "the descriptor alone agrees: SHA256SUMS must not"
+        for target in (built / "parquet", desc):
+            report = validate(target)
+            assert report.exit_code == 2 and report.problems[0].code == "release-corrupt", report.format_text()
+            with pytest.raises(InputError, match="verification failed"):
+                load("actors", path=target)
+            with pytest.raises(InputError):
+                connect(target)
+        assert main(["verify", str(built / "parquet")]) == 1
+        assert main(["diff", str(built / "parquet"), str(built / "csv")]) == 2
+        site = main(["site", str(built / "csv"), "--out", str(tmp_path / "site"), "--previous", str(built / "parquet")])
+        assert site == 2 and not (tmp_path / "site").exists()
+        err = capsys.readouterr().err
+        assert "actors.parquet" in err and "Traceback" not in err
+    finally:
+        for path, original in saved.items():
+            path.write_bytes(original)
+    assert verify(built / "parquet").ok and validate(built / "parquet").valid
+    assert main(["diff", str(built / "parquet"), str(built / "csv")]) == 0
+    capsys.readouterr()

@@ -82,9 +82,20 @@ CODES: dict[str, tuple[str, str]] = {
     "claim-without-subject": ("domain", "A claim is about no event, actor or location."),
     "self-link": ("domain", "A relation or link points from a row to itself."),
     "reference-cycle": ("domain", "Following a self-reference (locations.parent_id) from a row leads back to it through other rows: a loop."),
+    "source-date-implausible": ("domain", "A source's published_date is before 1900-01-01 or after the day of validation (a placeholder such as UCDP's 1753, or a typo): import it as unknown, the original kept in notes."),
+    "source-before-event": ("domain", "A claim about an event cites a source published before the event began (the source's whole date window lies before the event's date_start)."),
     # a bug in the toolkit (never the input's fault): reported instead of a traceback
     "internal-error": ("internal", "The toolkit failed unexpectedly (a bug: please report it with the message)."),
 }
+
+# Codes that are warnings, not errors: listed and counted like any problem, but the package stays valid
+# (Report.valid, exit code 0). Every other code is an error.
+WARNINGS: frozenset[str] = frozenset({"source-before-event"})
+
+
+def severity(code: str) -> str:
+    """'warning' for a code in WARNINGS, else 'error'."""
+    return "warning" if code in WARNINGS else "error"
 
 
 MAX_VALUE_CHARS = 500  # longer offending values are clipped in problems
@@ -140,9 +151,14 @@ class Problem:
     def layer(self) -> str:
         return CODES[self.code][0]
 
+    @property
+    def severity(self) -> str:
+        return severity(self.code)
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["layer"] = self.layer
+        d["severity"] = self.severity
         d["value"] = _jsonable(self.value)
         return d
 
@@ -250,11 +266,20 @@ class Report:
 
     @property
     def valid(self) -> bool:
-        return not self.problems.total
+        """No problem other than warnings."""
+        return not self.errors
+
+    @property
+    def errors(self) -> int:
+        return sum(n for (code, _, _), n in self.problems.totals.items() if code not in WARNINGS)
+
+    @property
+    def warnings(self) -> int:
+        return self.problems.total - self.errors
 
     @property
     def exit_code(self) -> int:
-        layers = {CODES[code][0] for code, _, _ in self.problems.totals}
+        layers = {CODES[code][0] for code, _, _ in self.problems.totals if code not in WARNINGS}
         if "internal" in layers:
             return 3
         if "input" in layers:
@@ -275,6 +300,7 @@ class Report:
             "tables": self.tables,
             "counts": counts,
             "total": self.problems.total,
+            "warnings": self.warnings,  # of the total, problems that are warnings (problems.WARNINGS)
             "omitted": self.problems.omitted,  # found and counted, not listed (over the caps)
             "groups": [{"code": c, "table": t, "field": f, "count": n} for (c, t, f), n in self.problems.totals.items()],
             "problems": [p.to_dict() for p in self.problems],
@@ -284,14 +310,20 @@ class Report:
         return escape(json.dumps(self.to_dict(), indent=2, ensure_ascii=False))  # still JSON: escapes are \uXXXX
 
     def format_text(self, limit: int = 200) -> str:
+        total = self.problems.total
         if self.valid:
             rows = sum(self.tables.values())
-            return escape(f"valid: {self.path} ({len(self.tables)} tables, {rows} rows)", newlines=True)
-        total = self.problems.total
-        lines = [f"invalid: {self.path}: {total} problem(s)"]
+            head = f"valid: {self.path} ({len(self.tables)} tables, {rows} rows)"
+            if not total:
+                return escape(head, newlines=True)
+            lines = [f"{head}, with {total} warning(s)"]
+        else:
+            warned = f" (of which {self.warnings} warning(s))" if self.warnings else ""
+            lines = [f"invalid: {self.path}: {total} problem(s){warned}"]
         for p in self.problems[:limit]:
             value = "" if p.value is None else f" (value: {_short(p.value)})"
-            lines.append(f"  [{p.code}] {p.location()}: {p.message}{value}")
+            mark = "warning: " if p.code in WARNINGS else ""
+            lines.append(f"  [{p.code}] {mark}{p.location()}: {p.message}{value}")
         if total > min(limit, len(self.problems)):
             lines.append(f"  ... and {total - min(limit, len(self.problems))} more; by code, table and field:")
             for (code, table, fld), n in sorted(self.problems.totals.items(), key=lambda kv: -kv[1])[:50]:

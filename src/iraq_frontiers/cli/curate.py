@@ -18,9 +18,10 @@ def _fail(message: str, code: int = EXIT_INPUT) -> int:
     return code
 
 
-def _sources_dir(arg: str | None) -> Path | None:
-    value = arg or os.environ.get("IRAQ_FRONTIERS_SEEDS")
-    return Path(value) if value else None
+def _sources_dirs(arg: list[str] | None) -> list[Path] | None:
+    """The folders holding document texts: every --sources given, else $IRAQ_FRONTIERS_SEEDS (os.pathsep-separated)."""
+    values = arg or [v for v in os.environ.get("IRAQ_FRONTIERS_SEEDS", "").split(os.pathsep) if v]
+    return [Path(v) for v in values] or None
 
 
 def source_row(args, text: str, data: bytes) -> dict:
@@ -66,24 +67,61 @@ def _cmd_add_source(args) -> int:
     return EXIT_OK
 
 
+def _cmd_add_manifest(args) -> int:
+    from iraq_frontiers.curate.manifest import ManifestError, plan, read_manifest
+    from iraq_frontiers.curate.store import StoreError, insert_curated, read_rows
+
+    manifest_path = Path(args.manifest)
+    texts_dir = Path(args.texts) if args.texts else manifest_path.parent / "texts"
+    try:
+        manifest = read_manifest(manifest_path)
+        known = {r["incident_id"] for r in manifest}
+        unknown = sorted(set(args.incident or []) - known)
+        if unknown:
+            return _fail(f"no incident {', '.join(unknown)} in {manifest_path}")
+        registered = {s["id"] for s in read_rows(Path(args.data), "sources")}
+        result = plan(manifest, texts_dir, read_rows(Path(args.data), "actors"), registered,
+                      incidents=set(args.incident) if args.incident else None, add_outlets=args.add_outlets)
+        if result.missing_outlets:
+            return _fail("no media_outlet actor names " + "; ".join(result.missing_outlets)
+                         + " (add them to actors.csv with the outlet's name as name or alias, or pass --add-outlets)")
+        if args.dry_run:
+            print(json.dumps({"actors": result.new_actors, "sources": result.sources}, ensure_ascii=False, indent=2))
+            return EXIT_OK
+        if result.new_actors:
+            insert_curated(Path(args.data), "actors", result.new_actors)
+        if result.sources:
+            insert_curated(Path(args.data), "sources", result.sources)
+    except (ManifestError, StoreError, ValueError) as exc:
+        return _fail(str(exc))
+    print(f"registered {len(result.sources)} source(s) and {len(result.new_actors)} new outlet actor(s)"
+          + (f"; {len(result.skipped)} already registered" if result.skipped else "")
+          + " (texts are not copied; review titles, dates and notes, then curate each text's claims)")
+    return EXIT_OK
+
+
 def _resolve_text(args):
+    from iraq_frontiers.curate.check import find_document
     from iraq_frontiers.curate.store import read_rows
     from iraq_frontiers.curate.texts import TextError, read_text, sha256_hex
 
     if Path(args.source).is_file():
         return read_text(Path(args.source))[0]
-    folder = _sources_dir(args.sources)
-    if folder is not None and Path(args.source).name == args.source and (folder / args.source).is_file():
-        return read_text(folder / args.source)[0]  # a file name inside the sources folder
+    folders = _sources_dirs(args.sources)
+    if folders is not None and Path(args.source).name == args.source:
+        inside = find_document(args.source, folders)  # a file name inside the sources folder(s)
+        if inside.is_file():
+            return read_text(inside)[0]
     row = next((s for s in read_rows(Path(args.data), "sources") if s["id"] == args.source), None)
     if row is None or not row["document"]:
-        inside = f" (nor one in {folder})" if folder is not None else ""
-        raise TextError(f"{args.source!r} is not a file{inside}, nor a source with a document in {args.data}/sources.csv")
-    if folder is None:
+        where = " (nor one in --sources)" if folders is not None else ""
+        raise TextError(f"{args.source!r} is not a file{where}, nor a source with a document in {args.data}/sources.csv")
+    if folders is None:
         raise TextError("give --sources DIR (or set IRAQ_FRONTIERS_SEEDS) so the document text can be read")
-    text, data = read_text(folder / row["document"])
+    path = find_document(row["document"], folders)  # never outside the folders (TextError)
+    text, data = read_text(path)
     if sha256_hex(data) != row["sha256"]:
-        raise TextError(f"{folder / row['document']} differs from the text registered for {args.source} (sha256)")
+        raise TextError(f"{path} differs from the text registered for {args.source} (sha256)")
     return text
 
 
@@ -106,12 +144,15 @@ def _cmd_check(args) -> int:
     from iraq_frontiers.curate.check import run_check
     from iraq_frontiers.curate.store import StoreError
 
-    folder = _sources_dir(args.sources)
-    if folder is None or not folder.is_dir():
-        return _fail("give --sources DIR (or set IRAQ_FRONTIERS_SEEDS): the folder holding the exact document texts")
+    from iraq_frontiers.curate.manifest import ManifestError, read_manifest
+
+    folders = _sources_dirs(args.sources)
+    if folders is None or not all(f.is_dir() for f in folders):
+        return _fail("give --sources DIR (or set IRAQ_FRONTIERS_SEEDS): the folder(s) holding the exact document texts")
     try:
-        report = run_check(Path(args.data), folder)
-    except StoreError as exc:
+        manifest = read_manifest(Path(args.manifest)) if args.manifest else None
+        report = run_check(Path(args.data), folders, manifest)
+    except (StoreError, ManifestError) as exc:
         return _fail(str(exc))
     print(report.format_text())
     failed = report.errors or (args.strict and report.suspects)
@@ -123,13 +164,18 @@ def _cmd_review(args) -> int:
     from iraq_frontiers.curate.review import write_review
     from iraq_frontiers.curate.store import StoreError
 
-    folder = _sources_dir(args.sources)
-    if folder is None or not folder.is_dir():
-        return _fail("give --sources DIR (or set IRAQ_FRONTIERS_SEEDS): the folder holding the exact document texts")
+    folders = _sources_dirs(args.sources)
+    if folders is None or not all(f.is_dir() for f in folders):
+        return _fail("give --sources DIR (or set IRAQ_FRONTIERS_SEEDS): the folder(s) holding the exact document texts")
     try:
         report = CheckReport()
-        texts = load_texts(load_curated(Path(args.data))["sources"], folder, report)
-        shown = write_review(Path(args.data), texts, Path(args.out))
+        sources = load_curated(Path(args.data))["sources"]
+        if args.only:
+            from fnmatch import fnmatch
+
+            sources = [s for s in sources if s["document"] and fnmatch(s["document"], args.only)]
+        texts = load_texts(sources, folders, report)
+        shown = write_review(Path(args.data), texts, Path(args.out), only=args.only)
     except StoreError as exc:
         return _fail(str(exc))
     except OSError as exc:
@@ -148,14 +194,15 @@ def register(sub) -> None:
     p = sub.add_parser("curate", help="the curation workbench: register a document, find spans, check, review",
                        description="Add the next article as a workflow (docs/curation.md): `add-source` registers a document, "
                        "`span` finds the offsets and hash of exact words, `check` re-anchors every span strictly, "
-                       "`review` writes an HTML page for a second coder.")
+                       "`review` writes an HTML page for a second coder; `add-manifest` registers a corpus's texts in one command.")
     p.set_defaults(func=lambda _a: (p.print_help(), EXIT_INPUT)[1])
     cmds = p.add_subparsers(dest="curate_command", metavar="STEP", parser_class=sub._parser_class)
 
     def common(q, sources=True):
         q.add_argument("--data", default="datapackage", help="the package folder with the curated CSV tables (default: ./datapackage)")
         if sources:
-            q.add_argument("--sources", metavar="DIR", help="folder holding the exact document texts (default: $IRAQ_FRONTIERS_SEEDS)")
+            q.add_argument("--sources", metavar="DIR", action="append",
+                           help="folder holding the exact document texts; repeat for several (default: $IRAQ_FRONTIERS_SEEDS)")
 
     q = cmds.add_parser("add-source", help="register a document as a sources row (its text is not copied)",
                         description="Register FILE (UTF-8 text, exactly as curated) as a curated sources row: sha256 of its bytes, "
@@ -180,6 +227,21 @@ def register(sub) -> None:
     common(q, sources=False)
     q.set_defaults(func=_cmd_add_source)
 
+    q = cmds.add_parser("add-manifest", help="register the texts of a corpus manifest (or of some incidents) as sources rows",
+                        description="Read a corpus MANIFEST.csv (doc_id, incident_id, url, outlet, published, published_precision, "
+                        "title, sha256, notes) and register each text of the chosen incidents as a curated sources row: id "
+                        "src-<doc_id>, document <doc_id>.txt, the URL, the outlet as publisher and a wire agency named in its "
+                        "parenthesis as original publisher (both matched to media_outlet actors by name or alias), the date and "
+                        "its precision, the title cut to seven words. Texts already registered are skipped; a text whose sha256 "
+                        "differs from the manifest's stops the command before anything is written.")
+    q.add_argument("manifest", help="the corpus MANIFEST.csv")
+    q.add_argument("--texts", metavar="DIR", help="folder of the texts (default: texts/ beside the manifest)")
+    q.add_argument("--incident", action="append", help="register only this incident's texts (repeatable; default: all)")
+    q.add_argument("--add-outlets", action="store_true", help="add an outlet no actor names as a new media_outlet actor")
+    q.add_argument("--dry-run", action="store_true", help="print the rows as JSON instead of writing them")
+    common(q, sources=False)
+    q.set_defaults(func=_cmd_add_manifest)
+
     q = cmds.add_parser("span", help="print the offsets and hash of exact words in a document",
                         description="Find WORDS in the document of SOURCE (a source id, or a file) and print span_start, span_end "
                         "(code points, end exclusive) and span_sha256. Exit 1 when the words are absent or occur more than once "
@@ -195,9 +257,10 @@ def register(sub) -> None:
     q = cmds.add_parser("check", help="re-anchor every evidence span strictly; list duplicate suspects",
                         description="For every curated source and claim: the document's bytes match sha256 and text_length, every "
                         "curated claim has a span inside its text, and the span's text still hashes to span_sha256 (fails closed: "
-                        "a span is never silently moved). Also lists places and events that look like duplicates. Exit 1 on an error "
+                        "a span is never silently moved), and every document has at least one claim. Also lists places and events that look like duplicates. Exit 1 on an error "
                         "(with --strict, also on a duplicate suspect).")
     q.add_argument("--strict", action="store_true", help="treat duplicate suspects as errors")
+    q.add_argument("--manifest", help="a corpus MANIFEST.csv: every text it lists must be a registered source with its URL")
     common(q)
     q.set_defaults(func=_cmd_check)
 
@@ -205,5 +268,6 @@ def register(sub) -> None:
                         description="Write a self-contained HTML page for a second coder: events with their claims, each claim beside "
                         "the source text with its span highlighted, and the links between claims (relation, kind of disagreement).")
     q.add_argument("--out", required=True, help="HTML file to write")
+    q.add_argument("--only", metavar="GLOB", help="review only the documents whose file name matches, e.g. 'fc-zakho-2022-*' (one incident)")
     common(q)
     q.set_defaults(func=_cmd_review)

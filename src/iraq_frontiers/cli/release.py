@@ -73,10 +73,9 @@ def _cmd_diff(args) -> int:
     from iraq_frontiers.release.diff import UnreadableCells, diff_packages
     from iraq_frontiers.io.core import InputError
     from iraq_frontiers.problems import Report
-    from iraq_frontiers.io.verify import release_package
 
     try:
-        d = diff_packages(release_package(args.old), release_package(args.new))
+        d = diff_packages(args.old, args.new)  # each verified when in a release (read_snapshot)
     except InputError as exc:
         return _error(args, f"{exc.problem.location()}: {exc.problem.message}", EXIT_INPUT)
     except UnreadableCells as exc:  # listed, never shown as changes to empty

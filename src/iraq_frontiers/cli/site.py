@@ -11,6 +11,34 @@ from iraq_frontiers.cli.app import EXIT_INPUT, EXIT_INVALID, EXIT_OK, progress_p
 from iraq_frontiers.cli.release import _error as _fail
 
 
+def _input_root(path: Path) -> Path:
+    """The folder a package path stands for (a descriptor's folder), or the file itself (a zip)."""
+    return path.parent if path.suffix.lower() == ".json" and not path.is_dir() else path
+
+
+def _overlapping_input(out: Path, args) -> str | None:
+    """Why --out cannot be used: it is, holds or lies inside an input (the package, --sources, --previous).
+    --force replaces --out whole, so an --out holding an input would delete it; one inside the package would
+    add files to it. Symlinks are resolved on both sides. None when --out is clear of every input."""
+    try:
+        target = out.resolve()
+    except (OSError, RuntimeError):
+        return None  # the writer names what is wrong with the path
+    for flag, value in (("PACKAGE", args.package), ("--sources", args.sources), ("--previous", args.previous)):
+        if value is None:
+            continue
+        try:
+            given = _input_root(Path(value)).resolve()
+        except (OSError, RuntimeError):
+            continue
+        if target == given or given.is_relative_to(target):
+            return (f"--out {out} is or contains the input {flag} {value}: writing the site there would replace it; "
+                    "write the site to a folder of its own")
+        if target.is_relative_to(given) and given.is_dir():
+            return f"--out {out} is inside the input {flag} {value}: the site would become part of it; write it elsewhere"
+    return None
+
+
 def _cmd_site(args) -> int:
     from iraq_frontiers.io.core import InputError
     from iraq_frontiers.release.errors import ReleaseError
@@ -19,6 +47,9 @@ def _cmd_site(args) -> int:
     from iraq_frontiers.validation.run import validate
 
     out = Path(args.out)
+    overlap = _overlapping_input(out, args)
+    if overlap:
+        return _fail(args, overlap, EXIT_INPUT)
     if out.exists() and not (out.is_dir() and (args.force or not any(out.iterdir()))):
         return _fail(args, f"{out} exists and is not an empty folder: pass --force to replace it", EXIT_INPUT)
     say = progress_printer(not args.json and not args.quiet)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import io
 import os
 from dataclasses import dataclass
 from functools import cache
@@ -114,11 +115,21 @@ def geonames_country(geonameid: int) -> dict:
 
 
 @cache
+@cache
 def ucdp_points() -> dict[int, Point]:
-    """UCDP GED Syria's point for every event id."""
-    with gzip.open(_external(GED), "rt", encoding="utf-8", newline="") as fh:
-        return {int(r["id"]): Point("ucdp-ged", int(r["id"]), r["where_coordinates"], float(r["latitude"]), float(r["longitude"]), "SY")
-                for r in csv.DictReader(fh) if r["latitude"] and r["longitude"]}
+    """UCDP's point for every event id of the files the UCDP layers are imported from (importers.frontier)."""
+    from iraq_frontiers.importers.frontier import CANDIDATE_FILES, LAYER_FILES
+    from iraq_frontiers.importers.ucdp_mapping import COUNTRY_ISO
+
+    points: dict[int, Point] = {}
+    for relative in LAYER_FILES + CANDIDATE_FILES:
+        path = _external(relative)
+        data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+        for r in csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")):
+            if r["id"].isdigit() and r["latitude"] and r["longitude"]:  # an HXL hashtag row has no numeric id
+                points.setdefault(int(r["id"]), Point("ucdp-ged", int(r["id"]), r.get("where_coordinates") or "", float(r["latitude"]),
+                                                      float(r["longitude"]), COUNTRY_ISO.get(r["country"], "")))
+    return points
 
 
 def read_choices(path: Path) -> list[dict[str, str]]:
@@ -155,15 +166,19 @@ def apply_choices(package: Path, choices_path: Path) -> list[str]:
 
     Only those cells of those records change; every other byte stays. Returns the ids changed.
     """
-    from iraq_frontiers.importers.layer import record_values, split_records
+    from iraq_frontiers.importers.layer import LayerError, records as csv_records
 
     path = Path(package) / "locations.csv"
     choices = {c["location_id"]: c for c in read_choices(choices_path)}
-    records = split_records(path.read_bytes())
-    header = record_values(records[0])
+    try:
+        read = csv_records(path.read_bytes(), str(path))  # the validator's reader (io.csv_records)
+    except LayerError as exc:
+        raise GazetteerError(str(exc)) from None
+    records = [raw for raw, _ in read]
+    header = read[0][1]
     changed, seen = [], set()
-    for i, record in enumerate(records[1:], start=1):
-        row = dict(zip(header, record_values(record)))
+    for i, (record, cells) in enumerate(read[1:], start=1):
+        row = dict(zip(header, cells))
         choice = choices.get(row["id"])
         if choice is None:
             continue
@@ -180,8 +195,6 @@ def apply_choices(package: Path, choices_path: Path) -> list[str]:
 
 
 def _csv_line(values: list[str]) -> bytes:
-    import io
+    from iraq_frontiers.io.writers import csv_row  # the package's CSV writer
 
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_MINIMAL).writerow(values)
-    return out.getvalue().encode("utf-8")
+    return csv_row(values).encode("utf-8")

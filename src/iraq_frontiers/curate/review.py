@@ -7,6 +7,7 @@ or places only come last. Every value from the data or the texts is HTML-escaped
 """
 from __future__ import annotations
 
+from fnmatch import fnmatch
 from html import escape
 from pathlib import Path
 
@@ -22,12 +23,22 @@ h2{border-top:2px solid #888;padding-top:.6em;margin-top:2em}.meta{color:#555;fo
 mark{background:#ffe57f}.links li{font-size:90%}.kind{font-weight:600;color:#a40}.missing{color:#b00}"""
 
 
+def _span(c: dict) -> tuple[int, int] | None:
+    from iraq_frontiers.curate.texts import TextError, span_offsets
+
+    try:
+        return span_offsets(c)
+    except TextError:
+        return None  # shown without evidence; `curate check` names the cell
+
+
 def _claim_html(c: dict, texts: dict[str, str], names: dict[str, str], links: dict[str, list[str]]) -> str:
     who = names.get(c["claimant_id"], c["claimant_id"]) or c["claimant_description"] or "(the source itself)"
     via = f" via {escape(names.get(c['relayed_via_id'], c['relayed_via_id']))}" if c["relayed_via_id"] else ""
     text = texts.get(c["source_id"])
-    if text is not None and c["span_start"] and c["span_end"]:
-        s, e = int(c["span_start"]), int(c["span_end"])
+    span = _span(c) if text is not None and c["span_start"] and c["span_end"] else None
+    if span is not None:
+        s, e = span
         evidence = (f"…{escape(text[max(0, s - CONTEXT):s])}<mark>{escape(text[s:e])}</mark>"
                     f"{escape(text[e:e + CONTEXT])}…")
     else:
@@ -76,13 +87,26 @@ def review_html(tables: dict[str, list[dict]], texts: dict[str, str]) -> str:
     return "\n".join(parts) + "\n</html>\n"
 
 
-def write_review(data_dir: Path, texts: dict[str, str], out: Path) -> int:
-    """Write the review page; returns the number of claims shown."""
+def select(tables: dict[str, list[dict]], only: str) -> dict[str, list[dict]]:
+    """The part of the curation one review covers: the claims of the documents matching the glob `only`
+    (e.g. `fc-zakho-2022-*`, one incident of a corpus), their events, and every link touching them."""
+    docs = {s["id"] for s in tables["sources"] if s["document"] and fnmatch(s["document"], only)}
+    claims = [c for c in tables["claims"] if c["source_id"] in docs]
+    ids, events = {c["id"] for c in claims}, {c["event_id"] for c in claims}
+    return {**tables, "sources": [s for s in tables["sources"] if s["id"] in docs], "claims": claims,
+            "events": [e for e in tables["events"] if e["id"] in events],
+            "claim_links": [r for r in tables["claim_links"] if r["claim_id"] in ids or r["other_claim_id"] in ids]}
+
+
+def write_review(data_dir: Path, texts: dict[str, str], out: Path, only: str | None = None) -> int:
+    """Write the review page (of the documents matching the glob `only`, when given); returns the number of claims shown."""
     from iraq_frontiers.curate.check import load_curated
 
     tables = load_curated(data_dir)
     tables["claim_links"] = read_rows(data_dir, "claim_links")
     claim_ids = {c["id"] for c in tables["claims"]}
     tables["claim_links"] = [r for r in tables["claim_links"] if r["claim_id"] in claim_ids]
+    if only:
+        tables = select(tables, only)
     write_bytes(out, review_html(tables, texts).encode("utf-8"))
     return len(tables["claims"])

@@ -18,15 +18,26 @@ class TextError(ValueError):
 
 
 def read_text(path: Path) -> tuple[str, bytes]:
-    """The document's text and its exact bytes; refuses files that are missing, too large or not UTF-8."""
+    """The document's text and its exact bytes; refuses files that are missing, not regular files (a device
+    such as /dev/zero, a FIFO, a socket: never opened, so never read without bound or waited on), too large
+    or not UTF-8."""
+    import os
+    import stat
+
     path = Path(path)
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise TextError(f"{path}: not a regular file (a folder, device, FIFO or socket); give the document's text file")
+        if info.st_size > MAX_TEXT_BYTES:
+            raise TextError(f"{path}: {info.st_size} bytes, more than the {MAX_TEXT_BYTES} bytes accepted for a source document")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # (a file swapped for a FIFO meanwhile: no wait)
+        with os.fdopen(fd, "rb") as fh:
+            data = fh.read(MAX_TEXT_BYTES + 1)  # bounded even if the file grows while it is read
     except OSError as exc:
         raise TextError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if size > MAX_TEXT_BYTES:
-        raise TextError(f"{path}: {size} bytes, more than the {MAX_TEXT_BYTES} bytes accepted for a source document")
-    data = path.read_bytes()
+    if len(data) > MAX_TEXT_BYTES:
+        raise TextError(f"{path}: more than the {MAX_TEXT_BYTES} bytes accepted for a source document")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -34,6 +45,28 @@ def read_text(path: Path) -> tuple[str, bytes]:
     if text.startswith("\ufeff"):
         raise TextError(f"{path}: starts with a byte-order mark; remove it so offsets count from the first character")
     return text, data
+
+
+def document_path(sources_dir: Path, document: str) -> Path:
+    """Where a sources row's `document` lies: a file name inside the sources folder, never outside it
+    (no absolute path, no `..`, no link leading out). Raises TextError."""
+    folder = Path(sources_dir)
+    path = folder / document
+    if (not document or Path(document).is_absolute() or ".." in Path(document).parts
+            or not path.resolve().is_relative_to(folder.resolve())):
+        raise TextError(f"document {document!r} is not a file inside the sources folder {folder}")
+    return path
+
+
+def span_offsets(row: dict) -> tuple[int, int]:
+    """A claim row's span_start and span_end as integers. Raises TextError naming the claim and the cell."""
+    out = []
+    for name in ("span_start", "span_end"):
+        value = row.get(name) or ""
+        if not (value.isascii() and value.isdigit()):
+            raise TextError(f"claims {row.get('id')}: {name} {value[:40]!r} is not a whole number of characters")
+        out.append(int(value))
+    return out[0], out[1]
 
 
 def sha256_hex(data: bytes) -> str:

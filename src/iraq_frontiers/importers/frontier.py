@@ -1,53 +1,77 @@
-"""Which UCDP GED events are "frontier" events: the rule the release's UCDP layer is cut with.
+"""The frontier band: which events an imported layer keeps.
 
-An event is on the frontier when UCDP places it
+An event is on Iraq's frontiers when the point it is drawn at lies within `band_km` (BAND_KM, 50 km) of
+Iraq's land border, on either side of it: great-circle distance to the nearest of Iraq's boundaries with
+Syria, Turkey, Iran, Jordan, Saudi Arabia and Kuwait (iraq_frontiers.borders, Natural Earth 1:50m). The same
+rule, with the same parameter, cuts every imported layer; `events_flat.border_km` lets a user narrow it.
 
-1. in one of the Syrian governorates that border Iraq along the Euphrates and the Khabur
-   (UCDP adm_1 "Deir ez Zor Governorate" or "Al Hasakah Governorate"), or
-2. in Homs Governorate within TANF_RADIUS_KM (great-circle) of the al-Tanf point: the
-   garrison and border crossing on the Damascus-Baghdad road, where Homs meets Iraq and Jordan.
-
-docs/frontier.md says why, what the rule leaves out and how many events it keeps.
+The point measured is the one the release will draw the event at: UCDP's coordinates, except where UCDP
+places an event only at an administrative unit that the package already holds (importers.identity), where
+the event takes that unit's row and so its point (or none). An event without a point is not in the band.
+docs/frontier.md says why this rule, what it keeps and what it leaves out.
 """
 from __future__ import annotations
 
 import math
 
-FRONTIER_GOVERNORATES = ("Deir ez Zor Governorate", "Al Hasakah Governorate")  # UCDP's adm_1 spellings
-TANF_GOVERNORATE = "Homs Governorate"
-# UCDP GED's point for "At Tanf village" (GED Syria 19.1), the point of the curated location
-# loc-al-tanf; GeoNames' cities500 extract has no al-Tanf row (geonames-iq-sy/seed_places_crosswalk.csv).
-TANF_POINT = (33.48952, 38.65698)
-TANF_RADIUS_KM = 50.0
-EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG), as in iraq_frontiers.importers.linking
-RULE = (f"UCDP adm_1 is {' or '.join(FRONTIER_GOVERNORATES)}, or adm_1 is {TANF_GOVERNORATE} and the event lies within "
-        f"{TANF_RADIUS_KM:g} km of al-Tanf ({TANF_POINT[0]}, {TANF_POINT[1]})")
+from iraq_frontiers.borders import BAND_KM, iraq_outline, nearest_border
+
+RULE = (f"the event's point lies within {BAND_KM:g} km (great-circle) of Iraq's land border with Syria, Turkey, Iran, Jordan, "
+        "Saudi Arabia or Kuwait, on either side (Natural Earth 1:50m; iraq_frontiers.borders)")
 
 
-def km_from_tanf(lat: float | None, lon: float | None) -> float | None:
-    """Great-circle distance in km from the al-Tanf point (None without coordinates)."""
+def _box(band_km: float) -> tuple[float, float, float, float]:
+    """Iraq's outline widened by the band (with room to spare): a point outside it cannot be in the band."""
+    ring = iraq_outline()
+    dlat = band_km / 111.0 + 0.05
+    dlon = band_km / (111.0 * math.cos(math.radians(38.0))) + 0.05  # Iraq lies south of 38 N: a degree of longitude is longer there
+    return (min(y for _, y in ring) - dlat, max(y for _, y in ring) + dlat, min(x for x, _ in ring) - dlon, max(x for x, _ in ring) + dlon)
+
+
+def in_band(lat: float | None, lon: float | None, band_km: float = BAND_KM, box=None) -> bool:
+    """The rule for one point."""
     if lat is None or lon is None:
-        return None
-    p = math.pi / 180
-    a = (math.sin((lat - TANF_POINT[0]) * p / 2) ** 2
-         + math.cos(lat * p) * math.cos(TANF_POINT[0] * p) * math.sin((lon - TANF_POINT[1]) * p / 2) ** 2)
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
+        return False
+    lat0, lat1, lon0, lon1 = box or _box(band_km)
+    if not (lat0 <= lat <= lat1 and lon0 <= lon <= lon1):
+        return False
+    found = nearest_border(lat, lon)
+    return found is not None and found[1] <= band_km
 
 
-def is_frontier(adm_1: str | None, lat: float | None, lon: float | None) -> bool:
-    """The rule for one event (UCDP adm_1 and coordinates)."""
-    adm_1 = (adm_1 or "").strip()
-    if adm_1 in FRONTIER_GOVERNORATES:
-        return True
-    if adm_1 == TANF_GOVERNORATE:
-        km = km_from_tanf(lat, lon)
-        return km is not None and km <= TANF_RADIUS_KM
-    return False
+def drawn_point(row: dict, known) -> tuple[float | None, float | None]:
+    """The point a GED row's event is drawn at once imported (the module docstring)."""
+    from iraq_frontiers.importers.ucdp_places import _country_iso
+
+    name, iso = row.get("where_coordinates") or "", _country_iso(row.get("country"))
+    if known is not None and name:
+        for kind, unit in (("district", row.get("adm_2")), ("governorate", row.get("adm_1")), ("country", row.get("country"))):
+            if unit and name == unit:
+                match = known.unit(iso, kind, unit)
+                if match is not None:
+                    return match["point"] if match["point"] else (None, None)
+    return row.get("latitude"), row.get("longitude")
 
 
-def frontier_rows(ok):
-    """The rows of a checked GED frame (importers.ucdp_read.normalise) that the rule keeps, in their order."""
+def frontier_rows(ok, band_km: float = BAND_KM, known=None):
+    """The rows of a checked GED frame (importers.ucdp_read.normalise) whose event lies in the band, in their order."""
     import polars as pl
 
-    keep = [is_frontier(a, lat, lon) for a, lat, lon in ok.select("adm_1", "latitude", "longitude").iter_rows()]
+    box = _box(band_km)
+    cols = ["where_coordinates", "country", "adm_1", "adm_2", "latitude", "longitude"]
+    keep = [in_band(*drawn_point(dict(zip(cols, values)), known), band_km=band_km, box=box) for values in ok.select(cols).iter_rows()]
     return ok.filter(pl.Series(keep, dtype=pl.Boolean))
+
+
+# The committed UCDP layers of datapackage/: the files they are imported from (paths inside ../shared/external/),
+# fullest first, and the UCDP Candidate files. docs/frontier.md gives the command; tests/test_frontier_layer.py
+# re-imports them and compares byte for byte.
+LAYER_FILES = (
+    "ucdp-ged-syria-652-1601-1911/ged_syria_652_1601_1911.csv.gz",  # GED 19.1, Syria, 2016-2019, full schema
+    "ucdp-ged191-iraq-hdx/conflict_data_irq.csv.gz",  # GED 19.1, every event located in Iraq, 1989-2018, full schema (HDX)
+    "ucdp-ged201-syria-iraq-csif/ged201_csif_all.csv.gz",  # GED 20.1 extract: year only, for what the 19.1 files lack
+)
+CANDIDATE_FILES = (
+    "ucdp-candidate-2026-iraq/GEDEvent_v26_01_26_06__iraq_rows.csv",  # Candidate 26.0.1-26.0.6, rows located in Iraq
+    "ucdp-candidate-2026-iraq/GEDEvent_v26_0_7__iraq_rows.csv",  # Candidate 26.0.7, rows located in Iraq
+)

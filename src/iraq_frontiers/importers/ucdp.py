@@ -33,8 +33,9 @@ from pathlib import Path
 from typing import Any
 
 from iraq_frontiers.io.disk import write_bytes, writing
-from iraq_frontiers.importers.ucdp_mapping import CORE_TABLES, DATASET_CITATION, ORIGIN, slug
-from iraq_frontiers.importers.ucdp_read import RowIssue, UcdpImportError, _as_int, normalise, read_ged
+from iraq_frontiers.borders import BAND_KM
+from iraq_frontiers.importers.ucdp_mapping import CANDIDATE_ORIGIN, CORE_TABLES, DATASET_CITATION, ORIGIN, UCDP_TABLES, slug
+from iraq_frontiers.importers.ucdp_read import RowIssue, UcdpImportError
 from iraq_frontiers.importers.ucdp_tables import build_tables
 
 
@@ -50,11 +51,14 @@ class ImportResult:
     seconds: float = 0.0
     out_dir: str = ""
     release: str = ""
-    outside_frontier: int = 0  # importable rows left out by the frontier rule (importers.frontier)
+    outside_frontier: int = 0  # importable rows left out by the frontier band (importers.frontier)
+    superseded: int = 0  # rows whose GED id an earlier (fuller) file already gave (importers.ucdp_files)
+    band_km: float | None = None
+    files: list[dict[str, Any]] = field(default_factory=list)  # each input file's own account
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        d["accounted_for"] = self.events_written + len(self.rejected) + self.outside_frontier == self.rows_read
+        d["accounted_for"] = self.events_written + len(self.rejected) + self.outside_frontier + self.superseded == self.rows_read
         return d
 
 
@@ -77,7 +81,7 @@ def write_package(tables: dict[str, Any], out_dir: Path, release: str, source_na
         "licenses": [{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/", "title": "Creative Commons Attribution 4.0"}],
         "sources": [{"title": f"UCDP Georeferenced Event Dataset ({release})", "path": "https://ucdp.uu.se/downloads/", "description": DATASET_CITATION}],
     })
-    descriptor["resources"] = [resource_descriptor(t, "csv", out_dir / f"{t}.csv") for t in CORE_TABLES]
+    descriptor["resources"] = [resource_descriptor(t, "csv", out_dir / f"{t}.csv") for t in UCDP_TABLES]
     write_descriptor(out_dir / "datapackage.json", descriptor)
     return out_dir / "datapackage.json"
 
@@ -89,83 +93,113 @@ def default_release(path: str | Path) -> str:
     return slug(name, 60)
 
 
-def _convert(path: str | Path, release: str | None, frontier: bool):
-    """Read and check a GED file: (release, raw frame, importable rows, rejected, warnings, rows outside the frontier)."""
-    release = release or default_release(path)
-    raw = read_ged(path)
-    ok, rejected, warnings = normalise(raw)
+def _inputs(path, candidates=()) -> list[tuple[Path, str]]:
+    """(file, origin) of every input, fullest first: GED files as given, then the Candidate files."""
+    paths = [path] if isinstance(path, (str, Path)) else list(path)
+    return [(Path(p), ORIGIN) for p in paths] + [(Path(p), CANDIDATE_ORIGIN) for p in candidates]
+
+
+def _convert(files: list[tuple[Path, str]], release: str | None, frontier: bool, band_km: float, known=None):
+    """Read and check the files: (release label, importable rows, every file's account, rows left out by the band)."""
+    from iraq_frontiers.importers.ucdp_files import combine, read_file
+
+    label = release or "+".join(default_release(p) for p, _ in files)
+    frames, accounts = [], []
+    for p, origin in files:
+        frame, account = read_file(p, origin, release if (release and len(files) == 1) else default_release(p))
+        frames.append(frame)
+        accounts.append(account)
+    ok = combine(frames, accounts)
     outside = 0
     if frontier:
         from iraq_frontiers.importers.frontier import frontier_rows
 
-        kept = frontier_rows(ok)
+        kept = frontier_rows(ok, band_km, known)
         outside, ok = ok.height - kept.height, kept
-        ids = {str(i) for i in ok["id_raw"].to_list()}
-        warnings = [w for w in warnings if w.ucdp_id in ids]  # changes to rows left out do not concern the layer
-    return release, raw, ok, rejected, warnings, outside
+    ids = {str(i) for i in ok["id"].to_list()}
+    for account in accounts:  # changes to rows left out do not concern the layer
+        account.warnings = [w for w in account.warnings if w.ucdp_id in ids]
+    return label, ok, accounts, outside
 
 
-def _result(raw, tables, rejected, warnings, outside, t0: float, out: Path, release: str) -> ImportResult:
+def _result(accounts, tables, outside, t0: float, out: Path, release: str, band_km) -> ImportResult:
     """The import's account (tables None: nothing was built)."""
     events = tables["events"] if tables else None
+    rejected = [r for a in accounts for r in a.rejected]
+    superseded = sum(a.superseded for a in accounts)
+    best_read = sum(a.best_read for a in accounts)
     return ImportResult(
-        rows_read=raw.height, events_written=events.height if events is not None else 0, rejected=rejected, warnings=warnings,
+        rows_read=sum(a.rows_read for a in accounts), events_written=events.height if events is not None else 0, rejected=rejected,
+        warnings=[w for a in accounts for w in a.warnings],
         tables={k: v.height for k, v in tables.items()} if tables else {},
-        best_deaths_read=int(raw.select(_as_int("best").sum()).item() or 0),  # exact: non-integers are rejected rows, not truncated
+        best_deaths_read=best_read,
         best_deaths_written=int(events["fatalities_best"].sum() or 0) if events is not None else 0,
         seconds=round(time.perf_counter() - t0, 3), out_dir=str(out), release=release, outside_frontier=outside,
+        superseded=superseded, band_km=band_km,
+        files=[{"path": a.path, "origin": a.origin, "release": a.release, "layout": a.layout, "rows_read": a.rows_read,
+                "rejected": len(a.rejected), "superseded": a.superseded, "notes": a.notes} for a in accounts],
     )
 
 
-def _nothing_to_import(path, raw, frontier: bool, where: str) -> UcdpImportError:
-    if raw.height == 0:
-        why = "it has a header but no rows"
-    elif frontier:
+def _nothing_to_import(files, accounts, frontier: bool, where: str) -> UcdpImportError:
+    names = ", ".join(str(p) for p, _ in files)
+    read = sum(a.rows_read for a in accounts)
+    if read == 0:
+        why = "it has a header but no rows" if len(files) == 1 else "the files have headers but no rows"
+    elif frontier and sum(len(a.rejected) for a in accounts) < read:
         why = "no importable row is a frontier event (docs/frontier.md)"
     else:
-        why = f"all {raw.height} rows were rejected (reasons in {where})"
-    return UcdpImportError(f"{path}: nothing to import: {why}; nothing was written")
+        why = f"all {read} rows were rejected (reasons in {where})"
+    return UcdpImportError(f"{names}: nothing to import: {why}; nothing was written")
 
 
-def import_ged(path: str | Path, out_dir: str | Path, release: str | None = None, report_path: str | Path | None = None,
-               frontier: bool = False) -> ImportResult:
-    """Import a GED CSV into a new package in out_dir; returns counts, rejected rows and warnings.
+def import_ged(path, out_dir: str | Path, release: str | None = None, report_path: str | Path | None = None,
+               frontier: bool = False, band_km: float = BAND_KM, candidates=()) -> ImportResult:
+    """Import one GED CSV, or several (fullest first), into a new package in out_dir; returns counts, rejected rows
+    and warnings.
 
-    frontier: keep only the events of the frontier rule (importers.frontier).
+    frontier: keep only the events in the frontier band (importers.frontier), band_km wide.
+    candidates: UCDP Candidate files, imported with origin ucdp-candidate.
     """
     t0 = time.perf_counter()
-    release, raw, ok, rejected, warnings, outside = _convert(path, release, frontier)
+    files = _inputs(path, candidates)
+    release, ok, accounts, outside = _convert(files, release, frontier, band_km)
     out = Path(out_dir)
     target = Path(report_path) if report_path else out / "import-report.json"
     if ok.height == 0:  # nothing to build: say why, and keep the report of rejected rows
-        result = _result(raw, None, rejected, warnings, outside, t0, out, release)
+        result = _result(accounts, None, outside, t0, out, release, band_km if frontier else None)
         target.parent.mkdir(parents=True, exist_ok=True)
         write_bytes(target, (json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
-        raise _nothing_to_import(path, raw, frontier, str(target))
+        raise _nothing_to_import(files, accounts, frontier, str(target))
     tables = build_tables(ok, release)
-    write_package(tables, out, release, Path(path).name)
-    result = _result(raw, tables, rejected, warnings, outside, t0, out, release)
+    write_package(tables, out, release, ", ".join(p.name for p, _ in files))
+    result = _result(accounts, tables, outside, t0, out, release, band_km if frontier else None)
     write_bytes(target, (json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
     return result
 
 
-def import_ged_into(path: str | Path, package: str | Path, release: str | None = None, frontier: bool = True) -> ImportResult:
-    """Import a GED CSV as the `ucdp-ged` layer of an existing package (datapackage/): its ucdp-ged
-    rows are replaced, every other row keeps its bytes (importers.layer). Writes no report file."""
-    from iraq_frontiers.importers.layer import layer_csv, merged
+def import_ged_into(path, package: str | Path, release: str | None = None, frontier: bool = True, band_km: float = BAND_KM,
+                    candidates=()) -> ImportResult:
+    """Import GED CSVs (fullest first) and Candidate files as the UCDP layer of an existing package (datapackage/):
+    its UCDP rows are replaced, every other row keeps its bytes (importers.layer); actors and administrative units
+    the package already holds are pointed at, not repeated (importers.identity). Writes no report file."""
+    from iraq_frontiers.importers.identity import known_rows
+    from iraq_frontiers.importers.layer import in_layer, layer_csv, merged
     from iraq_frontiers.io.disk import replace_file
 
     t0 = time.perf_counter()
     package = Path(package)
-    missing = [t for t in CORE_TABLES if not (package / f"{t}.csv").is_file()]
+    missing = [t for t in UCDP_TABLES if not (package / f"{t}.csv").is_file()]
     if missing:
         raise UcdpImportError(f"{package}: not a package folder with the core tables (missing {', '.join(m + '.csv' for m in missing)})")
-    release, raw, ok, rejected, warnings, outside = _convert(path, release, frontier)
+    files = _inputs(path, candidates)
+    known = known_rows(package, lambda table, row: in_layer(table, row, ORIGIN))
+    release, ok, accounts, outside = _convert(files, release, frontier, band_km, known)
     if ok.height == 0:  # an empty layer would delete the committed one: refuse
-        raise _nothing_to_import(path, raw, frontier, "the --json report")
-    tables = build_tables(ok, release)
+        raise _nothing_to_import(files, accounts, frontier, "the --json report")
+    tables = build_tables(ok, release, known)
     # every table merged (and every refusal raised) before any file is touched; then each file replaced atomically
-    new = {name: merged(package, name, layer_csv(tables[name], name), ORIGIN)[0] for name in CORE_TABLES}
+    new = {name: merged(package, name, layer_csv(tables[name], name), ORIGIN)[0] for name in UCDP_TABLES}
     for name, data in new.items():
         replace_file(package / f"{name}.csv", data)
-    return _result(raw, tables, rejected, warnings, outside, t0, package, release)
+    return _result(accounts, tables, outside, t0, package, release, band_km if frontier else None)

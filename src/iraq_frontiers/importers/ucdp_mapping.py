@@ -21,8 +21,10 @@ REQUIRED_COLUMNS = (
     "date_prec", "date_start", "date_end",
     "deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown", "low", "best", "high",
 )
-ORIGIN = "ucdp-ged"  # the value of `origin` (schemas/vocabularies.json) on every imported row
+ORIGIN = "ucdp-ged"  # the value of `origin` (schemas/vocabularies.json) on every imported row of a GED release
+CANDIDATE_ORIGIN = "ucdp-candidate"  # ... and of a UCDP Candidate Events release (preliminary codings)
 CORE_TABLES = ("sources", "actors", "locations", "events", "claims", "claim_quantities", "event_actors", "actor_relations", "claim_links")
+UCDP_TABLES = CORE_TABLES + ("ucdp_events",)  # the UCDP importer also writes UCDP's own record of each event
 # UCDP country names -> ISO 3166-1 alpha-2 for the region this dataset is about and its neighbours
 # and intervening states. Names not listed get an empty country and a note (never a guess).
 COUNTRY_ISO = {

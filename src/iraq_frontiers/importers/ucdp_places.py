@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from iraq_frontiers.importers.identity import normalised_name
 from iraq_frontiers.importers.ucdp_mapping import COUNTRY_ISO, ORIGIN, slug
 
 
@@ -54,8 +55,11 @@ def _coordinate_precision(kind: str) -> str:
     return "exact"
 
 
-def locations(ok, release: str):
-    """(location rows by id, the GED rows with the location_id of their place)."""
+def locations(ok, release: str, known=None):
+    """(location rows by id, the GED rows with the location_id of their place).
+
+    known (importers.identity.Known): the package's own countries, governorates and districts, which the
+    layer points at instead of making rows of its own."""
     import polars as pl
 
     countries = ok.select("country").unique().drop_nulls().filter(pl.col("country") != "")["country"].to_list()
@@ -78,23 +82,37 @@ def locations(ok, release: str):
                          # the point's gazetteer row: the first GED event coded there
                          "coordinate_source": None if lat is None else ORIGIN, "coordinate_source_id": None if lat is None else point_id}
 
+    def reused(kind: str, country: str | None, name: str) -> str | None:
+        match = known.unit(_country_iso(country), kind, name) if known is not None else None
+        return match["id"] if match else None
+
     country_id: dict[str, str] = {}
     for c in sorted(countries):
+        if (same := reused("country", c, c)) is not None:
+            country_id[c] = same
+            continue
         lid = new_id(f"loc-ucdp-{slug(c)}", f"country:{c}")
         country_id[c] = lid
         iso = _country_iso(c)
         add_loc(lid, c, "country", iso, None, note=f"Country as named by UCDP GED ({release})." + ("" if iso else " No ISO code known to the importer for this name."))
     adm1 = ok.select("country", "adm_1").unique().filter(pl.col("adm_1").fill_null("") != "").sort("country", "adm_1")
     adm1_id: dict[tuple[str, str], str] = {}
+    spelled: dict[tuple, str] = {}  # (country, [parent,] normalised name) -> id: UCDP's spellings of one unit are one row
     for c, a in adm1.iter_rows():
+        if (same := reused("governorate", c, a) or spelled.get((c, normalised_name(a)))) is not None:
+            adm1_id[(c, a)] = same
+            continue
         lid = new_id(f"loc-ucdp-{slug(a)}", f"adm1:{c}:{a}")
-        adm1_id[(c, a)] = lid
+        adm1_id[(c, a)] = spelled[(c, normalised_name(a))] = lid
         add_loc(lid, a, "governorate", _country_iso(c), country_id.get(c), note=f"First-order administrative division (UCDP adm_1, {release}).")
     adm2 = ok.select("country", "adm_1", "adm_2").unique().filter(pl.col("adm_2").fill_null("") != "").sort("country", "adm_1", "adm_2")
     adm2_id: dict[tuple[str, str, str], str] = {}
     for c, a1, a2 in adm2.iter_rows():
+        if (same := reused("district", c, a2) or spelled.get((c, adm1_id.get((c, a1)), normalised_name(a2)))) is not None:
+            adm2_id[(c, a1, a2)] = same
+            continue
         lid = new_id(f"loc-ucdp-{slug(a2)}", f"adm2:{c}:{a1}:{a2}")
-        adm2_id[(c, a1, a2)] = lid
+        adm2_id[(c, a1, a2)] = spelled[(c, adm1_id.get((c, a1)), normalised_name(a2))] = lid
         parent = adm1_id.get((c, a1)) or country_id.get(c)
         add_loc(lid, a2, "district", _country_iso(c), parent, note=f"Second-order administrative division (UCDP adm_2, {release}).")
 
@@ -116,8 +134,8 @@ def locations(ok, release: str):
             admin = adm2_id.get((c, a1, a2))
         if admin is not None and name not in multi:
             lid = admin
-            row = loc_rows[lid]
-            if lat is not None and row["latitude"] is None:
+            row = loc_rows.get(lid)  # None: the package's own unit, whose point is its own
+            if row is not None and lat is not None and row["latitude"] is None:
                 row.update(latitude=lat, longitude=lon, coordinate_precision="representative_point",
                            coordinate_source=ORIGIN, coordinate_source_id=first_id)
                 row["notes"] += " Coordinates: the representative point UCDP codes for events placed only at this level."

@@ -29,8 +29,11 @@ class RowIssue:
     reasons: list[str]
 
 
-def read_ged(path: str | Path):
-    """The GED CSV (plain, .gz, or a .zip holding one .csv) as a polars frame of strings."""
+def read_ged(path: str | Path, allow_extract: bool = False):
+    """The GED CSV (plain, .gz, or a .zip holding one .csv) as a polars frame of strings.
+
+    allow_extract: a file without GED's dates and sources is returned for importers.ucdp_files to check as a
+    reduced extract (it says what such a file must hold)."""
     import polars as pl
 
     path = Path(path)
@@ -45,7 +48,7 @@ def read_ged(path: str | Path):
     except (OSError, EOFError, zipfile.BadZipFile, gzip.BadGzipFile, zlib.error, pl.exceptions.PolarsError, UnicodeDecodeError) as exc:
         raise UcdpImportError(f"{path}: cannot be read as a UCDP GED CSV: {str(exc).splitlines()[0][:200]}") from None
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
-    if missing:
+    if missing and not (allow_extract and "date_start" not in frame.columns and "year" in frame.columns):
         raise UcdpImportError(f"{path}: not a UCDP GED CSV (19.1 or later): missing column(s) {', '.join(missing)}")
     return frame
 
@@ -123,8 +126,10 @@ def _not_integer(c: str):
     return pl.col(c).str.strip_chars().fill_null("").ne("") & _as_int(c).is_null()
 
 
-def normalise(raw) -> tuple[Any, list[RowIssue], list[RowIssue]]:
-    """Typed, checked GED rows: (frame of importable rows, rejected rows, rows imported with a change)."""
+def normalise(raw, low_high_given: bool = True) -> tuple[Any, list[RowIssue], list[RowIssue]]:
+    """Typed, checked GED rows: (frame of importable rows, rejected rows, rows imported with a change).
+
+    low_high_given=False: the file has no low and high (a reduced extract): they stay empty, only best is required."""
     import polars as pl
 
     n = raw.height
@@ -164,7 +169,9 @@ def normalise(raw) -> tuple[Any, list[RowIssue], list[RowIssue]]:
          "side_a_new_id or side_b_new_id is not a positive integer"),
         (pl.col("side_a_new_id") == pl.col("side_b_new_id"), "side A and side B are the same actor"),
         (pl.any_horizontal(*[(pl.col(c).is_null() & ~pl.col(f"__not_integer_{c}")) | (pl.col(c) < 0) for c in ("low", "best", "high")]),
-         "low, best or high is missing or negative"),
+         "low, best or high is missing or negative") if low_high_given else
+        ((pl.col("best").is_null() & ~pl.col("__not_integer_best")) | (pl.col("best") < 0) | (pl.col("low") < 0) | (pl.col("high") < 0),
+         "best is missing or negative"),
         (pl.any_horizontal(*[pl.col(c) < 0 for c in ("deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown")]), "a deaths_* count is negative"),
         (pl.col("where_coordinates").fill_null("").eq("") & pl.col("latitude").is_null(), "no place: where_coordinates and coordinates are empty"),
     ]
@@ -194,7 +201,9 @@ def normalise(raw) -> tuple[Any, list[RowIssue], list[RowIssue]]:
     )
     ok = ok.with_columns(
         pl.col("low").alias("ucdp_low"), pl.col("high").alias("ucdp_high"),
-        pl.min_horizontal("low", "best").alias("low"), pl.max_horizontal("high", "best").alias("high"),
+        # widened to bracket best; a low or high the file does not give stays empty
+        pl.when(pl.col("low").is_null()).then(None).otherwise(pl.min_horizontal("low", "best")).alias("low"),
+        pl.when(pl.col("high").is_null()).then(None).otherwise(pl.max_horizontal("high", "best")).alias("high"),
     )
     assert ok.height + len(rejected) == n
     return ok, rejected, warnings

@@ -9,6 +9,7 @@ from typing import Any
 from iraq_frontiers.problems import Problem
 
 MAX_COLUMNS = 10_000
+MAX_RESOURCES = 1_000  # tables in one package: more is refused (5,000 took validate over a minute; issue 27)
 MAX_VALUE_CHARS = 200  # offending values quoted in problems are clipped to this length
 ROW = "__row__"  # 1-based data row number column added to every frame
 

@@ -51,8 +51,38 @@ class ByteScan(_Stream):
         self._ordinary = np.ones(256, bool)  # bytes that may not surround a quote on both sides
         self._ordinary[[10, 13, 34, *delimiter.encode("utf-8")[:1]]] = False
         self._first = True
+        self._held = b""  # blank lines not yet handed on (read)
+        self._handed_break = False  # what was handed on ends with a line break
+        self._handed_cr = False  # ... with a CR
 
     def read(self, n: int = -1) -> bytes:
+        """The next bytes for Arrow. Of a run of line breaks, the first (the end of a row) is handed on at
+        once and the rest (blank lines) held back until something follows them; at the end of the file the
+        held blank lines are dropped (they are not rows): 3 MB of trailing blank lines are never parsed into
+        millions of rows of empty cells (issue 27). `breaks` and `tail_breaks` then count what Arrow got."""
+        while True:
+            chunk = self._next(n)
+            if self.stop or self.error:
+                return b""
+            if not chunk:
+                if self._held:
+                    held, self._held = self._held, b""
+                    dropped = held.count(b"\n") + held.count(b"\r") - held.count(b"\r\n")
+                    self.breaks -= dropped - (self._handed_cr and held[:1] == b"\n")  # (a CRLF cut between reads)
+                    self.tail_breaks = 1
+                return b""
+            body = chunk.rstrip(b"\r\n")
+            if not body and (self._held or self._handed_break):
+                self._held += chunk  # more blank lines: held on
+                continue
+            run = chunk[len(body):]
+            first = run[:2] if run.startswith(b"\r\n") else run[:1]
+            out = self._held + chunk[:len(body) + len(first)] if self._held else chunk[:len(body) + len(first)]
+            self._held = run[len(first):]
+            self._handed_break, self._handed_cr = bool(first), out.endswith(b"\r")
+            return out
+
+    def _next(self, n: int) -> bytes:
         if self.stop or self.error:
             return b""
         try:

@@ -14,6 +14,7 @@ from iraq_frontiers.schema.compiler import TYPE_MAP, field_type, list_delimiter
 from iraq_frontiers.problems import Problem, ProblemList
 from iraq_frontiers.io.core import InputError, MAX_COLUMNS, ROW, TableData, clip
 from iraq_frontiers.io.archive import MAX_ARCHIVE_MEMBER_BYTES, MAX_ARCHIVE_RATIO
+from iraq_frontiers.io.csv_records import CsvSplitError, csv_records
 from iraq_frontiers.io.cells import MAX_CELL_BYTES, _cell_checks, _header_problems, _raw_key, _unrepresentable_cells
 
 MAX_CSV_BYTES = 8 * 1024**3  # a CSV file is read whole: larger ones are refused rather than exhaust memory
@@ -70,16 +71,6 @@ def _delimiter(resource: dict[str, Any], name: str, rel: str) -> str:
     return delimiter
 
 
-@contextmanager
-def _csv_field_limit(limit: int):
-    old = csv.field_size_limit()
-    csv.field_size_limit(max(old, limit))
-    try:
-        yield
-    finally:
-        csv.field_size_limit(old)
-
-
 def _exact_csv(text: str, delimiter: str, name: str, rel: str, skip_initial_space: bool = False, fields=()):
     """(header, raw frame, row problems, LineMap) with Python's strict CSV reader, tracking physical lines.
 
@@ -94,39 +85,29 @@ def _exact_csv(text: str, delimiter: str, name: str, rel: str, skip_initial_spac
     numbers: list[int] = []
     starts: list[int] = []  # the line each record starts on
     recno = 0
-    prev_line = 0
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True, skipinitialspace=skip_initial_space)
-    with _csv_field_limit(len(text) + 1):
-        try:
-            for rec in reader:
-                start, end = prev_line + 1, reader.line_num
-                prev_line = end
-                lines = f"line {start}" if start == end else f"lines {start}-{end}"
-                if header is None:
-                    if not rec:
-                        raise InputError(Problem("csv-malformed", "the first line is blank; the header row must come first", table=name, file=rel))
-                    header = rec
-                    if len(header) > MAX_COLUMNS:
-                        raise InputError(Problem("csv-malformed", f"the header has {len(header)} columns; the limit is {MAX_COLUMNS}", table=name, file=rel))
-                    check_delimiter(header, fields, delimiter, name, rel)
-                    continue
-                recno += 1
-                starts.append(start)
-                if not any(rec):  # an empty line, or a row of empty cells (`,,`): Table Schema's blank row
-                    problems.append(Problem("blank-row", f"row {recno} ({lines}) {BLANK}", table=name, row=recno, file=rel))
-                    continue
-                if len(rec) != len(header):
-                    problems.append(_ragged_row(name, rel, recno, lines, rec, len(header), delimiter, joined=start != end))
-                    rec = (rec + [""] * len(header))[: len(header)]  # still read: its cells are checked too
-                rows.append(rec)
-                numbers.append(recno)
-        except csv.Error as exc:
-            msg = str(exc)
-            if "unexpected end of data" in msg:
-                detail = f"a quoted cell opened in the record starting on line {prev_line + 1} is never closed"
-            else:
-                detail = f"{msg} (record starting on line {prev_line + 1}, near line {reader.line_num})"
-            raise InputError(Problem("csv-malformed", f"cannot split the file into cells: {detail}", table=name, file=rel)) from None
+    try:
+        for rec, _raw, start, end in csv_records(text, delimiter, skip_initial_space, raw=False):
+            recno_lines = f"line {start}" if start == end else f"lines {start}-{end}"
+            if header is None:
+                if not rec:
+                    raise InputError(Problem("csv-malformed", "the first line is blank; the header row must come first", table=name, file=rel))
+                header = rec
+                if len(header) > MAX_COLUMNS:
+                    raise InputError(Problem("csv-malformed", f"the header has {len(header)} columns; the limit is {MAX_COLUMNS}", table=name, file=rel))
+                check_delimiter(header, fields, delimiter, name, rel)
+                continue
+            recno += 1
+            starts.append(start)
+            if not any(rec):  # an empty line, or a row of empty cells (`,,`): Table Schema's blank row
+                problems.append(Problem("blank-row", f"row {recno} ({recno_lines}) {BLANK}", table=name, row=recno, file=rel))
+                continue
+            if len(rec) != len(header):
+                problems.append(_ragged_row(name, rel, recno, recno_lines, rec, len(header), delimiter, joined=start != end))
+                rec = (rec + [""] * len(header))[: len(header)]  # still read: its cells are checked too
+            rows.append(rec)
+            numbers.append(recno)
+    except CsvSplitError as exc:
+        raise InputError(Problem("csv-malformed", f"cannot split the file into cells: {exc.describe()}", table=name, file=rel)) from None
     if header is None:
         raise InputError(Problem("resource-unreadable", "file is empty (no header row)", table=name, file=rel))
     columns = {f"__col{i}": [r[i] for r in rows] for i in range(len(header))}

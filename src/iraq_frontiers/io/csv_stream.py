@@ -109,7 +109,7 @@ def _stream(name, rel, raw, delimiter, fields, pk, big, limit, ragged: list | No
 
     scan = ByteScan(raw, delimiter, limit)
     first = scan.read(STREAM_BLOCK_BYTES)
-    head = None if scan.stop or scan.error else _header(first, delimiter, whole=len(first) < STREAM_BLOCK_BYTES)
+    head = None if scan.stop or scan.error else _header(first, delimiter, whole=scan.consumed < STREAM_BLOCK_BYTES)
     if head is None:
         return None, scan
     header, header_breaks = head

@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 from iraq_frontiers.problems import Problem, quote
 from iraq_frontiers.terminal import quoted_path, shown_path
-from iraq_frontiers.io.core import InputError, OpenedPackage, TableData, clip
+from iraq_frontiers.io.core import MAX_RESOURCES, InputError, OpenedPackage, TableData, clip
 from iraq_frontiers.io.json_file import _regular_file, load_descriptor
 from iraq_frontiers.io.archive import _safe_extract
 from iraq_frontiers.io.csv_reader import _read_csv, _read_inline
@@ -53,12 +53,21 @@ def open_package(path: str | os.PathLike) -> Iterator[OpenedPackage]:
     try:
         if path.is_dir():
             descriptor_path = path / "datapackage.json"
-            if not descriptor_path.exists():
+            try:
+                listed = descriptor_path.exists()
+            except OSError as exc:  # a folder without permission to look inside: unreadable input, exit 2
+                raise InputError(Problem("descriptor-unreadable", f"cannot read the folder {quoted_path(path)}: "
+                                         f"{exc.strerror or exc}", file=clip(shown_path(path)))) from None
+            if not listed:
                 raise InputError(Problem("descriptor-unreadable", f"folder {path} holds no datapackage.json", file=str(path)))
         else:
             _regular_file(path, "the package path", "descriptor-unreadable", file=str(path))
-            with path.open("rb") as fh:
-                magic = fh.read(4)
+            try:
+                with path.open("rb") as fh:
+                    magic = fh.read(4)
+            except OSError as exc:
+                raise InputError(Problem("descriptor-unreadable", f"cannot read {quoted_path(path)}: {exc.strerror or exc}",
+                                         file=clip(shown_path(path)))) from None
             if magic in (b"PK\x03\x04", b"PK\x05\x06") and not zipfile.is_zipfile(path):
                 raise InputError(Problem("archive-unreadable", "the zip archive is truncated or corrupt (no central directory)", file=str(path)))
             if zipfile.is_zipfile(path):
@@ -75,6 +84,10 @@ def open_package(path: str | os.PathLike) -> Iterator[OpenedPackage]:
             else:
                 descriptor_path = path
         descriptor = load_descriptor(descriptor_path)
+        resources = descriptor.get("resources")
+        if isinstance(resources, list) and len(resources) > MAX_RESOURCES:
+            raise InputError(Problem("descriptor-unreadable", f"the descriptor lists {len(resources)} resources; the limit is "
+                                     f"{MAX_RESOURCES} (split the package)", file=clip(shown_path(descriptor_path))))
         pkg = OpenedPackage(descriptor, descriptor_path.parent, str(path), descriptor_path.name)
         pkg.schema_problems = resolve_schema_files(pkg)
         yield pkg

@@ -2,12 +2,16 @@
 
     verify("release/0.1.0")                              # a release folder
     verify("release/0.1.0/iraq-frontiers-0.1.0-parquet.zip")   # a release zip
-    verify("release/0.1.0/parquet")                      # a package folder (its descriptor's bytes and hashes)
+    verify("release/0.1.0/parquet")                      # a package folder of a release (its SHA256SUMS lines too)
+    verify("work/package")                               # any package folder (its descriptor's bytes and hashes)
 
 A release folder is checked file by file against its SHA256SUMS (a file missing, altered or not
 listed is a finding) and then each package in it against its descriptor's `bytes` and `hash`. A
 zip is extracted with the archive safety checks (which also check each entry's CRC) and its
-package checked against its descriptor; a SHA256SUMS beside the zip that lists it is checked too.
+package checked against its descriptor; a SHA256SUMS beside the zip must list it. A package folder
+of a release (`parquet/`, `csv/` beside SHA256SUMS) is checked against the release's SHA256SUMS (its
+own lines, and no unlisted file in it) as well as its descriptor: editing a file and its descriptor's
+hash together is caught by whatever reads it (issue 27).
 
 `release_package(path)` is the thin wrapper that `validate`, `diff`, `load` and `connect` call at
 their entry point: it verifies a release folder, a zip, or a package folder inside a release, then
@@ -27,7 +31,7 @@ from typing import Any
 
 SUMS = "SHA256SUMS"
 PACKAGE_FOLDERS = ("parquet", "csv")  # a release folder's packages; the first one is what readers open
-_SUMS_LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
+_SUMS_LINE = re.compile(r"^([0-9a-fA-F]{64}) [ *](.+)$")  # as `sha256sum -c`: either case of hex
 
 
 @dataclass
@@ -64,12 +68,28 @@ def _digest(path: Path, algorithm: str = "sha256") -> str:
     return h.hexdigest()
 
 
+def _is_file(path: Path) -> bool:
+    """Path.is_file, False where the path cannot be looked at (no permission): the reader then reports it."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
 def is_release_folder(path: Path) -> bool:
-    return path.is_dir() and (path / SUMS).is_file()
+    return _is_dir(path) and _is_file(path / SUMS)
 
 
-def _check_sums(folder: Path, result: Verification, only: set[str] | None = None) -> None:
-    """Check files under folder against folder/SHA256SUMS (only the names in `only`, when given)."""
+def _check_sums(folder: Path, result: Verification, only: set[str] | None = None, under: str | None = None) -> None:
+    """Check files under folder against folder/SHA256SUMS: only the names in `only`, when given; only the
+    files in the subfolder `under` (a package folder of the release), when given."""
     listed: dict[str, str] = {}
     text = (folder / SUMS).read_text(encoding="utf-8", errors="replace")
     lines = text.split("\n")  # exactly LF (splitlines would also split at other control characters)
@@ -83,19 +103,37 @@ def _check_sums(folder: Path, result: Verification, only: set[str] | None = None
         if not m or PurePosixPath(rel).is_absolute() or ".." in PurePosixPath(rel).parts:
             result.findings.append(Finding((folder / SUMS).as_posix(), f"line {number} is not `<sha256>  <relative path>`"))
             continue
-        listed[rel] = m.group(1)
+        digest = m.group(1).lower()
+        if listed.get(rel, digest) != digest and (only is None or rel in only):  # `sha256sum -c` checks both lines: one of them must fail
+            result.findings.append(Finding((folder / rel).as_posix(), f"listed twice in {SUMS} with different hashes (line {number})"))
+            continue
+        listed[rel] = digest
+    inside = folder.resolve()
+    for rel in sorted(only - set(listed)) if only is not None else ():
+        result.findings.append(Finding((folder / rel).as_posix(), f"not listed in {SUMS} beside it (not part of the release)"))
+    if under is not None:
+        listed = {rel: digest for rel, digest in listed.items() if rel.startswith(f"{under}/")}
     for rel, expected in sorted(listed.items()):
         if only is not None and rel not in only:
             continue
         path = folder / rel
-        if not path.is_file():
-            result.findings.append(Finding((folder / rel).as_posix(), f"listed in {SUMS} but missing"))
+        if not _is_file(path):
+            result.findings.append(Finding((folder / rel).as_posix(), f"listed in {SUMS} but missing (or not readable)"))
+            continue
+        if not path.resolve().is_relative_to(inside):  # a symlink out of the release: not a released file
+            result.findings.append(Finding((folder / rel).as_posix(), "is a link to a file outside the release"))
+            continue
+        try:
+            digest = _digest(path)
+        except OSError as exc:
+            result.findings.append(Finding((folder / rel).as_posix(), f"cannot be read: {exc.strerror or exc}"))
             continue
         result.checked.append((folder / rel).as_posix())
-        if _digest(path) != expected:
+        if digest != expected:
             result.findings.append(Finding((folder / rel).as_posix(), f"sha256 differs from {SUMS} (the file was altered or corrupted)"))
     if only is None:
-        present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and p.name != SUMS}
+        present = {p.relative_to(folder).as_posix() for p in (folder / (under or "")).rglob("*")
+                   if p.is_file() and p.relative_to(folder).as_posix() != SUMS}
         for rel in sorted(present - set(listed)):
             result.findings.append(Finding((folder / rel).as_posix(), f"not listed in {SUMS} (not part of the release)"))
 
@@ -132,6 +170,12 @@ def _check_descriptor(package: Path, result: Verification, shown: str) -> None:
                                        exc.problem))
 
 
+def _release_of(target: Path) -> Path | None:
+    """The release folder that `target` (a package folder of it, or its descriptor) sits in, if any."""
+    folder = target if _is_dir(target) else target.parent
+    return folder.parent if folder.name in PACKAGE_FOLDERS and is_release_folder(folder.parent) else None
+
+
 def verify(path: str | os.PathLike) -> Verification:
     """Verify a release folder, a release zip or a package (see the module docstring).
 
@@ -145,12 +189,12 @@ def verify(path: str | os.PathLike) -> Verification:
         result = Verification(str(target), "release")
         _check_sums(target, result)
         for sub in PACKAGE_FOLDERS:
-            if (target / sub / "datapackage.json").is_file():
+            if _is_file(target / sub / "datapackage.json"):
                 _check_descriptor(target / sub, result, f"{target.as_posix()}/{sub}")
         return result
-    if target.is_file() and zipfile.is_zipfile(target):
+    if _is_file(target) and zipfile.is_zipfile(target):
         result = Verification(str(target), "zip")
-        if (target.parent / SUMS).is_file():
+        if _is_file(target.parent / SUMS):
             _check_sums(target.parent, result, only={target.name})
         if result.ok:  # an altered zip is not opened further
             _check_descriptor(target, result, target.as_posix())
@@ -158,6 +202,9 @@ def verify(path: str | os.PathLike) -> Verification:
     if not target.exists():
         raise InputError(Problem("path-not-found", f"no such file or folder: {target}", file=str(target)))
     result = Verification(str(target), "package")
+    release = _release_of(target)
+    if release is not None:  # a package folder of a release: its files against the release's SHA256SUMS too
+        _check_sums(release, result, under=(target if target.is_dir() else target.parent).name)
     _check_descriptor(target, result, (target if target.is_dir() else target.parent).as_posix())
     return result
 
@@ -172,11 +219,13 @@ def release_package(path: str | os.PathLike) -> Path:
     from iraq_frontiers.problems import Problem
 
     target = Path(path)
-    if not target.exists():
+    try:
+        if not target.exists():
+            return target
+    except OSError:  # (a folder above it without permission): the reader reports it
         return target
-    folder = target if target.is_dir() else target.parent
-    in_release = is_release_folder(folder.parent) and folder.name in PACKAGE_FOLDERS
-    if not (is_release_folder(target) or (target.is_file() and zipfile.is_zipfile(target)) or in_release):  # never open a FIFO
+    in_release = _release_of(target) is not None
+    if not (is_release_folder(target) or (_is_file(target) and zipfile.is_zipfile(target)) or in_release):  # never open a FIFO
         return target  # a working package (curated, synthetic): the validator reads it as it is
     result = verify(target)
     if not result.ok:
@@ -187,7 +236,7 @@ def release_package(path: str | os.PathLike) -> Path:
         raise InputError(Problem("release-corrupt", f"verification failed: {first.message}{more}", file=first.file))
     if result.kind == "release":
         for sub in PACKAGE_FOLDERS:
-            if (target / sub / "datapackage.json").is_file():
+            if _is_file(target / sub / "datapackage.json"):
                 return target / sub
         raise InputError(Problem("release-corrupt", f"release folder {target} holds no parquet/ or csv/ package", file=str(target)))
     return target

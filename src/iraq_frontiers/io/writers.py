@@ -58,6 +58,20 @@ def _cell(value: Any, ftype: str, delimiter: str, where: str) -> str:
     return str(value)
 
 
+def csv_row(cells: list[str]) -> str:
+    """One CSV record of text cells, LF-terminated, quoted only where needed: the package's CSV writer.
+
+    Python's writer quotes only the characters of its lineterminator: a cell holding a bare CR would be
+    written unquoted (and read back as a line break). A row with a CR is written with a CRLF terminator
+    (so CR and LF are both quoted), which is then replaced by LF."""
+    out = io.StringIO()  # (csv_text below writes whole tables the same way, with one writer for all rows)
+    if any("\r" in cell for cell in cells):
+        csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL).writerow(cells)
+        return out.getvalue()[:-2] + "\n"
+    csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_MINIMAL).writerow(cells)
+    return out.getvalue()
+
+
 def csv_text(table, table_schema: dict[str, Any], name: str = "table") -> str:
     """The CSV text of a typed Arrow table."""
     fields = table_schema["fields"]

@@ -21,6 +21,7 @@ GeoParquet `geometry` column (WKB points): read it with geopandas.read_parquet, 
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +83,7 @@ def _read_arrow(table: str, path: str | os.PathLike | None, verify: bool = True)
     import pyarrow.parquet as pq
 
     from iraq_frontiers.schema.compiler import arrow_schema
-    from iraq_frontiers.io.core import ROW, InputError
+    from iraq_frontiers.io.core import ROW
     from iraq_frontiers.io.package import is_inline, open_package, read_table, resource_file, resource_format
     from iraq_frontiers.io.writers import to_arrow
 
@@ -97,7 +98,7 @@ def _read_arrow(table: str, path: str | os.PathLike | None, verify: bool = True)
                 from iraq_frontiers.release.tables import read_tables, with_derived
 
                 return with_derived(read_tables(_resolve(path)))[table]
-            raise ValueError(f"no table {table!r}; the tables are: {', '.join(n for n in resources if n)}")
+            raise ValueError(f"no table {table!r} in {pkg.label}; the tables are: {', '.join(n for n in resources if n)}")
         resource = resources[table]
         schema = resource.get("schema")
         if not isinstance(schema, dict):
@@ -110,10 +111,7 @@ def _read_arrow(table: str, path: str | os.PathLike | None, verify: bool = True)
             except (pa.ArrowException, OSError):
                 pass  # a column missing or of another type, or not Parquet at all: the validator's reader says which
         require("polars", "polars", "reading a CSV package")
-        try:
-            data, problems = read_table(pkg, resource)
-        except InputError as exc:  # unreadable: name where, as for a bad value
-            raise InputError(exc.problem, f"{exc.problem.location()}: {exc.problem.message}") from None
+        data, problems = read_table(pkg, resource)  # unreadable: InputError, named by _naming as for a bad value
         if problems:
             first = problems[0]
             raise ValueError(f"{first.location()}: {first.message} (run `iraq-frontiers validate`)")
@@ -161,7 +159,8 @@ def load(table: str, backend: str = "pandas", path: str | os.PathLike | None = N
     """
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
-    data = _read_arrow(table, path)
+    with _naming(path):
+        data = _read_arrow(table, path)
     if backend == "arrow":
         return data
     if backend == "polars":
@@ -195,6 +194,27 @@ def _typed_as_schema(file: Path, resource: dict[str, Any]) -> bool:
 
 def connect(path: str | os.PathLike | None = None, database: str = ":memory:"):
     """A DuckDB connection with every table of the package as a view (Parquet files are read in place)."""
+    with _naming(path):
+        return _connect(path, database)
+
+
+@contextmanager
+def _naming(path):
+    """An input refused by load() or connect() names its file (with the package's folder), table and field."""
+    from iraq_frontiers.io.core import InputError
+
+    try:
+        yield
+    except InputError as exc:
+        p = exc.problem
+        where = p.location()
+        if path is not None and p.file and not Path(p.file).is_absolute() and p.file != str(path):
+            folder = Path(path) if Path(path).is_dir() else Path(path).parent
+            where = f"{(folder / p.file).as_posix()}{where[len(p.file):]}" if where.startswith(p.file) else where
+        raise InputError(p, f"{where}: {p.message}") from None
+
+
+def _connect(path, database):
     duckdb = require("duckdb", "duckdb", "connect()")
 
     from iraq_frontiers.io.core import InputError

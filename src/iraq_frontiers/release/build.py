@@ -94,7 +94,6 @@ def build_release(source: str | os.PathLike = "datapackage", out: str | os.PathL
     from iraq_frontiers.io.core import InputError
     from iraq_frontiers.release.release_docs import release_documents
     from iraq_frontiers.validation.run import validate
-    from iraq_frontiers.io.verify import release_package
     from iraq_frontiers.release.versioning import VersionError, Version, check_bump
 
     say = progress or (lambda _m: None)
@@ -138,7 +137,7 @@ def build_release(source: str | os.PathLike = "datapackage", out: str | os.PathL
     if prev_path is not None:
         say(f"comparing with the previous release {prev_path}")
         try:
-            old = read_snapshot(release_package(prev_path))
+            old = read_snapshot(prev_path)  # verified when a release (read_snapshot)
         except InputError as exc:
             raise ReleaseError(f"previous release {prev_path}: {exc.problem.message}") from None
         prev_version = old.version

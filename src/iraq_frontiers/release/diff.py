@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,10 +39,12 @@ def read_snapshot(path: str | os.PathLike) -> Snapshot:
     from iraq_frontiers.problems import ProblemList
     from iraq_frontiers.validation.schema_guard import check_resources, first_resources
 
+    from iraq_frontiers.io.verify import release_package
+
     schemas: dict[str, dict[str, Any]] = {}
     frames: dict[str, Any] = {}
     problems = ProblemList()
-    with open_package(path) as pkg:
+    with open_package(release_package(path)) as pkg:  # anything in a release is verified first (diff, build, site)
         guard, refused = check_resources(pkg.descriptor)
         problems.extend(guard)
         for resource in first_resources(pkg.descriptor):
@@ -120,6 +123,7 @@ class TableDiff:
     added: list[dict[str, Any]] = field(default_factory=list)  # primary keys of added rows
     removed: list[dict[str, Any]] = field(default_factory=list)
     changed: list[dict[str, Any]] = field(default_factory=list)  # {key, fields: {name: {old, new}}}
+    by_layer: dict[str, dict[str, int]] = field(default_factory=dict)  # layer -> {added, removed, changed}
 
     @property
     def required_bump(self) -> str | None:
@@ -147,6 +151,7 @@ class TableDiff:
             "added": self.added,
             "removed": self.removed,
             "changed": self.changed,
+            "by_layer": self.by_layer,
         }
 
 
@@ -218,6 +223,9 @@ def _table_text(t: TableDiff, limit: int) -> list[str]:
         lines.append("  primary key changed: rows not matched")
     if t.schema_details_changed:
         lines.append("  schema details changed (descriptions, constraints or keys)")
+    if len(t.by_layer) > 1 or (t.by_layer and "curated" not in t.by_layer):
+        lines.append("  by layer: " + "; ".join(
+            f"{layer} " + ", ".join(f"{n:,} {kind}" for kind, n in counts.items() if n) for layer, counts in sorted(t.by_layer.items())))
     for kind, rows in (("added", t.added), ("removed", t.removed)):
         if rows:
             lines.append(f"  {len(rows)} row(s) {kind}:")
@@ -233,6 +241,35 @@ def _table_text(t: TableDiff, limit: int) -> list[str]:
         if len(t.changed) > limit:
             lines.append(f"    ... and {len(t.changed) - limit} more (use --json for all)")
     return lines
+
+
+_LAYER_ID = re.compile(r"^[a-z]+-(ucdp|usgov)-")  # the id namespaces of the imported layers (importers/layer.py)
+
+
+def _layer(row: dict[str, Any], pk: list[str]) -> str:
+    """The layer a row belongs to: its origin where the table has one, else its key's id namespace."""
+    if row.get("origin"):
+        return str(row["origin"])
+    m = _LAYER_ID.match(str(row.get(pk[0]) or ""))
+    return {"ucdp": "ucdp (GED and Candidate)", "usgov": "us-gov"}[m.group(1)] if m else "curated"
+
+
+def _count_layers(d: "TableDiff", old_frame, new_frame) -> None:
+    """Rows added, removed and changed per layer, so a reviewer sees which layer moved."""
+    import polars as pl
+
+    counts: dict[str, dict[str, int]] = {}
+    for kind, keys, frame in (("added", d.added, new_frame), ("removed", d.removed, old_frame),
+                              ("changed", [c["key"] for c in d.changed], new_frame)):
+        if not keys:
+            continue
+        cols = d.primary_key + (["origin"] if "origin" in frame.columns else [])
+        rows = frame.select(cols).join(pl.DataFrame(keys, schema={k: frame.schema[k] for k in d.primary_key}), on=d.primary_key,
+                                       how="semi", nulls_equal=True).to_dicts()
+        for row in rows:
+            layer = counts.setdefault(_layer(row, d.primary_key), {"added": 0, "removed": 0, "changed": 0})
+            layer[kind] += 1
+    d.by_layer = counts
 
 
 def _keys(frame, pk: list[str]) -> list[dict[str, Any]]:
@@ -305,6 +342,8 @@ def diff_table(name: str, old_schema: dict | None, new_schema: dict | None, old_
                         fields[f] = {"old": before, "new": after}
                 if fields:
                     d.changed.append({"key": {k: _jsonable(row[k]) for k in pk}, "fields": fields})
+        if all(new_k.schema[k] == pl.String for k in pk):  # keys of ids: each row's layer is known
+            _count_layers(d, old_k, new_k)
     if (d.fields_added or d.fields_removed or d.fields_retyped or d.key_changed or d.schema_details_changed
             or d.added or d.removed or d.changed):
         d.status = "changed"

@@ -11,7 +11,7 @@ from pathlib import Path
 from iraq_frontiers.schema.compiler import field_type
 from iraq_frontiers.validation.conformance import DIFFERENCES, FEATURES
 from iraq_frontiers.schema.metadata import package_metadata, release_table_names, source_schema, table_names, vocabularies
-from iraq_frontiers.problems import CODES
+from iraq_frontiers.problems import CODES, WARNINGS
 from iraq_frontiers.validation.status import contested_markdown, rules_markdown
 
 CODES_START, CODES_END = "<!-- codes:start -->", "<!-- codes:end -->"
@@ -79,7 +79,8 @@ def data_dictionary() -> str:
 
 def codes_block() -> str:
     lines = [CODES_START, "", "| code | layer | meaning |", "|---|---|---|"]
-    lines += [f"| `{code}` | {layer} | {_cell(meaning)} |" for code, (layer, meaning) in CODES.items()]
+    lines += [f"| `{code}` | {layer}{' (warning)' if code in WARNINGS else ''} | {_cell(meaning)} |"
+              for code, (layer, meaning) in CODES.items()]
     return "\n".join(lines + ["", CODES_END])
 
 
@@ -120,5 +121,11 @@ def generated_files(docs_dir: Path) -> dict[Path, str]:
         from iraq_frontiers.release.coverage import coverage_markdown, with_coverage
         from iraq_frontiers.release.tables import read_tables
 
-        files[readme] = with_coverage(readme.read_text(encoding="utf-8"), coverage_markdown(read_tables(package)))
+        from iraq_frontiers.release.frontier_doc import frontier_markdown, with_frontier
+
+        tables = read_tables(package)
+        files[readme] = with_coverage(readme.read_text(encoding="utf-8"), coverage_markdown(tables))
+        frontier = docs_dir / "frontier.md"
+        if frontier.is_file():
+            files[frontier] = with_frontier(frontier.read_text(encoding="utf-8"), frontier_markdown(tables))
     return files

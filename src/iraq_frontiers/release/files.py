@@ -16,6 +16,7 @@ from iraq_frontiers.release.errors import ReleaseError
 from iraq_frontiers.release.geoparquet import GEOMETRY, GEO_NOTE, GEO_TABLE, geo_metadata, geometry_column
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+ZIP_LAST = (2107, 12, 31, 23, 59, 58)  # a zip entry's MS-DOS time holds years 1980-2107
 
 
 def release_created(released: str | None = None) -> str | None:
@@ -38,7 +39,8 @@ def _zip_time(created: str | None) -> tuple[int, ...]:
     if not created:
         return ZIP_EPOCH
     moment = dt.datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ")
-    return max(ZIP_EPOCH, (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second - moment.second % 2))
+    return min(ZIP_LAST, max(ZIP_EPOCH, (moment.year, moment.month, moment.day, moment.hour, moment.minute,
+                                         moment.second - moment.second % 2)))
 
 
 def write_parquet_package(tables: dict[str, Any], folder: Path, created: str | None = None) -> dict[str, Any]:

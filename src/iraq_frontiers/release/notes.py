@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from iraq_frontiers.schema.metadata import package_metadata, repo_root
-from iraq_frontiers.release.errors import NoChangelogSection
+from iraq_frontiers.release.errors import NoChangelogSection, ReleaseError
 
 
 def find_previous(out: Path, version: str) -> Path | None:
@@ -50,12 +50,26 @@ def changelog_section(version: str, changelog: Path | None) -> ChangelogSection 
     """CHANGELOG.md's section `## [version] - YYYY-MM-DD` (Keep a Changelog), or None when absent or empty."""
     if changelog is None or not Path(changelog).is_file():
         return None
-    text = Path(changelog).read_text(encoding="utf-8")
+    text = _read_changelog(Path(changelog))
     m = re.search(rf"^## \[{re.escape(version)}\]([^\n]*)\n(.*?)(?=^## |\Z)", text, flags=re.M | re.S)
     if not m or not m.group(2).strip():
         return None
     date = re.search(r"\b(\d{4}-\d{2}-\d{2})\b", m.group(1))
     return ChangelogSection(version, date.group(1) if date else None, m.group(2).strip())
+
+
+def _read_changelog(path: Path) -> str:
+    """The CHANGELOG's text; one that cannot be read or is not UTF-8 is refused naming the file and the place."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ReleaseError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ReleaseError(f"{path} is not UTF-8: invalid byte 0x{data[exc.start]:02x} at byte offset {exc.start} (line {line}); "
+                           "save it as UTF-8") from None
 
 
 def release_section(version: str, changelog: Path | None) -> ChangelogSection:

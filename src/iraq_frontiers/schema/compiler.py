@@ -143,8 +143,25 @@ def constraint_checks(field: dict[str, Any]) -> list[ConstraintCheck]:
 
 
 def _anchored(pattern: str) -> str:
-    # Table Schema patterns match the whole value (XML Schema semantics).
-    return f"^(?:{pattern})$"
+    """A Table Schema pattern as the whole-value regex polars (Rust's regex) runs: the dialect of schema/regex.py."""
+    from iraq_frontiers.schema.regex import engine_regex
+
+    return engine_regex(pattern)
+
+
+def _matches(pattern: str, backend):
+    """A Pandera check that the whole value matches `pattern` in the dialect (schema/regex.py). Not
+    Check.str_matches for polars: it compiles the pattern with Python's re, which cannot read the
+    translation (`\\p{Nd}`)."""
+    if backend.__name__ == "pandera.polars":
+        import polars as pl
+
+        regex = _anchored(pattern)
+        return backend.Check(lambda data: data.lazyframe.select(pl.col(data.key).str.contains(regex)),
+                             name="str_matches", error=f"str_matches('{pattern}')")
+    from iraq_frontiers.schema.regex import python_regex
+
+    return backend.Check.str_matches(python_regex(pattern))
 
 
 def _pandera_check(check: ConstraintCheck, backend):
@@ -156,13 +173,13 @@ def _pandera_check(check: ConstraintCheck, backend):
     if check.code == "maximum":
         return Check.le(check.argument)
     if check.code == "pattern":
-        return Check.str_matches(_anchored(check.argument))
+        return _matches(check.argument, backend)
     if check.code == "min-length":
         return Check.str_length(min_value=check.argument)
     if check.code == "max-length":
         return Check.str_length(max_value=check.argument)
     if check.code == "format":
-        return Check.str_matches(_anchored(STRING_FORMATS[check.argument]))
+        return _matches(STRING_FORMATS[check.argument], backend)
     raise AssertionError(check.code)
 
 

@@ -69,12 +69,17 @@ def _nulls(n: int, typ):
     return pa.nulls(n, typ)
 
 
-def _single_dates(rng, n: int, precisions: list[str], p: list[float]):
+# Day numbers: events begin in 2010-2024 and sources are published in 2025, so no claim's source predates its
+# event (rule source-before-event); statements are dated 2010-2025.
+EVENT_DAYS, SOURCE_DAYS, ANY_DAYS = (14610, 20089), (20089, 20454), (14610, 20454)
+
+
+def _single_dates(rng, n: int, precisions: list[str], p: list[float], days_range: tuple[int, int] = ANY_DAYS):
     """(days, mask, precision index) for a single date with its precision (day/week/month/year/unknown)."""
     import numpy as np
 
     prec = rng.choice(len(precisions), size=n, p=p)
-    days = rng.integers(14610, 20454, size=n)  # 2010-01-01 .. 2025-12-31
+    days = rng.integers(*days_range, size=n)  # [start, end) as day numbers from 1970-01-01
     d = days.astype("datetime64[D]")
     names = np.array(precisions)[prec]
     month_start = d.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
@@ -90,7 +95,7 @@ def _range_dates(rng, n: int, precisions: list[str], p: list[float]):
 
     prec = rng.choice(len(precisions), size=n, p=p)
     names = np.array(precisions)[prec]
-    days = rng.integers(14610, 20454, size=n)
+    days = rng.integers(*EVENT_DAYS, size=n)
     d = days.astype("datetime64[D]")
     m = d.astype("datetime64[M]")
     y = d.astype("datetime64[Y]")

@@ -12,14 +12,34 @@ ERROR_CLASSES = (
     "date-order", "date-incomplete", "date-precision", "figures-order", "withdrawn-without-reason",
     "status-inconsistent", "event-unsupported", "coordinates-incomplete", "coordinate-precision",
     "span-incomplete", "span-empty", "span-outside-document", "span-without-document",
-    "claim-without-subject", "self-link",
+    "claim-without-subject", "self-link", "source-date-implausible", "source-before-event",
 )
 _EVENT_ERRORS = ("enum", "minimum", "max-length", "date-order", "date-incomplete", "figures-order",
                  "withdrawn-without-reason", "status-inconsistent")
 _PLANTED_SPAN_HASH = "0" * 64  # a well-formed hash for a planted span (its text is not what is being tested)
 _CLAIM_ERRORS = ("required", "date-precision", "span-incomplete", "span-empty", "span-outside-document",
-                 "span-without-document")
+                 "span-without-document", "source-before-event")
 _LINK_ERRORS = ("primary-key-duplicate", "foreign-key-orphan")
+_EARLY_SOURCE_DAYS = 10957  # 2000-01-01: before every synthetic event (synth.columns.EVENT_DAYS)
+
+
+def plant_source_errors(run, row0: int) -> None:
+    """After the sources' first row0 rows: K sources dated 1753-01-01 (each a source-date-implausible) and K
+    dated 2000-01-01, held texts of 30,000 characters (every span fits), which the source-before-event class
+    makes a claim cite (run.early_sources)."""
+    import pyarrow as pa
+
+    K = run.K
+    bad, early = [f"src-x-date-{j}" for j in range(K)], [f"src-x-early-{j}" for j in range(K)]
+    run.writers["sources"].write(run.table_of("sources", {
+        "id": pa.array(bad + early), "title": pa.array(["Synthetic source with a planted date"] * 2 * K),
+        "publisher": pa.array(["Synthetic Wire"] * 2 * K), "published_date_precision": pa.array(["day"] * 2 * K),
+        "published_date": pa.array([_pydate(-79257)] * K + [_pydate(_EARLY_SOURCE_DAYS)] * K, pa.date32()),
+        "published_date_basis": pa.array(["unknown"] * 2 * K), "language": pa.array(["en"] * 2 * K),
+        "kind": pa.array(["news_article"] * 2 * K), "text_length": pa.array([None] * K + [30000] * K, pa.int64())}, 2 * K))
+    for j, sid in enumerate(bad):
+        run.expect("source-date-implausible", "sources", "published_date", row0 + j + 1, {"id": sid})
+    run.early_sources = early
 
 
 class _Plan:
@@ -121,6 +141,12 @@ def plant_chunk_errors(run, a: int, err_local, ev, cl, ea, cq, cln, first, tl, q
                 if cls == "span-without-document":
                     cl = _replace(cl, "source_id", [fc], [nodoc_sources[j]])
                 expect(cls, "claims", "span_end", crow, ckey)
+            elif cls == "source-before-event":  # a dated event whose first claim cites a source from 2000
+                ev = _replace(ev, "date_precision", [loc_i], ["day"])
+                ev = _replace(ev, "date_start", [loc_i], [_pydate(18000)])
+                ev = _replace(ev, "date_end", [loc_i], [_pydate(18000)])
+                cl = _replace(cl, "source_id", [fc], [run.early_sources[j]])
+                expect("source-before-event", "claims", "source_id", crow, ckey)
             elif cls == "primary-key-duplicate":
                 r = 2 * loc_i + 1
                 ea = _replace(ea, "actor_id", [r], [ea.column("actor_id")[r - 1].as_py()])

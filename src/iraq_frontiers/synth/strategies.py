@@ -114,10 +114,16 @@ def rows_for(draw, table: str, drawn: Package, min_rows: int = 0, max_rows: int 
 
 # --- domain rules applied after drawing ---------------------------------------------------------
 
-def _single_date(draw, precision: str) -> dt.date | None:
+# Events begin before every source is published (rule source-before-event) and sources are dated in the
+# plausible range (rule source-date-implausible: 1900 to the day of validation).
+EVENT_DATES = (dt.date(1950, 1, 1), dt.date(1999, 12, 31))
+SOURCE_DATES = (dt.date(2000, 1, 1), dt.date(2025, 12, 31))
+
+
+def _single_date(draw, precision: str, bounds: tuple[dt.date, dt.date] = (dt.date(1950, 1, 1), dt.date(2090, 12, 31))) -> dt.date | None:
     if precision == "unknown":
         return None
-    d = draw(st.dates(dt.date(1950, 1, 1), dt.date(2090, 12, 31)))
+    d = draw(st.dates(*bounds))
     return {"month": d.replace(day=1), "year": d.replace(month=1, day=1)}.get(precision, d)
 
 
@@ -127,7 +133,7 @@ def _month_end(d: dt.date) -> dt.date:
 
 
 def _date_range(draw, precision: str) -> tuple[dt.date | None, dt.date | None]:
-    start = _single_date(draw, precision)
+    start = _single_date(draw, precision, EVENT_DATES)
     if start is None:
         return None, None
     if precision == "month":
@@ -139,7 +145,7 @@ def _date_range(draw, precision: str) -> tuple[dt.date | None, dt.date | None]:
 
 def _apply_sources(draw, rows):
     for r in rows:
-        r["published_date"] = _single_date(draw, r["published_date_precision"])
+        r["published_date"] = _single_date(draw, r["published_date_precision"], SOURCE_DATES)
 
 
 def _apply_locations(draw, rows):

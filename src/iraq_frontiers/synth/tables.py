@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from iraq_frontiers.io.disk import writing
-from iraq_frontiers.synth.columns import _date, _enum, _float, _ids, _int, _nulls, _replace, _single_dates, _take, _text, _width
-from iraq_frontiers.synth.planted import _Plan
+from iraq_frontiers.synth.columns import SOURCE_DAYS, _date, _enum, _float, _ids, _int, _nulls, _replace, _single_dates, _take, _text, _width
+from iraq_frontiers.synth.planted import _Plan, plant_source_errors
 
 _PUBLISHERS = ["Synthetic Wire", "Frontier Daily", "Border Monitor", "Gulf Observer", "Tigris News",
                "Euphrates Post", "Zagros Times", "Desert Herald", "Kurdistan Ledger", "Levant Review"]
@@ -134,7 +134,7 @@ def _sources(run: _Run) -> None:
     rng = np.random.default_rng([seed, 1])
     i = np.arange(n_src)
     sid = _ids("src-", i, w_src)
-    pd_days, pd_mask, pd_prec = _single_dates(rng, n_src, ["day", "month", "year", "unknown"], [0.7, 0.2, 0.05, 0.05])
+    pd_days, pd_mask, pd_prec = _single_dates(rng, n_src, ["day", "month", "year", "unknown"], [0.7, 0.2, 0.05, 0.05], SOURCE_DAYS)
     text_length = rng.integers(2000, 30000, size=n_src)
     hexes = np.array([f"{b:02x}".encode() for b in range(256)], dtype="S2")
     sha = hexes[rng.integers(0, 256, size=(n_src, 32), dtype=np.uint8)].view("S64").ravel()
@@ -162,6 +162,8 @@ def _sources(run: _Run) -> None:
             "publisher": pa.array(["Synthetic Wire"] * K), "published_date_precision": pa.array(["unknown"] * K),
             "published_date_basis": pa.array(["unknown"] * K), "language": pa.array(["en"] * K),
             "kind": pa.array(["news_article"] * K)}, K))
+    if K:
+        plant_source_errors(run, n_src + K)
     run.src_cols, run.nodoc_sources, run.text_length, run.hexes = src_cols, nodoc_sources, text_length, hexes
 
 

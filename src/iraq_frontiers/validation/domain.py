@@ -66,12 +66,44 @@ def _range_rules(table: str, start: str, end: str, precision: str) -> list[Rule]
     ]
 
 
+SOURCE_DATE_MIN = "1900-01-01"  # no source of this dataset is older; UCDP's placeholder 1753-01-01 is not a date
+
+
+def _source_date_rules() -> list[Rule]:
+    """A source's date must be plausible (an error); a claim's source must not predate its event (a warning).
+
+    The upper bound is the day of validation: a package is never built after the day it is validated, so a
+    source dated later than that is dated after its package was built. A source predates its event when its
+    whole date window (the day; the week from the stored day; the month; the year) ends before the event's
+    date_start, the earliest day the event can have begun. Written without date arithmetic (a date at the
+    type's limits cannot overflow) in the subset every engine runs alike."""
+    p, e = "s.published_date", "e.date_start"
+    before = (f"CASE s.published_date_precision WHEN 'day' THEN {p} < {e} "
+              f"WHEN 'week' THEN datediff('day', {p}, {e}) > 6 "
+              f"WHEN 'month' THEN year({p}) * 12 + month({p}) < year({e}) * 12 + month({e}) "
+              f"WHEN 'year' THEN year({p}) < year({e}) ELSE FALSE END")
+    return [
+        Rule("source-date-implausible", "sources", ("published_date",), "published_date", "CAST(t.published_date AS VARCHAR)",
+             f"t.published_date < DATE '{SOURCE_DATE_MIN}' OR t.published_date > current_date",
+             f"published_date must lie between {SOURCE_DATE_MIN} and the day of validation (an out-of-range date, such as "
+             "UCDP's 1753 placeholder, is imported as unknown with the original kept in notes)"),
+        Rule("source-before-event", "claims", ("source_id", "event_id"), "source_id",
+             f"t.source_id || ': ' || CAST({p} AS VARCHAR) || ' @ ' || s.published_date_precision || ' < ' || CAST({e} AS VARCHAR)",
+             before,
+             "the claim's source was published before its event began (the source's date window ends before "
+             "the event's date_start): check the source's date, the event's date and the link between them",
+             joins=(("sources", ("id", "published_date", "published_date_precision")), ("events", ("id", "date_start"))),
+             join="JOIN {sources} s ON s.id = t.source_id JOIN {events} e ON e.id = t.event_id"),
+    ]
+
+
 def _rules() -> list[Rule]:
     fat = ("fatalities_low", "fatalities_best", "fatalities_high")
     rules = [
         *_range_rules("events", "date_start", "date_end", "date_precision"),
         *_single_date_rules("sources", "published_date", "published_date_precision"),
         *_single_date_rules("claims", "statement_date", "statement_date_precision"),
+        *_source_date_rules(),
         Rule("figures-order", "events", fat, "fatalities_best",
              "[t.fatalities_low, t.fatalities_best, t.fatalities_high]",
              "t.fatalities_low > t.fatalities_best OR t.fatalities_best > t.fatalities_high OR t.fatalities_low > t.fatalities_high",
@@ -134,7 +166,7 @@ def _rules() -> list[Rule]:
              join="LEFT JOIN (" + contested_sql("{claims}", "{claim_links}") + ") x ON x.event_id = t.id"),
         Rule("link-kind", "claim_links", ("relation", "kind"), "kind", "coalesce(t.kind, '(empty)')",
              "(t.relation = 'contradicts') <> (t.kind IS NOT NULL)",
-             "kind (factual, partial, legitimacy or framing) must be given exactly when relation is 'contradicts'"),
+             "kind (factual, attribution, partial, legitimacy or framing) must be given exactly when relation is 'contradicts'"),
         Rule("self-link", "actor_relations", ("subject_id", "object_id"), "object_id", "t.object_id",
              "t.subject_id = t.object_id", "an actor cannot be related to itself"),
         Rule("self-link", "claim_links", ("claim_id", "other_claim_id"), "other_claim_id", "t.other_claim_id",

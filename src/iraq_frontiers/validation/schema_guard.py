@@ -57,9 +57,13 @@ def _pattern_error(pattern: str) -> str | None:
     import polars as pl
 
     from iraq_frontiers.schema.compiler import _anchored
+    from iraq_frontiers.schema.regex import refusal
 
     if len(pattern) > MAX_PATTERN_CHARS:
         return f"pattern is {len(pattern)} characters long; the limit is {MAX_PATTERN_CHARS}"
+    refused = refusal(pattern)
+    if refused:
+        return f"the pattern is outside the regex dialect every engine runs alike (docs/validation.md, Patterns): {refused}"
     try:
         pl.select(pl.lit("", dtype=pl.String).str.contains(_anchored(pattern)))
     except Exception as exc:  # noqa: BLE001 - polars reports regex syntax errors as several exception types

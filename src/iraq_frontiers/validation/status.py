@@ -8,7 +8,7 @@ status_sql() (DuckDB, used by the validator) both interpret RULES; a property te
 
 `contested` is kept apart from the status: the status says how well the facts are established, the
 flag says whether anyone disagrees with a claim about the event, in any way (vocabulary
-disagreement_kind: factual, partial, legitimacy, framing). A condemnation counts as support for the
+disagreement_kind: factual, attribution, partial, legitimacy, framing). A condemnation counts as support for the
 status (the act happened) and makes the event contested (its legitimacy is disputed).
 CONTESTING_RELATION and CONTESTING_KINDS are the whole rule; derive_contested() and contested_sql()
 interpret them.
@@ -62,7 +62,7 @@ def rules_markdown() -> str:
 
 
 CONTESTING_RELATION = "contradicts"
-CONTESTING_KINDS = frozenset({"factual", "partial", "legitimacy", "framing"})
+CONTESTING_KINDS = frozenset({"factual", "attribution", "partial", "legitimacy", "framing"})
 
 
 def derive_contested(links: Iterable[tuple[str, str | None]]) -> bool:

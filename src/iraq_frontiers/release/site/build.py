@@ -19,8 +19,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 from iraq_frontiers.io.disk import write_bytes
-from iraq_frontiers.release.site import charts
-from iraq_frontiers.release.site.evidence import excerpt, read_source_texts, segments
+from iraq_frontiers.release.site import charts, maps
+from iraq_frontiers.release.site.border_pages import write_border_pages
+from iraq_frontiers.release.site.frontiers import borders_of
+from iraq_frontiers.release.site.evidence import excerpt, external_url, read_source_texts, segments, where_in_text
+from iraq_frontiers.release.site.names import page_path, safe_name
 from iraq_frontiers.release.site.model import CURATED, SiteData, build_model, explain_status
 
 HERE = Path(__file__).resolve().parent
@@ -49,6 +52,8 @@ def _environment():
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["n"] = lambda v: "" if v is None else f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v)
+    env.filters["name"] = safe_name
+    env.filters["external"] = external_url
     env.filters["short"] = lambda v, k=48: "" if v is None else (str(v) if len(str(v)) <= k else str(v)[:k - 1] + "…")
     return env
 
@@ -108,6 +113,19 @@ def _changes(diff) -> list[dict[str, Any]]:
     return out
 
 
+# Outside <pre> and the source text (whose spaces are the text's), a page drops its indentation and the end tags HTML
+# lets it omit (</td>, </th>, </tr>: a cell ends at the next cell or row, a row at the next row or its table's end).
+# Printed data never holds them (it is escaped). Some 0.3 MB of the site's event, source and list pages.
+_VERBATIM = re.compile(r'(<pre\b.*?</pre>|<div class="document">.*?</div>)', re.S)
+
+
+def compact(html: str) -> str:
+    parts = _VERBATIM.split(html)
+    for i in range(0, len(parts), 2):
+        parts[i] = re.sub(r"</t[dhr]>", "", re.sub(r"\n[ \t]+(?=<)", "\n", parts[i]))
+    return "".join(parts)
+
+
 class SiteWriter:
     def __init__(self, data: SiteData, out: Path, texts: dict[str, str], meta: dict[str, Any]):
         self.data, self.out, self.texts, self.meta = data, out, texts, meta
@@ -119,12 +137,18 @@ class SiteWriter:
         html = self.env.get_template(template).render(root="../" * depth, path=path, meta=self.meta, data=self.data,
                                                         date=_date, when=_when, texts=self.texts, **context)
         target = self.out / path
+        if not target.resolve().is_relative_to(self.out.resolve()):  # page paths come from names.page_path: never
+            raise ValueError(f"site page {path!r} would be written outside {self.out}")
         target.parent.mkdir(parents=True, exist_ok=True)
-        write_bytes(target, html.encode("utf-8"))
+        write_bytes(target, compact(html).encode("utf-8"))
         self.pages += 1
 
     def text_of(self, source: dict[str, Any]) -> str | None:
         return self.texts.get(source.get("sha256") or "")
+
+    def where_in(self, claim: dict[str, Any]) -> str | None:
+        source = claim["_source"]
+        return where_in_text(claim.get("span_start"), claim.get("span_end"), self.text_of(source), source.get("text_length"))
 
     def evidence(self, claim: dict[str, Any]):
         text = self.text_of(claim["_source"])
@@ -134,14 +158,47 @@ class SiteWriter:
 
 
 def _month_counts(data: SiteData) -> list[dict[str, Any]]:
-    c = Counter((e.month, e.frontier, e.origin or "") for e in data.events if e.month)
+    """Events per month, by frontier (the nearest neighbour's name when events_flat says it) and origin."""
+    names = {b.code: b.name for b in borders_of(data)}
+    where = (lambda e: names.get(str(e.border).upper(), "no own point") if e.border else "no own point") if names else (lambda e: e.frontier)
+    c = Counter((e.month, where(e), e.origin or "") for e in data.events if e.month)
     return [{"month": f"{m}-01", "frontier": f, "origin": o, "events": n} for (m, f, o), n in sorted(c.items())]
 
 
-def _map_points(data: SiteData) -> list[dict[str, Any]]:
-    return [{"lon": e.longitude, "lat": e.latitude, "type": e.row["type"], "status": e.row["status"],
-             "label": f"{_when(e.row)} · {e.row['type']} · {e.id}",
-             "href": e.page if e.has_page else f"events.html#{e.id}"} for e in data.events if e.mappable]
+def map_points(events, root: str = "") -> list[dict[str, Any]]:
+    """Each mappable event as a map point: where, its layer, its tooltip (date, type, place, deaths) and its link."""
+    out = []
+    for e in events:
+        if not e.mappable:
+            continue
+        deaths = e.row.get("fatalities_best")
+        place = e.place["name"] if e.place else "no named place"
+        title = (f"{_when(e.row)} · {e.row['type'].replace('_', ' ')} · {place} · "
+                 + ("deaths not stated" if deaths is None else f"{deaths:,} dead") + (" · contested" if e.contested else ""))
+        out.append({"lon": e.longitude, "lat": e.latitude, "layer": e.origin or "events", "contested": e.contested, "title": title,
+                    "when": _when(e.row), "sort": str(e.row.get("date_start") or ""), "type": e.row["type"], "place": place,
+                    "deaths": deaths, "href": root + (e.page if e.has_page else f"events.html#{safe_name(e.id)}")})
+    return out
+
+
+LAYER_LABELS = {"curated": "curated here, claim by claim (larger points)", "ucdp-ged": "imported from UCDP GED",
+                "events": "events"}
+
+
+def overview_map(data: SiteData, points: list[dict[str, Any]]) -> dict[str, Any]:
+    """The overview map: the frontier region (Iraq and the band around its borders), every border with its band."""
+    from iraq_frontiers.release.site.frontiers import borders_module, iraq_box, ranked_places
+
+    module = borders_module()
+    lines = module.border_lines() if module and data.has_borders else {}
+    band = float(module.BAND_KM) if module and data.has_borders else None
+    window = maps.Window(0, 0, 1, 1, 760).around(*iraq_box(charts.countries()["features"]), margin_km=(band or 50) + 60)
+    colours = maps.layer_colours(p["layer"] for p in points)
+    svg = maps.map_svg(window, countries=charts.countries()["features"], points=points, caption_id="map-caption", colours=colours,
+                       lines=lines, band_km=band, places=ranked_places(data)[:40])
+    inside = sum(window.holds(p["lon"], p["lat"]) for p in points)
+    return {"svg": svg, "marks": len(maps.marks(window, points)), "legend": maps.legend_items(colours, LAYER_LABELS), "drawn": inside, "outside": len(points) - inside,
+            "band": band, "neighbours": maps.NEIGHBOUR_COLOURS if lines else {}}
 
 
 def write_site(tables: dict[str, Any], out: str | os.PathLike, *, meta: dict[str, Any] | None = None,
@@ -169,15 +226,18 @@ def write_site(tables: dict[str, Any], out: str | os.PathLike, *, meta: dict[str
     basemap = charts.basemap_svg()
     write_bytes(out / "assets" / "basemap.svg", basemap.encode("utf-8"))
     minimap = {k: int(float(re.search(rf'\b{k}="([0-9.]+)"', basemap).group(1))) for k in ("width", "height")}
-    points = _map_points(data)
+    points = map_points(data.events)
+    borders = borders_of(data)
     overview = {
         "by": [("origin", data.counts(lambda e: e.origin or "")) if data.has_origin else None,
                ("frontier", data.counts(lambda e: e.frontier)), ("year", data.counts(lambda e: e.year)),
                ("type", data.counts(lambda e: e.row["type"])), ("status", data.counts(lambda e: e.row["status"]))],
-        "timeline": charts.timeline_svg(_month_counts(data), data.has_origin),
+        "timeline": charts.timeline_svg(_month_counts(data), data.has_origin, "frontier",
+                                        "nearest border" if borders else "frontier"),
         "months": _month_counts(data),
-        "map": charts.map_svg(points, "type", "event type"),
+        "map": overview_map(data, points),
         "mappable": len(points),
+        "borders": borders,
         "tables": [(t, tables[t].num_rows) for t in tables],
         "downloads": _downloads(Path(release_dir) if release_dir else None),
     }
@@ -194,13 +254,16 @@ def write_site(tables: dict[str, Any], out: str | os.PathLike, *, meta: dict[str
     for i, e in enumerate(with_pages, 1):
         if i % 200 == 0:
             say(f"site: event pages {i}/{len(with_pages)}")
-        w.page("event.html", e.page, e=e, evidence=w.evidence, project=charts.project, minimap=minimap)
+        w.page("event.html", e.page, e=e, evidence=w.evidence, where_in=w.where_in, project=charts.project, minimap=minimap)
     for s in data.by_id["sources"].values():
         if s.get("sha256") and s.get("origin", CURATED) == CURATED:  # imported records have no text to point into
             text = w.text_of(s)
             spans = [(c["id"], c.get("span_start"), c.get("span_end")) for c in data.claims.values() if c["source_id"] == s["id"]]
-            w.page("source.html", f"sources/{s['id']}.html", s=s, segments=segments(text, spans) if text is not None else None,
+            w.page("source.html", page_path("sources", s["id"]), s=s, segments=segments(text, spans) if text is not None else None,
                    claims=sorted((c for c in data.claims.values() if c["source_id"] == s["id"]), key=lambda c: c["id"]))
+    say("site: borders and disagreements")
+    write_border_pages(w, borders, tables)
+    w.page("disagreements.html", "disagreements.html", events=[e for e in data.events if e.contested], kinds=vocabularies().get("disagreement_kind", {}))
     w.page("release.html", "release.html", apa=cite("apa"), bibtex=cite("bibtex"), changes=_changes(diff), diff=diff)
     w.page("licences.html", "licences.html", licences=(HERE / "vendor" / "LICENSES.md").read_text(encoding="utf-8"))
     files = [p for p in out.rglob("*") if p.is_file()]

@@ -49,6 +49,7 @@ def to_svg(chart, prefix: str) -> str:
     svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{ids[m.group(1)]}"', svg)
     svg = re.sub(r'url\(#([^)]+)\)', lambda m: f"url(#{ids.get(m.group(1), m.group(1))})", svg)
     svg = re.sub(r"(-?\d+\.\d{2})\d+", r"\1", svg)  # two decimals of a pixel are plenty, and halve the file
+    svg = svg.replace(' opacity="1"', "")  # the default, written on every mark and label by the converter
     svg = svg.replace("<svg ", f'<svg role="img" aria-labelledby="{prefix}-caption" ', 1)
     return svg[svg.index("<svg"):]
 
@@ -72,30 +73,35 @@ def basemap_svg() -> str:
     return to_svg(_geo_chart([_base_layer()]).properties(padding=0), "basemap")
 
 
-def map_svg(points: list[dict[str, Any]], color_field: str, color_title: str) -> str:
-    """Events as points over the country outlines; each point links to its event (`href`)."""
-    import altair as alt
-
-    layers = [_base_layer()]
-    if points:
-        layers.append(alt.Chart(alt.Data(values=points)).mark_circle(size=70, opacity=0.75, clip=True, stroke="#222", strokeWidth=0.4)
-                      .encode(longitude="lon:Q", latitude="lat:Q",
-                              color=alt.Color(f"{color_field}:N", title=color_title, scale=alt.Scale(scheme="tableau20")),
-                              href="href:N",
-                              description="label:N"))  # each point's accessible name: date, type, id (kept short: thousands of points)
-    return to_svg(_geo_chart(layers), "map")
-
-
-def timeline_svg(months: list[dict[str, Any]], by_origin: bool) -> str:
-    """Events per month (stacked by frontier), one row per origin when the package has origins."""
+def timeline_svg(months: list[dict[str, Any]], by_origin: bool, colour: str = "frontier", colour_title: str = "frontier") -> str:
+    """Events per month, stacked by `colour`; with origins, one chart per origin, each with its own y scale (the
+    curated events stay visible beside the imported layer's hundreds)."""
     import altair as alt
 
     # Bars are not described one by one (hundreds of them): the table under the chart holds the same numbers.
     chart = alt.Chart(alt.Data(values=months)).mark_bar(aria=False).encode(
         x=alt.X("month:T", title="month (event start)", timeUnit="yearmonth"),
-        y=alt.Y("events:Q", title="events", stack="zero"),
-        color=alt.Color("frontier:N", title="frontier", scale=alt.Scale(scheme="tableau20")),
-    ).properties(width=MAP_WIDTH, height=160)
+        y=alt.Y("events:Q", title="events", stack="zero", axis=alt.Axis(tickMinStep=1, format="d")),
+        color=alt.Color(f"{colour}:N", title=colour_title, scale=alt.Scale(scheme="tableau10")),
+    ).properties(width=MAP_WIDTH, height=130)
     if by_origin:
-        chart = chart.encode(row=alt.Row("origin:N", title="origin"))
+        chart = chart.encode(row=alt.Row("origin:N", title="layer (origin)", header=alt.Header(labelAngle=0, labelAlign="left")))
+        chart = chart.resolve_scale(y="independent")
     return to_svg(chart, "timeline")
+
+
+def years_svg(rows: list[dict[str, Any]], value: str, title: str, prefix: str, colour: str | None = None,
+              colours: dict[str, str] | None = None) -> str:
+    """A bar per year (stacked by `colour` when given): the border pages' events by year and layer, deaths by year."""
+    import altair as alt
+
+    known = sorted(int(r["year"]) for r in rows if str(r["year"]).isdigit())
+    domain = [str(y) for y in range(known[0], known[-1] + 1)] if known else []
+    domain += sorted({str(r["year"]) for r in rows} - set(domain))  # "unknown" last; every year between shown, empty or not
+    enc = {"x": alt.X("year:O", title="year (event start)", scale=alt.Scale(domain=domain), axis=alt.Axis(labelAngle=0)),
+           "y": alt.Y(f"{value}:Q", title=title, stack="zero", axis=alt.Axis(tickMinStep=1, format="d"))}
+    if colour:
+        scale = alt.Scale(domain=list(colours), range=list(colours.values())) if colours else alt.Scale(scheme="tableau10")
+        enc["color"] = alt.Color(f"{colour}:N", title="layer (origin)", scale=scale)
+    chart = alt.Chart(alt.Data(values=rows)).mark_bar(aria=False, color="#8c2d04").encode(**enc).properties(width=520, height=160)
+    return to_svg(chart, prefix)

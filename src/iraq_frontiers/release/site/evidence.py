@@ -6,6 +6,7 @@ without them the site shows each claim's character offsets and the text's hash.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,3 +60,41 @@ def excerpt(text: str, start: int, end: int, context: int = CONTEXT) -> tuple[st
     """(before, span, after) around a claim's evidence, `context` characters each side at most."""
     a, b = max(0, start - context), min(len(text), end + context)
     return ("…" if a else "") + text[a:start], text[start:end], text[end:b] + ("…" if b < len(text) else "")
+
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+
+
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def paragraph_of(text: str, start: int) -> tuple[int, int]:
+    """(the paragraph holding character `start`, the number of paragraphs): paragraphs are blocks of the
+    text between blank lines, counted from 1 as the text is stored (a headline or caption counts)."""
+    starts = [0] + [m.end() for m in _PARAGRAPH_BREAK.finditer(text) if m.end() < len(text)]
+    return sum(1 for s in starts if s <= start), len(starts)
+
+
+def where_in_text(start: int | None, end: int | None, text: str | None, length: int | None) -> str | None:
+    """Where a claim's evidence lies, as a reader says it: "in the 4th paragraph (of 17)" when the text is at
+    hand, else how far into the text ("about halfway through its 5,210 characters")."""
+    if start is None or end is None:
+        return None
+    if text is not None:
+        n, total = paragraph_of(text, start)
+        return f"in the {ordinal(n)} paragraph (of {total})"
+    if not length:
+        return None
+    share = start / length
+    position = ("near the start" if share < 0.15 else "about a quarter of the way in" if share < 0.35
+                else "about halfway through" if share < 0.65 else "about three quarters of the way in" if share < 0.85
+                else "near the end")
+    return f"{position} of its {length:,} characters"
+
+
+def external_url(url: object) -> str | None:
+    """A source's address as a link, only when it is an http(s) URL (never `javascript:` or a local path)."""
+    text = str(url or "").strip()
+    return text if re.fullmatch(r"https?://[^\s\x00-\x1f\x7f<>\"']+", text, flags=re.IGNORECASE) else None

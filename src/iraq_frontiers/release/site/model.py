@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from iraq_frontiers.release.site.names import page_path
 from iraq_frontiers.schema.metadata import stance_effects
 from iraq_frontiers.validation.status import DEFAULT, RULES, WITHDRAWN, derive_status
 
@@ -48,6 +49,18 @@ class Event:
     rule: list[RuleRow] = field(default_factory=list)
     derived_status: str = DEFAULT
     has_page: bool = True
+    border: str | None = None  # events_flat.border: the neighbour whose shared boundary with Iraq is nearest
+    border_km: float | None = None
+    sides: tuple[str, ...] = ()  # events_flat.actor1_name and actor2_name: the two sides (UCDP's dyad)
+
+    @property
+    def contested(self) -> bool:
+        return bool(self.row.get("contested"))
+
+    @property
+    def disagreements(self) -> list[dict[str, Any]]:
+        """The `contradicts` links among the claims about this event (each with its kind): why it is contested."""
+        return [link for link in self.links if link["relation"] == "contradicts"]
 
     @property
     def id(self) -> str:
@@ -73,8 +86,23 @@ class Event:
         return self.latitude is not None and self.longitude is not None
 
     @property
+    def outlets(self) -> list[str]:
+        """The publishers of the sources of this event's claims, each once; a placeholder an importer wrote for a
+        publisher its dataset does not give (in parentheses, e.g. "(not given by UCDP)") is left out, and so is the
+        imported dataset's own release (a `dataset_record` source of the event's origin: its origin column says it)."""
+        out: list[str] = []
+        for c in self.claims:
+            source = c["_source"]
+            if self.origin and self.origin != CURATED and source.get("kind") == "dataset_record" and source.get("origin") == self.origin:
+                continue
+            name = source.get("publisher") or c["source_id"]
+            if name not in out and not (name.startswith("(") and name.endswith(")")):
+                out.append(name)
+        return out
+
+    @property
     def page(self) -> str:
-        return f"events/{self.id}.html"
+        return page_path("events", self.id)
 
 
 @dataclass
@@ -84,6 +112,7 @@ class SiteData:
     by_id: dict[str, dict[str, dict[str, Any]]]  # table -> id -> row
     claims: dict[str, dict[str, Any]]
     has_origin: bool
+    has_borders: bool = False  # events_flat has the `border` column (the page per border needs it)
 
     def counts(self, key) -> list[tuple[str, int]]:
         """(value, number of events) sorted by number, then value."""
@@ -97,7 +126,10 @@ class SiteData:
             "frontier": sorted({e.frontier for e in self.events}),
             "year": sorted({e.year for e in self.events}),
             "status": sorted({e.row["status"] for e in self.events}),
+            "contested": ["no", "yes"],
         }
+        if self.has_borders:
+            out["border"] = sorted({e.border or "" for e in self.events})
         if self.has_origin:
             out["origin"] = sorted({e.origin or "" for e in self.events})
         return out
@@ -210,7 +242,12 @@ def build_model(tables: dict[str, Any]) -> SiteData:
                   sorted(actors_by_event.get(r["id"], []), key=lambda a: (a["role"], a["_name"] or "")), links, rule, derived)
         # Imported events are shown in full in the event list (every claim's source too): a page each for
         # thousands of them would outweigh the rest of the site. A disagreement (linked claims) earns a page.
-        e.has_page = not has_origin or origin == CURATED or bool(links)
+        e.has_page = not has_origin or origin == CURATED or bool(links) or bool(r.get("contested"))
+        f = flat.get(r["id"], {})
+        e.border, e.border_km = f.get("border"), f.get("border_km")
+        e.sides = tuple(n for n in (f.get("actor1_name"), f.get("actor2_name")) if n)
         events.append(e)
     events.sort(key=lambda e: (e.row.get("date_start") is None, e.row.get("date_start") or 0, e.id))
-    return SiteData(tables, events, {"locations": locations, "actors": actors, "sources": sources}, claims, has_origin)
+    has_borders = "events_flat" in tables and "border" in tables["events_flat"].column_names
+    return SiteData(tables, events, {"locations": locations, "actors": actors, "sources": sources}, claims, has_origin,
+                    has_borders)

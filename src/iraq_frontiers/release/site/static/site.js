@@ -9,14 +9,18 @@
   var rows = Array.prototype.slice.call(body.rows);
   var shown = document.getElementById("shown");
   var texts = rows.map(function (r) { return (r.id + " " + r.textContent).toLowerCase(); });
-  // A filter compares the text of its column (th[data-facet]); the year, which no cell shows alone, is on the row.
+  // A filter compares the text of its column (th[data-facet]).
   var facetColumn = {};
   Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, i) {
     var name = th.getAttribute("data-facet");
     if (name) facetColumn[name] = i;
   });
+  // The year filter reads the date column: its text starts with the start year (or says "unknown").
+  var dateColumn = Array.prototype.map.call(table.tHead.rows[0].cells, function (th) { return th.getAttribute("data-sort"); }).indexOf("date");
   function value(r, name) {
-    return name in facetColumn ? r.cells[facetColumn[name]].textContent.trim() : r.getAttribute("data-" + name);
+    if (name in facetColumn) return r.cells[facetColumn[name]].textContent.trim();
+    if (name === "year") { var m = /^\d{4}/.exec(r.cells[dateColumn].textContent); return m ? m[0] : "unknown"; }
+    return r.getAttribute("data-" + name);
   }
   form.hidden = false;
 

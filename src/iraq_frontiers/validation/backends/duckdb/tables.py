@@ -93,7 +93,9 @@ class DuckTables:
         """Whether DuckDB may use Parquet min/max statistics. Not for the cell checks: statistics leave
         NaN out, and statistics propagation would decide that isnan() is always false on a column (a NaN
         check would silently pass). The joins of the other checks gain from them."""
-        self.con.execute("RESET disabled_optimizers" if trust else "SET disabled_optimizers = 'statistics_propagation'")
+        if getattr(self, "_trusting", None) is not trust:  # (twice a table: a statement each only when it changes)
+            self.con.execute("RESET disabled_optimizers" if trust else "SET disabled_optimizers = 'statistics_propagation'")
+            self._trusting = trust
 
     def set_view(self, name: str, select_sql: str) -> None:
         self.con.execute(f"CREATE OR REPLACE VIEW {q(name)} AS {select_sql}")
