@@ -363,7 +363,8 @@ def test_wheel_installs_and_works_offline(curated, tmp_path):
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
     py, cli = venv / "bin" / "python", venv / "bin" / "iraq-frontiers"
     sizes = {"empty venv": _site_packages_mb(venv)}
-    subprocess.run([str(py), "-m", "pip", "install", "-q", str(wheel)], check=True, capture_output=True, timeout=1200)
+    pip_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # the venv sees only what it installed
+    subprocess.run([str(py), "-m", "pip", "install", "-q", str(wheel)], check=True, capture_output=True, timeout=1200, env=pip_env)
     sizes["base"] = _site_packages_mb(venv)
     empty = tmp_path / "elsewhere"
     empty.mkdir()
@@ -390,7 +391,8 @@ def test_wheel_installs_and_works_offline(curated, tmp_path):
     assert run(cli, "verify", curated).stdout.startswith("verified")  # verify needs no extra
 
     for extra in ("pandas", "polars", "duckdb", "toolkit"):
-        subprocess.run([str(py), "-m", "pip", "install", "-q", f"{wheel}[{extra}]"], check=True, capture_output=True, timeout=1200)
+        subprocess.run([str(py), "-m", "pip", "install", "-q", f"{wheel}[{extra}]"], check=True, capture_output=True, timeout=1200,
+                       env=pip_env)
         sizes[f"+[{extra}]"] = _site_packages_mb(venv)
     (empty / "check.py").write_text(OFFLINE_CHECK, encoding="utf-8")
     got = json.loads(run(py, "-I", empty / "check.py", json.dumps(release_table_names())).stdout)
