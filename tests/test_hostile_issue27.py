@@ -231,13 +231,24 @@ def test_three_megabytes_of_trailing_blank_lines_validate_in_bounded_memory(tmp_
     desc = {"name": "blank", "resources": [{"name": "items", "path": "items.csv", "format": "csv", "schema": {
         "fields": [{"name": n, "type": "string"} for n in names], "primaryKey": ["id"]}}]}
     (tmp_path / "datapackage.json").write_text(json.dumps(desc), encoding="utf-8")
-    (tmp_path / "items.csv").write_bytes((",".join(names) + "\n" + ",".join(["a", *"x" * 19]) + "\n").encode() + b"\n" * 3_000_000)
+    base = tmp_path / "base"
+    base.mkdir()
+    (base / "datapackage.json").write_text(json.dumps(desc), encoding="utf-8")
+    (base / "items.csv").write_bytes((",".join(names) + "\n" + ",".join(["a", *"x" * 19]) + "\n").encode())
+    (tmp_path / "items.csv").write_bytes((base / "items.csv").read_bytes() + b"\n" * 3_000_000)
     code = ("import resource, sys, iraq_frontiers; r = iraq_frontiers.validate(sys.argv[1]); "
             "print(r.exit_code, len(r.problems), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
-    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=300)
-    exit_code, problems, peak_kib = map(int, out.stdout.split())
-    assert (exit_code, problems) == (0, 0), out.stderr
-    assert peak_kib < 600 * 1024, f"peak RSS {peak_kib // 1024} MiB"
+
+    def peak(folder):
+        out = subprocess.run([sys.executable, "-c", code, str(folder)], capture_output=True, text=True, timeout=300)
+        exit_code, problems, peak_kib = map(int, out.stdout.split())
+        assert (exit_code, problems) == (0, 0), out.stderr
+        return peak_kib
+
+    # against the same package without the blank lines, measured in the same run (the machine is shared):
+    # the blank lines may cost at most 400 MiB more (they cost 1.6 GB before the fix)
+    blank, baseline = peak(tmp_path), peak(base)
+    assert blank < baseline + 400 * 1024, f"peak RSS {blank // 1024} MiB against {baseline // 1024} MiB without the blank lines"
 
 
 # class 7: load() and connect() name the file they cannot read
