@@ -68,3 +68,20 @@ def test_decompression_is_bounded_and_streamed(tmp_path: Path, monkeypatch, caps
     assert peak < 16 * 1024 * 1024, peak
     assert main(["import", "ucdp-ged", str(bomb), "--out", str(tmp_path / "out")]) == 2
     assert "expands to more than" in capsys.readouterr().err
+
+
+def test_a_decompression_bomb_is_refused_by_its_ratio_early(tmp_path: Path):
+    """A gzip that expands ~1000:1 is refused after a few MiB by the ratio, long before MAX_GED_BYTES (2 GiB): the
+    256 MiB bomb of issue 27 peaked at 3.4 GB of memory before it was refused."""
+    import re
+
+    bomb = tmp_path / "ged.csv.gz"
+    with gzip.open(bomb, "wb", compresslevel=9) as fh:
+        fh.write((",".join(COLUMNS) + "\n").encode())
+        block = b"0" * (1 << 20)
+        for _ in range(256):
+            fh.write(block)
+    with pytest.raises(ucdp_read.UcdpImportError, match="decompression bomb") as refused:
+        ucdp_read.read_ged(bomb)
+    written = int(re.search(r"\(([\d,]+) bytes from", str(refused.value)).group(1).replace(",", ""))
+    assert written <= 4 * (1 << 20)  # refused within a few MiB of output

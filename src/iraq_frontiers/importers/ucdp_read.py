@@ -56,29 +56,47 @@ def read_ged(path: str | Path, allow_extract: bool = False):
 MAX_GED_BYTES = 2 * 1024**3  # decompressed CSV; the whole global GED is a few hundred MB
 
 
+MAX_RATIO = 200  # decompressed / compressed bytes, past the first MiB (as io.archive.MAX_ARCHIVE_RATIO): a GED CSV compresses ~10:1
+
+
 def _plain_csv(path: Path, dest: Path) -> Path:
-    """The GED CSV as a plain file: path itself, or a .gz / one-.csv .zip decompressed into dest,
-    streamed in chunks and refused beyond MAX_GED_BYTES (a small archive can expand enormously)."""
+    """The GED CSV as a plain file: path itself, or a .gz / one-.csv .zip decompressed into dest, streamed in
+    chunks and refused as soon as it expands beyond MAX_RATIO times the compressed bytes read so far (a small
+    archive can expand enormously: a bomb is refused after a few MiB, not after MAX_GED_BYTES) or beyond MAX_GED_BYTES."""
     with path.open("rb") as fh:
         magic = fh.read(2)
-    if zipfile.is_zipfile(path):
-        zf = zipfile.ZipFile(path)
-        names = [n for n in zf.namelist() if n.lower().endswith(".csv")]
-        if len(names) != 1:
-            raise UcdpImportError(f"{path}: expected one .csv in the zip archive, found {len(names)}")
-        opened = zf.open(names[0])
-    elif magic == b"\x1f\x8b":
-        opened = gzip.open(path, "rb")
-    else:
-        return path
-    written = 0
-    with opened as src, dest.open("wb") as out:
-        while chunk := src.read(1 << 20):
-            written += len(chunk)
-            if written > MAX_GED_BYTES:
-                raise UcdpImportError(f"{path}: expands to more than {MAX_GED_BYTES:,} bytes; refused (the limit for a GED CSV)")
-            out.write(chunk)
-    return dest
+    raw = path.open("rb")
+    try:
+        if zipfile.is_zipfile(path):
+            zf = zipfile.ZipFile(raw)
+            names = [n for n in zf.namelist() if n.lower().endswith(".csv")]
+            if len(names) != 1:
+                raise UcdpImportError(f"{path}: expected one .csv in the zip archive, found {len(names)}")
+            info = zf.getinfo(names[0])
+            opened = zf.open(info)
+
+            def consumed() -> int:  # the member's compressed size bounds what its output may come from
+                return info.compress_size
+        elif magic == b"\x1f\x8b":
+            opened = gzip.GzipFile(fileobj=raw, mode="rb")
+
+            def consumed() -> int:
+                return raw.tell()
+        else:
+            return path
+        written = 0
+        with opened as src, dest.open("wb") as out:
+            while chunk := src.read(1 << 20):
+                written += len(chunk)
+                if written > MAX_GED_BYTES:
+                    raise UcdpImportError(f"{path}: expands to more than {MAX_GED_BYTES:,} bytes; refused (the limit for a GED CSV)")
+                if written > (1 << 20) and written > MAX_RATIO * max(consumed(), 1):
+                    raise UcdpImportError(f"{path}: expands to more than {MAX_RATIO} times its compressed size ({written:,} bytes "
+                                          f"from {consumed():,}); refused as a decompression bomb")
+                out.write(chunk)
+        return dest
+    finally:
+        raw.close()
 
 
 def parse_source_entries(article: str, office: str, date: str, headline: str) -> list[tuple[str, str, str, str]]:
