@@ -18,24 +18,13 @@ import math
 import sys
 from pathlib import Path
 
+from vendor_boundaries import decode_arcs  # the same TopoJSON decoding (beside this script)
+
 OUT = Path(__file__).resolve().parents[1] / "src" / "iraq_frontiers" / "borders" / "iraq-land-borders.geojson"
 IRAQ = "368"
 # ISO 3166-1 numeric (the topology's ids) -> alpha-2, name
 NEIGHBOURS = {"760": ("SY", "Syria"), "792": ("TR", "Turkey"), "364": ("IR", "Iran"),
               "400": ("JO", "Jordan"), "682": ("SA", "Saudi Arabia"), "414": ("KW", "Kuwait")}
-
-
-def decode_arcs(topology: dict) -> list[list[tuple[float, float]]]:
-    (sx, sy), (tx, ty) = topology["transform"]["scale"], topology["transform"]["translate"]
-    arcs = []
-    for arc in topology["arcs"]:
-        x = y = 0
-        points = []
-        for dx, dy in arc:
-            x, y = x + dx, y + dy
-            points.append((round(x * sx + tx, 6), round(y * sy + ty, 6)))
-        arcs.append(points)
-    return arcs
 
 
 def arc_ids(geometry: dict) -> list[int]:
@@ -53,7 +42,7 @@ def arc_ids(geometry: dict) -> list[int]:
 
 def shared_lines(path: Path) -> tuple[dict[str, list[list[tuple[float, float]]]], list[list[tuple[float, float]]]]:
     topology = json.loads(path.read_text(encoding="utf-8"))
-    arcs = decode_arcs(topology)
+    arcs = [[(round(x, 6), round(y, 6)) for x, y in arc] for arc in decode_arcs(topology)]  # micro-degrees: a stable file
     geometries = {g.get("id"): g for g in topology["objects"]["countries"]["geometries"]}
     iraq_arcs = arc_ids(geometries[IRAQ])
     lines = {}

@@ -67,10 +67,8 @@ def _angle(a, b) -> float:
     return math.atan2(math.sqrt(_dot(c, c)), _dot(a, b))
 
 
-@lru_cache(maxsize=8)
-def _segments(key: str) -> tuple:
-    """A border's segments as unit vectors, with each segment's normal and a latitude/longitude box."""
-    lines = border_lines()[key]
+def _unit_segments(lines: list[Line]) -> list[tuple]:
+    """Each segment of the lines as its end points' unit vectors and its great circle's unit normal (None: zero length)."""
     out = []
     for line in lines:
         for (x0, y0), (x1, y1) in zip(line, line[1:]):
@@ -78,6 +76,14 @@ def _segments(key: str) -> tuple:
             n = _cross(a, b)
             size = math.sqrt(_dot(n, n))
             out.append((a, b, tuple(v / size for v in n) if size > 0 else None))
+    return out
+
+
+@lru_cache(maxsize=8)
+def _segments(key: str) -> tuple:
+    """A border's segments as unit vectors, with each segment's normal and a latitude/longitude box."""
+    lines = border_lines()[key]
+    out = _unit_segments(lines)
     lats = [y for line in lines for _, y in line]
     lons = [x for line in lines for x, _ in line]
     return tuple(out), (min(lats), max(lats), min(lons), max(lons))
@@ -111,15 +117,7 @@ def km_to_border(lat: float, lon: float, code: str) -> float:
 
 def km_to_line(lat: float, lon: float, lines: list[Line]) -> float:
     """Great-circle distance (km) from a point to any lines of (lon, lat) vertices."""
-    p = _unit(lat, lon)
-    segments = []
-    for line in lines:
-        for (x0, y0), (x1, y1) in zip(line, line[1:]):
-            a, b = _unit(y0, x0), _unit(y1, x1)
-            n = _cross(a, b)
-            size = math.sqrt(_dot(n, n))
-            segments.append((a, b, tuple(v / size for v in n) if size > 0 else None))
-    return _km_to_segments(p, segments)
+    return _km_to_segments(_unit(lat, lon), _unit_segments(lines))
 
 
 def nearest_border(lat: float | None, lon: float | None) -> tuple[str, float] | None:
