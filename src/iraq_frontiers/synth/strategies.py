@@ -44,8 +44,8 @@ def field_values(field: dict[str, Any]) -> st.SearchStrategy[Any]:
     if "enum" in c:
         return st.sampled_from(c["enum"])
     if ftype == "string":
-        if "pattern" in c:
-            return st.from_regex(c["pattern"], fullmatch=True).filter(lambda s: 0 < len(s) <= 60)
+        if "pattern" in c:  # short values, but never shorter than the pattern's own fixed length (a SHA-256 is 64)
+            return st.from_regex(c["pattern"], fullmatch=True).filter(lambda s: 0 < len(s) <= 64)
         return text(c.get("minLength", 1), min(c.get("maxLength", 40), 40))
     if ftype == "integer":
         return st.integers(c.get("minimum", -(2**63)), c.get("maximum", 2**63 - 1))
@@ -62,6 +62,17 @@ def field_values(field: dict[str, Any]) -> st.SearchStrategy[Any]:
 
 def nullable(field: dict[str, Any], values: st.SearchStrategy) -> st.SearchStrategy:
     return values if field.get("constraints", {}).get("required") else st.none() | values
+
+
+_FIELD_STRATEGIES: dict[tuple[str, str], st.SearchStrategy] = {}
+
+
+def _field_strategy(table: str, field: dict[str, Any]) -> st.SearchStrategy:
+    """One strategy per schema field, built once: building a regex strategy costs far more than drawing from it."""
+    key = (table, field["name"])
+    if key not in _FIELD_STRATEGIES:
+        _FIELD_STRATEGIES[key] = nullable(field, field_values(field))
+    return _FIELD_STRATEGIES[key]
 
 
 def _fk_map(schema: dict[str, Any]) -> dict[str, tuple[str | None, str]]:
@@ -103,7 +114,7 @@ def rows_for(draw, table: str, drawn: Package, min_rows: int = 0, max_rows: int 
                 choice = st.sampled_from(parents)
                 row[name] = draw(choice if required else st.none() | choice)
             else:
-                row[name] = draw(nullable(f, field_values(f)))
+                row[name] = draw(_field_strategy(table, f))
         key = tuple(row[k] for k in pk)
         if key in keys:
             continue
@@ -172,6 +183,9 @@ def _apply_events(draw, rows):
             r[k] = v
 
 
+SHA256 = st.from_regex("^[0-9a-f]{64}$", fullmatch=True)
+
+
 @st.composite
 def _claims(draw, drawn: Package) -> list[dict[str, Any]]:
     """Claims: the first ones support one event each (so every event is supported), then a few more."""
@@ -193,7 +207,7 @@ def _claims(draw, drawn: Package) -> list[dict[str, Any]]:
         else:
             r["span_start"] = draw(st.integers(0, length - 1))
             r["span_end"] = draw(st.integers(r["span_start"] + 1, length))
-            r["span_sha256"] = draw(st.from_regex("^[0-9a-f]{64}$", fullmatch=True))
+            r["span_sha256"] = draw(SHA256)
     actor_kind = {a["id"]: a["kind"] for a in drawn["actors"]}
     for r in rows:  # anonymous exactly when the claimant is unnamed (rule anonymous-inconsistent)
         if r["claimant_id"] is not None:
