@@ -116,26 +116,29 @@ def test_every_page_is_wellformed_and_links_resolve(site):
 
 
 def assert_links_resolve(site: Path) -> None:
+    """Every local link, source and asset names a file of the site, and its fragment an id of that page."""
     pages = sorted(site.rglob("*.html"))
     assert len(pages) > 5
-    for p in pages:
-        doc = page(site, p.relative_to(site).as_posix())
+    docs = {p.resolve(): page(site, p.relative_to(site).as_posix()) for p in pages}
+    ids = {p: {e["attrs"]["id"] for e in doc.elements if "id" in e["attrs"]} for p, doc in docs.items()}
+    for p, doc in docs.items():
         assert len(doc.find("h1")) == 1, p
         levels = [int(e["tag"][1]) for e in doc.elements if re.fullmatch(r"h[1-6]", e["tag"]) and "svg" not in e["parents"]]
         assert all(b - a <= 1 for a, b in zip(levels, levels[1:])), (p, levels)
-        ids = {e["attrs"]["id"] for e in doc.elements if "id" in e["attrs"]}
         for e in doc.elements:
             ref = e["attrs"].get("href") or e["attrs"].get("src") or e["attrs"].get("xlink:href")
             if not ref or ref.startswith(("http://", "https://", "mailto:")):
                 continue
             target, _, fragment = ref.partition("#")
+            resolved = p
             if target:
-                assert re.fullmatch(r"[A-Za-z0-9_.~/-]+", target), (p, ref)  # nothing a browser would re-read (#, ?, %)
+                assert re.fullmatch(r"[A-Za-z0-9_.~/-]+", target) and not target.startswith("/"), (p, ref)  # nothing a browser would re-read (#, ?, %)
                 resolved = (p.parent / target).resolve()
-                if resolved.is_relative_to(site.resolve()):  # downloads point outside, into the release
-                    assert resolved.is_file(), (p, ref)
-            elif fragment:
-                assert fragment in ids, (p, ref)
+                if not resolved.is_relative_to(site.resolve()):  # downloads point outside, into the release
+                    continue
+                assert resolved.is_file(), (p, ref)
+            if fragment and resolved.suffix == ".html":
+                assert fragment in ids[resolved], (p, ref)
 
 
 def test_nothing_is_fetched_from_the_network(site):

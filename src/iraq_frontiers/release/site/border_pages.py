@@ -26,9 +26,22 @@ def _window(b: Border, lines: dict[str, list], band_km: float) -> maps.Window:
     return maps.Window(0, 0, 1, 1, 720).around(*box, margin_km=band_km + 35)
 
 
+def prepare_downloads(borders: list[Border], tables: dict[str, Any]) -> None:
+    """Each border's CSV, or why it has none: a value the CSV form cannot carry (a list item of events_flat holding the
+    delimiter `|`, e.g. a source id of a package whose descriptor drops the ids' patterns) leaves the border without a
+    download, which its page and the overview then say, rather than a link to a file never written."""
+    from iraq_frontiers.io.writers import UnrepresentableValue, csv_text
+
+    for b in borders:
+        rows = border_rows(tables, b.code)
+        try:
+            b.download = csv_text(rows, _csv_schema(rows), f"events_flat ({b.code})").encode("utf-8")
+        except UnrepresentableValue as exc:
+            b.download, b.no_download = None, str(exc)
+
+
 def write_border_pages(w, borders: list[Border], tables: dict[str, Any]) -> None:
-    """One page and one CSV per border (nothing when the package has no border column)."""
-    from iraq_frontiers.io.writers import csv_text
+    """One page and one CSV per border (nothing when the package has no border column); prepare_downloads first."""
     from iraq_frontiers.release.files import write_zip
     from iraq_frontiers.release.site.build import LAYER_LABELS, map_points
 
@@ -41,8 +54,8 @@ def write_border_pages(w, borders: list[Border], tables: dict[str, Any]) -> None
     (w.out / "borders").mkdir(exist_ok=True)
     for b in borders:
         rows = border_rows(tables, b.code)
-        text = csv_text(rows, _csv_schema(rows), f"events_flat ({b.code})").encode("utf-8")
-        write_zip({b.csv_name: text}, w.out / b.csv)  # zipped: the Syrian border's 1 MB of CSV is 60 kB
+        if b.download is not None:
+            write_zip({b.csv_name: b.download}, w.out / b.csv)  # zipped: the Syrian border's 1 MB of CSV is 60 kB
         points = map_points(b.events, "../")
         window = _window(b, lines, band)
         colours = maps.layer_colours(p["layer"] for p in points)
@@ -59,5 +72,5 @@ def write_border_pages(w, borders: list[Border], tables: dict[str, Any]) -> None
                years_svg=charts.years_svg([{**r, "origin": r["origin"] or "events"} for r in years], "events", "events", "years",
                                           "origin", layer_colours),
                deaths_svg=charts.years_svg(deaths, "deaths", "deaths (best estimate)", "deaths"),
-               csv={"path": b.csv.split("/")[-1], "name": b.csv_name, "rows": rows.num_rows, "bytes": len(text),
-                    "zipped": (w.out / b.csv).stat().st_size})
+               csv={"path": b.csv.split("/")[-1], "name": b.csv_name, "rows": rows.num_rows, "bytes": len(b.download or b""),
+                    "zipped": (w.out / b.csv).stat().st_size if b.download is not None else None, "problem": b.no_download})

@@ -20,10 +20,11 @@ from typing import Any, Callable
 
 from iraq_frontiers.io.disk import write_bytes
 from iraq_frontiers.release.site import charts, maps
-from iraq_frontiers.release.site.border_pages import write_border_pages
+from iraq_frontiers.release.site.border_pages import prepare_downloads, write_border_pages
 from iraq_frontiers.release.site.frontiers import borders_of
 from iraq_frontiers.release.site.evidence import excerpt, external_url, read_source_texts, segments, where_in_text
 from iraq_frontiers.release.site.names import page_path, safe_name
+from iraq_frontiers.release.site.visible import visible
 from iraq_frontiers.release.site.model import CURATED, SiteData, build_model, explain_status
 
 HERE = Path(__file__).resolve().parent
@@ -54,6 +55,7 @@ def _environment():
     env.filters["n"] = lambda v: "" if v is None else f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v)
     env.filters["name"] = safe_name
     env.filters["external"] = external_url
+    env.globals["has_page"] = has_page
     env.filters["short"] = lambda v, k=48: "" if v is None else (str(v) if len(str(v)) <= k else str(v)[:k - 1] + "…")
     return env
 
@@ -131,6 +133,7 @@ class SiteWriter:
         self.data, self.out, self.texts, self.meta = data, out, texts, meta
         self.env = _environment()
         self.pages = 0
+        self._segments: dict[str, list | None] = {}
 
     def page(self, template: str, path: str, **context) -> None:
         depth = path.count("/")
@@ -140,11 +143,26 @@ class SiteWriter:
         if not target.resolve().is_relative_to(self.out.resolve()):  # page paths come from names.page_path: never
             raise ValueError(f"site page {path!r} would be written outside {self.out}")
         target.parent.mkdir(parents=True, exist_ok=True)
-        write_bytes(target, compact(html).encode("utf-8"))
+        write_bytes(target, visible(compact(html)).encode("utf-8"))  # control and bidi characters shown, not obeyed
         self.pages += 1
 
     def text_of(self, source: dict[str, Any]) -> str | None:
         return self.texts.get(source.get("sha256") or "")
+
+    def source_segments(self, source: dict[str, Any]) -> list | None:
+        """The text on `source`'s page cut at its claims' spans (evidence.segments); None when the page shows no text."""
+        key = source.get("id")
+        if key not in self._segments:
+            text = self.text_of(source)
+            spans = [(c["id"], c.get("span_start"), c.get("span_end")) for c in self.data.claims.values()
+                     if c["source_id"] == key]
+            self._segments[key] = segments(text, spans) if text is not None and has_page(source) else None
+        return self._segments[key]
+
+    def anchored(self, source: dict[str, Any]) -> set[str]:
+        """The claims whose evidence has an anchor in the text on `source`'s page: the only ones a link may point to
+        (a claim without a span, or whose span lies outside the text, has none)."""
+        return {cid for seg in self.source_segments(source) or [] for cid in seg.starts}
 
     def where_in(self, claim: dict[str, Any]) -> str | None:
         source = claim["_source"]
@@ -155,6 +173,12 @@ class SiteWriter:
         if text is None or claim.get("span_start") is None or claim.get("span_end") is None:
             return None
         return excerpt(text, claim["span_start"], claim["span_end"])
+
+
+def has_page(source: dict[str, Any]) -> bool:
+    """Whether a source has a page: it records its text's sha256 and is curated (imported records have no text to point
+    into). write_site writes the pages and the templates link them by this one rule."""
+    return bool(source.get("sha256")) and source.get("origin", CURATED) == CURATED
 
 
 def _month_counts(data: SiteData) -> list[dict[str, Any]]:
@@ -177,7 +201,7 @@ def map_points(events, root: str = "") -> list[dict[str, Any]]:
                  + ("deaths not stated" if deaths is None else f"{deaths:,} dead") + (" · contested" if e.contested else ""))
         out.append({"lon": e.longitude, "lat": e.latitude, "layer": e.origin or "events", "contested": e.contested, "title": title,
                     "when": _when(e.row), "sort": str(e.row.get("date_start") or ""), "type": e.row["type"], "place": place,
-                    "deaths": deaths, "href": root + (e.page if e.has_page else f"events.html#{safe_name(e.id)}")})
+                    "deaths": deaths, "href": root + e.href})
     return out
 
 
@@ -228,6 +252,10 @@ def write_site(tables: dict[str, Any], out: str | os.PathLike, *, meta: dict[str
     minimap = {k: int(float(re.search(rf'\b{k}="([0-9.]+)"', basemap).group(1))) for k in ("width", "height")}
     points = map_points(data.events)
     borders = borders_of(data)
+    prepare_downloads(borders, tables)
+    # The codebook documents the tables of a release that this package has; a link to a table's section (from the
+    # overview, a foreign key, the `dictionary` table) is written only when that section is.
+    schemas = {t: source_schema(t) for t in release_table_names() if t in tables}
     overview = {
         "by": [("origin", data.counts(lambda e: e.origin or "")) if data.has_origin else None,
                ("frontier", data.counts(lambda e: e.frontier)), ("year", data.counts(lambda e: e.year)),
@@ -239,12 +267,12 @@ def write_site(tables: dict[str, Any], out: str | os.PathLike, *, meta: dict[str
         "mappable": len(points),
         "borders": borders,
         "tables": [(t, tables[t].num_rows) for t in tables],
+        "documented": set(schemas),
         "downloads": _downloads(Path(release_dir) if release_dir else None),
     }
     overview["by"] = [b for b in overview["by"] if b]
     say("site: overview and codebook")
     w.page("index.html", "index.html", o=overview)
-    schemas = {t: source_schema(t) for t in release_table_names() if t in tables}
     w.page("codebook.html", "codebook.html", schemas=schemas, examples={t: _examples(tables[t]) for t in schemas},
            vocabularies=vocabularies(), crosswalks=[t for t in schemas if t.startswith("crosswalk_")],
            rule=explain_status([], {}, False)[0])
@@ -254,13 +282,13 @@ def write_site(tables: dict[str, Any], out: str | os.PathLike, *, meta: dict[str
     for i, e in enumerate(with_pages, 1):
         if i % 200 == 0:
             say(f"site: event pages {i}/{len(with_pages)}")
-        w.page("event.html", e.page, e=e, evidence=w.evidence, where_in=w.where_in, project=charts.project, minimap=minimap)
+        w.page("event.html", e.page, e=e, evidence=w.evidence, where_in=w.where_in, anchored=w.anchored, project=charts.project,
+               minimap=minimap)
+    events = {e.id: e for e in data.events}
     for s in data.by_id["sources"].values():
-        if s.get("sha256") and s.get("origin", CURATED) == CURATED:  # imported records have no text to point into
-            text = w.text_of(s)
-            spans = [(c["id"], c.get("span_start"), c.get("span_end")) for c in data.claims.values() if c["source_id"] == s["id"]]
-            w.page("source.html", page_path("sources", s["id"]), s=s, segments=segments(text, spans) if text is not None else None,
-                   claims=sorted((c for c in data.claims.values() if c["source_id"] == s["id"]), key=lambda c: c["id"]))
+        if has_page(s):
+            w.page("source.html", page_path("sources", s["id"]), s=s, segments=w.source_segments(s), anchored=w.anchored(s),
+                   events=events, claims=sorted((c for c in data.claims.values() if c["source_id"] == s["id"]), key=lambda c: c["id"]))
     say("site: borders and disagreements")
     write_border_pages(w, borders, tables)
     w.page("disagreements.html", "disagreements.html", events=[e for e in data.events if e.contested], kinds=vocabularies().get("disagreement_kind", {}))

@@ -42,7 +42,9 @@ def to_svg(chart, prefix: str) -> str:
     """Render an Altair chart to SVG text, ids prefixed, links relative to the page."""
     import vl_convert
 
-    svg = vl_convert.vegalite_to_svg(chart.to_dict())
+    from iraq_frontiers.release.site.visible import visible_values
+
+    svg = vl_convert.vegalite_to_svg(visible_values(chart.to_dict()))  # a control character in the data aborts vl-convert
     svg = _LOADER_BASE.sub(r'\1="', svg)
     # The converter numbers clip paths across calls: renumber them per chart so builds are byte-identical.
     ids = {old: f"{prefix}-{i}" for i, old in enumerate(dict.fromkeys(re.findall(r'\bid="([^"]+)"', svg)), 1)}

@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from iraq_frontiers.release.site.names import safe_name
 from iraq_frontiers.release.site.model import SiteData
 
 LABELLED_KINDS = ("city", "town", "border_crossing", "military_site", "village", "district", "governorate")
@@ -67,10 +68,14 @@ class Border:
     code: str
     name: str
     events: list = field(default_factory=list)
+    download: bytes | None = None  # the CSV of its rows of events_flat (border_pages.prepare_downloads)
+    no_download: str | None = None  # why there is none: a value CSV cannot carry
 
     @property
     def slug(self) -> str:
-        return self.code.lower()
+        """The border's file name: its code through names.safe_name, like every name of the site (`CON` is no file name on
+        Windows)."""
+        return safe_name(self.code.lower())
 
     @property
     def page(self) -> str:

@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from iraq_frontiers.release.site.names import page_path
+from iraq_frontiers.release.site.names import page_path, safe_name
 from iraq_frontiers.schema.metadata import stance_effects
 from iraq_frontiers.validation.status import DEFAULT, RULES, WITHDRAWN, derive_status
 
@@ -103,6 +103,11 @@ class Event:
     @property
     def page(self) -> str:
         return page_path("events", self.id)
+
+    @property
+    def href(self) -> str:
+        """Where a link to the event goes (site-relative): its page, or its row of the event list when it has none."""
+        return self.page if self.has_page else f"events.html#{safe_name(self.id)}"
 
 
 @dataclass
