@@ -6,8 +6,9 @@ Syria, Turkey, Iran, Jordan, Saudi Arabia and Kuwait (iraq_frontiers.borders, Na
 rule, with the same parameter, cuts every imported layer; `events_flat.border_km` lets a user narrow it.
 
 The point measured is the one the release will draw the event at: UCDP's coordinates, except where UCDP
-places an event only at an administrative unit that the package already holds (importers.identity), where
-the event takes that unit's row and so its point (or none). An event without a point is not in the band.
+places an event only at an administrative unit that the package already holds, or at a point-like place that
+a curated row or an earlier layer already holds (importers.identity: same country, kind and name, points within
+PLACE_KM), where the event takes that row and so its point (or none). An event without a point is not in the band.
 docs/frontier.md says why this rule, what it keeps and what it leaves out.
 """
 from __future__ import annotations
@@ -41,7 +42,7 @@ def in_band(lat: float | None, lon: float | None, band_km: float = BAND_KM, box=
 
 def drawn_point(row: dict, known) -> tuple[float | None, float | None]:
     """The point a GED row's event is drawn at once imported (the module docstring)."""
-    from iraq_frontiers.importers.ucdp_places import _country_iso
+    from iraq_frontiers.importers.ucdp_places import _country_iso, known_place
 
     name, iso = row.get("where_coordinates") or "", _country_iso(row.get("country"))
     if known is not None and name:
@@ -50,6 +51,9 @@ def drawn_point(row: dict, known) -> tuple[float | None, float | None]:
                 match = known.unit(iso, kind, unit)
                 if match is not None:
                     return match["point"] if match["point"] else (None, None)
+        place = known_place(known, row.get("country"), row.get("adm_1"), row.get("adm_2"), name, row.get("latitude"), row.get("longitude"))
+        if place is not None:
+            return place["point"]
     return row.get("latitude"), row.get("longitude")
 
 

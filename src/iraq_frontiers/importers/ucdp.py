@@ -184,7 +184,7 @@ def import_ged_into(path, package: str | Path, release: str | None = None, front
     its UCDP rows are replaced, every other row keeps its bytes (importers.layer); actors and administrative units
     the package already holds are pointed at, not repeated (importers.identity). Writes no report file."""
     from iraq_frontiers.importers.identity import known_rows
-    from iraq_frontiers.importers.layer import in_layer, layer_csv, merged
+    from iraq_frontiers.importers.layer import layer_csv, merged
     from iraq_frontiers.io.disk import replace_file
 
     t0 = time.perf_counter()
@@ -193,7 +193,7 @@ def import_ged_into(path, package: str | Path, release: str | None = None, front
     if missing:
         raise UcdpImportError(f"{package}: not a package folder with the core tables (missing {', '.join(m + '.csv' for m in missing)})")
     files = _inputs(path, candidates)
-    known = known_rows(package, lambda table, row: in_layer(table, row, ORIGIN))
+    known = known_rows(package, ORIGIN)
     release, ok, accounts, outside = _convert(files, release, frontier, band_km, known)
     if ok.height == 0:  # an empty layer would delete the committed one: refuse
         raise _nothing_to_import(files, accounts, frontier, "the --json report")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from iraq_frontiers.importers.identity import normalised_name
+from iraq_frontiers.importers.identity import Known, normalised_name
 from iraq_frontiers.importers.ucdp_mapping import COUNTRY_ISO, ORIGIN, slug
 
 
@@ -43,6 +43,20 @@ def _place_kind(name: str, is_country: bool) -> str:
     return "region"
 
 
+def point_kind(label: str) -> str:
+    """The kind of a place UCDP names in where_coordinates (not one of the units it codes as adm_1 or adm_2)."""
+    kind = _place_kind(label, False)
+    return "region" if kind in ("governorate", "district") else kind  # e.g. "Eastern Deir ez Zor Governorate": a part of a unit
+
+
+def known_place(known, country: str | None, adm_1: str | None, adm_2: str | None, name: str | None, lat, lon) -> dict[str, Any] | None:
+    """The row of the package (importers.identity.Known.place: curated, then earlier layers) that a GED row's named
+    place is, or None. A name that is the row's country, adm_1 or adm_2 is a unit, matched as one (Known.unit)."""
+    if known is None or not name or name in (country, adm_1, adm_2) or lat is None:
+        return None
+    return known.place(_country_iso(country), point_kind(name), [name], (lat, lon))
+
+
 _SETTLEMENT = {"town", "village", "city"}
 _AREAL = {"country", "governorate", "district", "region", "border_segment", "zone", "river"}
 
@@ -58,8 +72,9 @@ def _coordinate_precision(kind: str) -> str:
 def locations(ok, release: str, known=None):
     """(location rows by id, the GED rows with the location_id of their place).
 
-    known (importers.identity.Known): the package's own countries, governorates and districts, which the
-    layer points at instead of making rows of its own."""
+    known (importers.identity.Known): the package's own countries, governorates and districts, and the point-like
+    places of the curated rows and earlier layers, which the layer points at instead of making rows of its own;
+    a place the layer names twice (same name within PLACE_KM) is the row it made first."""
     import polars as pl
 
     countries = ok.select("country").unique().drop_nulls().filter(pl.col("country") != "")["country"].to_list()
@@ -121,6 +136,7 @@ def locations(ok, release: str, known=None):
     name_coords = places.group_by("where_coordinates").agg(pl.struct("latitude", "longitude").n_unique().alias("n"))
     multi = set(name_coords.filter(pl.col("n") > 1)["where_coordinates"].to_list())
     place_map: list[dict[str, Any]] = []
+    own = Known()  # the layer's own point-like places, to match a later row of the same place
     for c, a1, a2, name, lat, lon, first_id in places.iter_rows():
         c, a1, a2 = c or "", a1 or "", a2 or ""
         label = name or (f"{lat:.5f}, {lon:.5f}" if lat is not None else "unnamed place")
@@ -139,14 +155,15 @@ def locations(ok, release: str, known=None):
                 row.update(latitude=lat, longitude=lon, coordinate_precision="representative_point",
                            coordinate_source=ORIGIN, coordinate_source_id=first_id)
                 row["notes"] += " Coordinates: the representative point UCDP codes for events placed only at this level."
+        elif (same := known_place(known, c, a1, a2, name, lat, lon) or known_place(own, c, a1, a2, label, lat, lon)) is not None:
+            lid = same["id"]  # one place, one row (importers.identity.same_place): the first holder's row and point
         else:
             parent = adm2_id.get((c, a1, a2)) or adm1_id.get((c, a1)) or country_id.get(c)
             base = f"loc-ucdp-{slug(label)}" + (f"-{_hash(coords_key, 6)}" if name in multi else "")
             lid = new_id(base, f"place:{c}:{a1}:{a2}:{label}:{coords_key}")
             if lid not in loc_rows:
-                kind = _place_kind(label, False)
-                if kind in ("governorate", "district"):  # e.g. "Eastern Deir ez Zor Governorate": a part of a unit, not one
-                    kind = "region"
+                kind = point_kind(label)
+                own.add_place(lid, _country_iso(c), kind, [label], (lat, lon), rank=0)
                 add_loc(lid, label, kind, _country_iso(c), parent if parent != lid else None, lat, lon,
                         note=f"Place as named by UCDP GED where_coordinates ({release}); kind inferred from the name; "
                         "coordinates as UCDP codes them." + (" UCDP uses this name for more than one place; the id carries a hash of the coordinates." if name in multi else ""),

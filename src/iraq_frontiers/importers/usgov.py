@@ -4,8 +4,10 @@ Input: ../shared/external/us-gov-oir-strike-claims/oir_strike_claims.csv (one ro
 line of a coalition strike release, or per statement), with pages_index.csv beside it (one row per page).
 Every row is accounted for: imported, left out by the frontier band, or rejected with the reason.
 
-* A row's place is located from a gazetteer (importers.usgov_places) and kept when the point lies in the
-  frontier band (iraq_frontiers.borders.in_band: BAND_KM of Iraq's land border, on either side).
+* A row's place is located from a gazetteer (importers.usgov_places); a place a row of the UCDP layer already
+  holds (importers.identity: same country, kind and name, points within PLACE_KM) is that row, with its point.
+  The row is kept when the point lies in the frontier band (iraq_frontiers.borders.in_band: BAND_KM of Iraq's
+  land border, on either side).
 * Each kept row is a claim (stance `announces` for a strike release: a party reporting its own action;
   `condemns` for a statement) whose claimant is the body that issued it, citing its page as a source
   (kind official_statement, the URL, the release date; no text held).
@@ -23,7 +25,7 @@ from __future__ import annotations
 import csv
 import re
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -144,6 +146,7 @@ def _actor_index(package: Path) -> dict[str, str]:
 def build_layer(claims_file: Path, package: Path, external: Path | None, band_km: float | None = None) -> tuple[dict[str, list[dict]], UsGovResult]:
     """The layer's rows by table, and the account of every input row. Reads the package, writes nothing."""
     from iraq_frontiers.borders import BAND_KM, in_band, nearest_border
+    from iraq_frontiers.importers.identity import known_rows
     from iraq_frontiers.importers.usgov_link import best_event, package_events
     from iraq_frontiers.schema.metadata import stance_effects
     from iraq_frontiers.validation.status import derive_contested, derive_status
@@ -155,6 +158,7 @@ def build_layer(claims_file: Path, package: Path, external: Path | None, band_km
         raise UsGovImportError(f"{pages_file}: not found (the page index must lie beside the claims file)")
     pages = {p["source_url"]: p for p in _read(pages_file, PAGE_COLUMNS)}
     gaz = Gazetteer.read(package, external)
+    known = known_rows(package, T.ORIGIN)  # the curated rows and the layers before this one (importers.layer.NAMESPACE)
     actors_by_name = _actor_index(package)
     effects = stance_effects()
     events_pkg, ucdp_types = package_events(package, T.ORIGIN, effects)
@@ -186,6 +190,11 @@ def build_layer(claims_file: Path, package: Path, external: Path | None, band_km
         if place is None:
             result.outcomes.append(Outcome(row["claim_id"], "left-out", f"no point: {why}", row["place_as_written"]))
             continue
+        if place.location_id is None:  # a gazetteer's point: an earlier layer may hold the place already
+            kind = "city" if place.population >= 100_000 else "town"  # as usgov_tables.location_row would make it
+            same = known.place(place.country, kind, [row["place_as_written"], place.gazetteer_name], (place.lat, place.lon))
+            if same is not None:  # that row and its point; the gazetteer row named stays the lookup's (ids keep its name)
+                place = replace(place, lat=same["point"][0], lon=same["point"][1], location_id=same["id"])
         border, km = nearest_border(place.lat, place.lon)
         if not in_band(place.lat, place.lon, band):
             result.outcomes.append(Outcome(row["claim_id"], "left-out", f"{place.gazetteer_name} ({place.gazetteer} {place.gazetteer_id}) "
