@@ -18,6 +18,14 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 
 
+MAX_WORKERS = 4  # each worker builds its own curated release and may start Spark's JVM: more cost more than they save
+
+
+def pytest_xdist_auto_num_workers(config):
+    """`-n auto` (pyproject's addopts): one worker per CPU, at most MAX_WORKERS; `-n 0` runs in one process."""
+    return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
+
+
 def pytest_addoption(parser):
     parser.addoption("--run-slow", action="store_true", help="run the thorough tier (tests marked slow; includes --run-paths)")
     parser.addoption("--run-paths", action="store_true",
@@ -126,6 +134,8 @@ def pytest_sessionfinish(session, exitstatus):
     config = session.config
     if os.environ.get("IRAQ_FRONTIERS_RECORD_TIMING") != "1" or exitstatus != 0 or "start" not in _SESSION:
         return
+    if hasattr(config, "workerinput"):
+        return  # a pytest-xdist worker: the controller, which saw every test, writes the figure
     if config.getoption("--run-slow") or config.getoption("--run-paths") or config.getoption("keyword") or config.getoption("markexpr"):
         return  # only the fast tier as a developer runs it
     if [Path(a).resolve() for a in config.args] not in ([REPO / "tests"], [REPO]) and config.args:

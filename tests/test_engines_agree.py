@@ -9,13 +9,13 @@ the delimiter or null; nulls anywhere), written as Parquet. Then:
 """
 from __future__ import annotations
 
-import os
-
 import math
+import os
 import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -170,8 +170,8 @@ def test_engines_run_one_regex_dialect(patterns, values, fmt):
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@pytest.mark.paths  # Spark's JVM: one of the user's paths (tests/test_spark_engine.py)
 def test_spark_runs_the_regex_dialect(tmp_path):
-    import pytest
 
     from iraq_frontiers.validation.backends import unavailable
 

@@ -75,7 +75,7 @@ def _run_python_blocks(text: str, cwd: Path, replace: dict[str, str] | None = No
     ran = 0
     for block in _blocks(text, "python"):
         if "spark" in block:
-            continue  # Spark runs in the thorough tier (test_readme_spark_example_runs)
+            continue  # Spark's example is one of the user's paths (test_readme_spark_example_runs)
         for old, new in (replace or {}).items():
             block = block.replace(old, new)
         done = subprocess.run([sys.executable, "-c", block], cwd=cwd, capture_output=True, text=True, timeout=300)
@@ -126,7 +126,7 @@ spark.stop()
 """
 
 
-@pytest.mark.slow
+@pytest.mark.paths  # Spark's JVM: one of the user's paths, run by CI every time
 def test_readme_spark_example_runs(curated):
     """The README's Spark example, run by Spark in local mode in the release folder."""
     pytest.importorskip("pyspark", reason="pyspark (and Java 17+) are needed for the Spark example: pip install pyspark")

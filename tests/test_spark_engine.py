@@ -1,8 +1,12 @@
 """Issue 14: `--engine spark` runs the check specification on Spark and reports what the default reports.
 
 One Spark session (local mode, `local[2]`) serves every test of the process (the `spark` fixture;
-the JVM starts once). Without pyspark or Java the tests that need Spark skip and say why; the ones
-that pin its absence (pyspark never imported unless asked for, a clear message without Java) always run.
+the JVM starts once). Every test that starts the JVM is one of the user's paths (`paths`: a Spark validation
+costs half a minute of planning and scheduling however small the package, minutes for the file), which
+`.ci/run` and the README's test command run every time and a developer runs with `--run-paths`; there, a
+missing pyspark or Java fails the run (IRAQ_FRONTIERS_CI=1), elsewhere the tests skip and say why. The
+tests that pin its absence (pyspark never imported unless asked for, a clear message without Java) and
+the DuckDB side of the reader tests run in the fast tier.
 
 The conformance property here is tests/test_engine_conformance.py's (the same packages, mutations
 and edge values, the same comparison against the reference engine) on a budget of its own: a Spark
@@ -28,7 +32,12 @@ from iraq_frontiers.validation.backends.spark.session import spark_available
 REPO = Path(__file__).resolve().parents[1]
 SLOW = os.environ.get("IRAQ_FRONTIERS_SLOW") == "1"
 WHY_NOT = spark_available()
-needs_spark = pytest.mark.skipif(WHY_NOT is not None, reason=f"the Spark engine cannot run here: {WHY_NOT}")
+_skip_without_spark = pytest.mark.skipif(WHY_NOT is not None, reason=f"the Spark engine cannot run here: {WHY_NOT}")
+
+
+def needs_spark(test):
+    """A test that starts Spark's JVM: one of the user's paths, skipped (with the reason) where Spark cannot run."""
+    return pytest.mark.paths(_skip_without_spark(test))
 
 
 @pytest.fixture(scope="session")
@@ -132,8 +141,12 @@ def _corrupt_column(parquet: Path, column: str) -> None:
 
 # summary: a string column Spark reads to register the table (its invalid-UTF-8 screen);
 # fatalities_best: a number column read only by the checks (Spark's all-tables-at-once counts fail first).
+ENGINES = ["duckdb", pytest.param("spark", marks=[pytest.mark.paths, _skip_without_spark])]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("column", ["summary", "fatalities_best"])
-def test_a_corrupt_parquet_page_is_reported_by_the_reader_on_every_engine(tmp_path, column):
+def test_a_corrupt_parquet_page_is_reported_by_the_reader_on_every_engine(tmp_path, column, engine):
     from iraq_frontiers import validate
     from iraq_frontiers.synth.packages import synthesize
 
@@ -142,11 +155,9 @@ def test_a_corrupt_parquet_page_is_reported_by_the_reader_on_every_engine(tmp_pa
     _corrupt_column(next(folder.rglob("events.parquet")), column)
     reference = validate(folder, engine="pandera")
     assert reference.exit_code == 2 and "resource-unreadable" in reference.codes(), reference.format_text()
-    engines = ["duckdb"] + (["spark"] if WHY_NOT is None else [])
-    for engine in engines:
-        report = validate(folder, engine=engine)
-        assert [p.to_dict() for p in report.problems] == [p.to_dict() for p in reference.problems], (engine, report.format_text())
-        assert report.exit_code == 2
+    report = validate(folder, engine=engine)
+    assert [p.to_dict() for p in report.problems] == [p.to_dict() for p in reference.problems], (engine, report.format_text())
+    assert report.exit_code == 2
 
 
 LONG_LOOP = 1000
@@ -166,8 +177,9 @@ def _looping_locations(folder: Path, fmt: str) -> Path:
     return write_package({"locations": rows}, folder, fmt)
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("fmt", ["parquet", pytest.param("csv", marks=pytest.mark.slow)])
-def test_parent_loops_of_length_1_2_and_1000_are_reported_alike_on_every_engine(tmp_path, fmt):
+def test_parent_loops_of_length_1_2_and_1000_are_reported_alike_on_every_engine(tmp_path, fmt, engine):
     from iraq_frontiers import validate
 
     folder = _looping_locations(tmp_path / "pkg", fmt)
@@ -177,19 +189,18 @@ def test_parent_loops_of_length_1_2_and_1000_are_reported_alike_on_every_engine(
                      ("reference-cycle", 4, (("id", "loc-a"),), "2 rows: loc-a, loc-b"),
                      ("reference-cycle", 7, (("id", "loc-l0000"),), f"{LONG_LOOP} rows: " + ", ".join(f"loc-l{i:04d}" for i in range(10)) + ", ...")}, \
         reference.format_text()
-    engines = ["duckdb"] + (["spark"] if WHY_NOT is None else [])
-    progress: dict[str, list[str]] = {engine: [] for engine in engines}
-    reports = {engine: validate(folder, progress[engine].append, engine=engine) for engine in engines}
-    for engine, report in reports.items():
-        assert sorted(json.dumps(p.to_dict(), sort_keys=True) for p in report.problems) == \
-            sorted(json.dumps(p.to_dict(), sort_keys=True) for p in reference.problems), (engine, report.format_text())
-        assert report.exit_code == reference.exit_code == 1
-    if "spark" in reports:
-        _same_report(reports["duckdb"], reports["spark"])
+    progress: list[str] = []
+    report = validate(folder, progress.append, engine=engine)
+    assert sorted(json.dumps(p.to_dict(), sort_keys=True) for p in report.problems) == \
+        sorted(json.dumps(p.to_dict(), sort_keys=True) for p in reference.problems), (engine, report.format_text())
+    assert report.exit_code == reference.exit_code == 1
+    if engine == "spark":
+        default = validate(folder)
+        _same_report(default, report)
         # the loop check runs on this machine over two fields Spark hands over; the user is told in their words
-        collecting = [line for line in progress["spark"] if line.startswith("collecting")]
-        assert collecting == [f"collecting id, parent_id of locations ({reports['duckdb'].tables['locations']:,} rows) to this machine "
-                              "for the reference-cycle check"], progress["spark"]
+        collecting = [line for line in progress if line.startswith("collecting")]
+        assert collecting == [f"collecting id, parent_id of locations ({default.tables['locations']:,} rows) to this machine "
+                              "for the reference-cycle check"], progress
 
 
 def test_no_rule_filters_by_not_in_over_a_subquery():
