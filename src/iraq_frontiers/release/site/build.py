@@ -28,6 +28,9 @@ from iraq_frontiers.release.site.visible import visible
 from iraq_frontiers.release.site.model import CURATED, SiteData, build_model, explain_status
 
 HERE = Path(__file__).resolve().parent
+# Rows listed per table and kind of change on the release page: 469 changed events (release 2.0.0) took 270 kB of the
+# site's 5 MB; `iraq-frontiers diff OLD NEW` lists every one (RELEASE_NOTES.md shows as many).
+CHANGES_SHOWN = 50
 Progress = Callable[[str], None]
 EXAMPLES = 3  # example values per field in the codebook
 # What the overview lists for download: every file at the top of the release (zips, SQLite, Croissant, README,
@@ -292,7 +295,8 @@ def write_site(tables: dict[str, Any], out: str | os.PathLike, *, meta: dict[str
     say("site: borders and disagreements")
     write_border_pages(w, borders, tables)
     w.page("disagreements.html", "disagreements.html", events=[e for e in data.events if e.contested], kinds=vocabularies().get("disagreement_kind", {}))
-    w.page("release.html", "release.html", apa=cite("apa"), bibtex=cite("bibtex"), changes=_changes(diff), diff=diff)
+    w.page("release.html", "release.html", apa=cite("apa"), bibtex=cite("bibtex"), changes=_changes(diff), diff=diff,
+           shown=CHANGES_SHOWN)
     w.page("licences.html", "licences.html", licences=(HERE / "vendor" / "LICENSES.md").read_text(encoding="utf-8"))
     files = [p for p in out.rglob("*") if p.is_file()]
     return SiteResult(out, w.pages, len(files), sum(p.stat().st_size for p in files), len(with_pages), len(data.events),
