@@ -16,8 +16,6 @@ every coordinate traces to one gazetteer row. Rules (docs/coordinates.md):
 from __future__ import annotations
 
 import csv
-import gzip
-import io
 import os
 from dataclasses import dataclass
 from functools import cache
@@ -120,13 +118,12 @@ def ucdp_points() -> dict[int, Point]:
     """UCDP's point for every event id of the files the UCDP layers are imported from (importers.frontier)."""
     from iraq_frontiers.importers.frontier import CANDIDATE_FILES, LAYER_FILES
     from iraq_frontiers.importers.ucdp_mapping import COUNTRY_ISO
+    from iraq_frontiers.importers.ucdp_read import read_ged
 
     points: dict[int, Point] = {}
     for relative in LAYER_FILES + CANDIDATE_FILES:
-        path = _external(relative)
-        data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
-        for r in csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")):
-            if r["id"].isdigit() and r["latitude"] and r["longitude"]:  # an HXL hashtag row has no numeric id
+        for r in read_ged(_external(relative), allow_extract=True).iter_rows(named=True):  # the importer's reader, its bounds
+            if (r["id"] or "").isdigit() and r["latitude"] and r["longitude"]:  # an HXL hashtag row has no numeric id
                 points.setdefault(int(r["id"]), Point("ucdp-ged", int(r["id"]), r.get("where_coordinates") or "", float(r["latitude"]),
                                                       float(r["longitude"]), COUNTRY_ISO.get(r["country"], "")))
     return points
