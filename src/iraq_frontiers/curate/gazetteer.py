@@ -24,7 +24,6 @@ from pathlib import Path
 from iraq_frontiers.io.disk import replace_file
 
 EXTRACT = "geonames-iq-sy"
-GED = "ucdp-ged-syria-652-1601-1911/ged_syria_652_1601_1911.csv.gz"
 CHOICES = Path("build_scripts") / "place_coordinates.csv"
 WRITES = ("latitude", "longitude", "coordinate_precision", "geonames_id", "coordinate_source", "coordinate_source_id")
 RULES = ("self", "most-populous-place", "seat", "ucdp-point", "near", "country")
