@@ -5,7 +5,7 @@ import csv
 from collections import Counter
 from pathlib import Path
 
-from iraq_frontiers.importers.identity import ADMIN_KINDS, PLACE_KM, Known, km_between, normalised_name, place_keys, same_place, ucdp_actor_ids
+from iraq_frontiers.importers.identity import ADMIN_KINDS, PLACE_KM, Known, km_between, normalised_name, place_keys, row_names, same_place, ucdp_actor_ids
 
 PACKAGE = Path(__file__).resolve().parents[1] / "datapackage"
 
@@ -52,7 +52,7 @@ def _same_places(locations: list[dict[str, str]]) -> list[tuple[str, str]]:
     """Pairs of location rows that are one place by identity.same_place (country, kind, name or alias, PLACE_KM)."""
     by_key: dict[tuple, list[dict[str, str]]] = {}
     for r in locations:
-        for key in place_keys(r["country"], r["kind"], [r["name"], *(r["aliases"] or "").split("|")]):
+        for key in place_keys(r["country"], r["kind"], row_names(r)):
             by_key.setdefault(key, []).append(r)
     pairs = set()
     for rows in by_key.values():

@@ -20,6 +20,7 @@ import hashlib
 import os
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from hypothesis import Phase, assume, example, given, settings
@@ -118,14 +119,23 @@ def synthetic(tmp_path_factory):
     return Synthetic(tables, chosen, texts)
 
 
-class Synthetic(tuple):
-    """(tables, chosen ids, texts), shown briefly in a failing example."""
+class Synthetic(NamedTuple):
+    """The fixture's package, shown briefly in a failing example."""
 
-    def __new__(cls, *parts):
-        return super().__new__(cls, parts)
+    tables: dict
+    chosen: dict[str, str]  # the record of each entity that gets the hostile ids
+    texts: dict[str, str]  # the plain text of each source, by source id
 
     def __repr__(self) -> str:
-        return f"<synthetic package, hostile ids given to {self[1]}>"
+        return f"<synthetic package, hostile ids given to {self.chosen}>"
+
+
+def _texts_folder(texts: dict[str, str], folder: Path) -> Path:
+    """A --sources folder holding `texts` (the site finds each by its sha256, not its file name)."""
+    folder.mkdir(exist_ok=True)
+    for i, body in enumerate(texts.values()):
+        (folder / f"{i}.txt").write_bytes(body.encode("utf-8"))
+    return folder
 
 
 def hostile_package(synthetic, new_ids: dict[str, str], values: list[str], address: str, document: str):
@@ -204,12 +214,10 @@ def test_hostile_ids_and_values_never_become_markup_and_stay_inside_out(syntheti
     from iraq_frontiers.release.site.names import safe_name
     from iraq_frontiers.release.site.visible import visible
 
-    others = {t: set(synthetic[0][t].column("id").to_pylist()) - {synthetic[1][t]} for t in ENTITIES}
+    others = {t: set(synthetic.tables[t].column("id").to_pylist()) - {synthetic.chosen[t]} for t in ENTITIES}
     assume(not any(new_ids[t] in others[t] for t in ENTITIES))  # another record's id: a duplicate key, not a package
     tables, texts = hostile_package(synthetic, new_ids, values, address, document)
-    box, sources = tmp_path_factory.mktemp("box"), tmp_path_factory.mktemp("texts")
-    for i, body in enumerate(texts.values()):
-        (sources / f"{i}.txt").write_bytes(body.encode("utf-8"))
+    box, sources = tmp_path_factory.mktemp("box"), _texts_folder(texts, tmp_path_factory.mktemp("texts"))
     out = box / "a" / "b" / "c" / "site"
     cwd = os.getcwd()
     os.chdir(box)  # a page written to a relative path would land in the box, where it is seen
@@ -231,14 +239,8 @@ def test_hostile_ids_and_values_never_become_markup_and_stay_inside_out(syntheti
 def _write(tables, tmp_path: Path, texts: dict[str, str] | None = None) -> Path:
     from iraq_frontiers.release.site.build import write_site
 
-    folder = None
-    if texts is not None:
-        folder = tmp_path / "texts"
-        folder.mkdir()
-        for i, body in enumerate(texts.values()):
-            (folder / f"{i}.txt").write_bytes(body.encode("utf-8"))
     out = tmp_path / "site"
-    write_site(tables, out, sources_dir=folder)
+    write_site(tables, out, sources_dir=_texts_folder(texts, tmp_path / "texts") if texts is not None else None)
     return out
 
 
@@ -248,7 +250,7 @@ def test_a_package_without_the_dictionary_links_no_missing_codebook_section(synt
     link (the property found `#table-dictionary` missing)."""
     import pyarrow as pa
 
-    tables = {**synthetic[0], "extra": pa.table({"id": ["a"]})}
+    tables = {**synthetic.tables, "extra": pa.table({"id": ["a"]})}
     out = _write(tables, tmp_path)
     codebook = Page((out / "codebook.html").read_text(encoding="utf-8"))
     assert not codebook.find("a", href="#table-dictionary") and codebook.find("a", href="#table-claims")

@@ -26,7 +26,6 @@ locations are the same place by `same_place`.
 """
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -63,10 +62,22 @@ def ucdp_actor_ids(external_ids: str | None) -> list[int]:
 
 
 def km_between(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Great-circle distance in km (mean Earth radius 6371.0088 km)."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (a[0], a[1], b[0], b[1]))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(h)))
+    """Great-circle distance in km between two (latitude, longitude) points (importers.linking.haversine_km)."""
+    from iraq_frontiers.importers.linking import haversine_km
+
+    return haversine_km(a[0], a[1], b[0], b[1])
+
+
+def row_names(row: dict[str, Any]) -> list[str]:
+    """A location row's name and aliases (`|`-text as in the CSV, or a list)."""
+    aliases = row.get("aliases") or []
+    return [row.get("name"), *(aliases.split("|") if isinstance(aliases, str) else aliases)]
+
+
+def row_point(row: dict[str, Any]) -> tuple[float, float] | None:
+    """A location row's (latitude, longitude), or None when it has no point."""
+    lat, lon = row.get("latitude"), row.get("longitude")
+    return (float(lat), float(lon)) if lat not in (None, "") and lon not in (None, "") else None
 
 
 def place_keys(country: str | None, kind: str, names) -> set[tuple[str, str, str]]:
@@ -79,18 +90,10 @@ def place_keys(country: str | None, kind: str, names) -> set[tuple[str, str, str
 
 def same_place(a: dict[str, Any], b: dict[str, Any], km: float = PLACE_KM) -> bool:
     """The rule (module docstring) for two location rows (name, aliases as `|`-text or a list, kind, country, latitude, longitude)."""
-    def names(r):
-        aliases = r.get("aliases") or []
-        return [r.get("name"), *(aliases.split("|") if isinstance(aliases, str) else aliases)]
-
-    def point(r):
-        lat, lon = r.get("latitude"), r.get("longitude")
-        return (float(lat), float(lon)) if lat not in (None, "") and lon not in (None, "") else None
-
-    pa, pb = point(a), point(b)
+    pa, pb = row_point(a), row_point(b)
     if pa is None or pb is None:
         return False
-    return bool(place_keys(a.get("country"), a["kind"], names(a)) & place_keys(b.get("country"), b["kind"], names(b))) \
+    return bool(place_keys(a.get("country"), a["kind"], row_names(a)) & place_keys(b.get("country"), b["kind"], row_names(b))) \
         and km_between(pa, pb) <= km
 
 
@@ -176,8 +179,7 @@ def known_rows(package: str | Path, layer: str) -> Known:
         known.ids.add(row["id"])
         if rank > mine:
             continue
-        point = (float(row["latitude"]), float(row["longitude"])) if row.get("latitude") and row.get("longitude") else None
-        names = [row["name"], *(row.get("aliases") or "").split("|")]
+        point, names = row_point(row), row_names(row)
         if row["kind"] in POINT_KINDS:
             known.add_place(row["id"], row.get("country"), row["kind"], names, point, rank)
         if row["kind"] not in ADMIN_KINDS:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from iraq_frontiers.io.archive import MAX_ARCHIVE_RATIO
 from iraq_frontiers.importers.ucdp_mapping import DATE_PREC, REQUIRED_COLUMNS, TYPE_OF_VIOLENCE, WHERE_PREC
 
 
@@ -56,7 +57,8 @@ def read_ged(path: str | Path, allow_extract: bool = False):
 MAX_GED_BYTES = 2 * 1024**3  # decompressed CSV; the whole global GED is a few hundred MB
 
 
-MAX_RATIO = 200  # decompressed / compressed bytes, past the first MiB (as io.archive.MAX_ARCHIVE_RATIO): a GED CSV compresses ~10:1
+# decompressed / compressed bytes, past the first MiB: the bound of every archive the toolkit opens (a GED CSV compresses ~10:1)
+MAX_RATIO = MAX_ARCHIVE_RATIO
 
 
 def _plain_csv(path: Path, dest: Path) -> Path:

@@ -191,8 +191,7 @@ def build_layer(claims_file: Path, package: Path, external: Path | None, band_km
             result.outcomes.append(Outcome(row["claim_id"], "left-out", f"no point: {why}", row["place_as_written"]))
             continue
         if place.location_id is None:  # a gazetteer's point: an earlier layer may hold the place already
-            kind = "city" if place.population >= 100_000 else "town"  # as usgov_tables.location_row would make it
-            same = known.place(place.country, kind, [row["place_as_written"], place.gazetteer_name], (place.lat, place.lon))
+            same = known.place(place.country, T.settlement_kind(place), [row["place_as_written"], place.gazetteer_name], (place.lat, place.lon))
             if same is not None:  # that row and its point; the gazetteer row named stays the lookup's (ids keep its name)
                 place = replace(place, lat=same["point"][0], lon=same["point"][1], location_id=same["id"])
         border, km = nearest_border(place.lat, place.lon)

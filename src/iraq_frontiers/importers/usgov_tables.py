@@ -92,10 +92,15 @@ def actor_row(spec: dict, why: str) -> dict:
             "notes": f"Added by the us-gov importer ({why}); not in the curated actors."}
 
 
+def settlement_kind(place) -> str:
+    """The kind of a located place's row: a city from 100,000 people (the gazetteer's population), else a town."""
+    return "city" if place.population >= 100_000 else "town"
+
+
 def location_row(loc_id: str, names: list[str], place, parent_id: str | None) -> dict:
     aliases = sorted({n for n in names[1:] + [place.gazetteer_name] if n and n != names[0]})
     source = {"geonames": "geonames"}.get(place.gazetteer)
-    return {"id": loc_id, "name": names[0], "aliases": aliases or None, "kind": "city" if place.population >= 100_000 else "town",
+    return {"id": loc_id, "name": names[0], "aliases": aliases or None, "kind": settlement_kind(place),
             "country": place.country, "parent_id": parent_id, "latitude": place.lat, "longitude": place.lon,
             "coordinate_precision": "settlement", "geonames_id": int(place.gazetteer_id) if source == "geonames" else None,
             "wikidata_id": None, "coordinate_source": source, "coordinate_source_id": int(place.gazetteer_id) if source else None,

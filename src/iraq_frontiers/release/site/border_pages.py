@@ -34,13 +34,14 @@ def prepare_downloads(borders: list[Border], tables: dict[str, Any]) -> None:
 
     for b in borders:
         rows = border_rows(tables, b.code)
+        b.rows = rows.num_rows
         try:
             b.download = csv_text(rows, _csv_schema(rows), f"events_flat ({b.code})").encode("utf-8")
         except UnrepresentableValue as exc:
             b.download, b.no_download = None, str(exc)
 
 
-def write_border_pages(w, borders: list[Border], tables: dict[str, Any]) -> None:
+def write_border_pages(w, borders: list[Border]) -> None:
     """One page and one CSV per border (nothing when the package has no border column); prepare_downloads first."""
     from iraq_frontiers.release.files import write_zip
     from iraq_frontiers.release.site.build import LAYER_LABELS, map_points
@@ -53,7 +54,6 @@ def write_border_pages(w, borders: list[Border], tables: dict[str, Any]) -> None
     outlines = charts.countries()["features"]
     (w.out / "borders").mkdir(exist_ok=True)
     for b in borders:
-        rows = border_rows(tables, b.code)
         if b.download is not None:
             write_zip({b.csv_name: b.download}, w.out / b.csv)  # zipped: the Syrian border's 1 MB of CSV is 60 kB
         points = map_points(b.events, "../")
@@ -72,5 +72,5 @@ def write_border_pages(w, borders: list[Border], tables: dict[str, Any]) -> None
                years_svg=charts.years_svg([{**r, "origin": r["origin"] or "events"} for r in years], "events", "events", "years",
                                           "origin", layer_colours),
                deaths_svg=charts.years_svg(deaths, "deaths", "deaths (best estimate)", "deaths"),
-               csv={"path": b.csv.split("/")[-1], "name": b.csv_name, "rows": rows.num_rows, "bytes": len(b.download or b""),
+               csv={"path": b.csv.split("/")[-1], "name": b.csv_name, "rows": b.rows, "bytes": len(b.download or b""),
                     "zipped": (w.out / b.csv).stat().st_size if b.download is not None else None, "problem": b.no_download})

@@ -137,6 +137,7 @@ class SiteWriter:
         self.env = _environment()
         self.pages = 0
         self._segments: dict[str, list | None] = {}
+        self._anchored: dict[str, set[str]] = {}
 
     def page(self, template: str, path: str, **context) -> None:
         depth = path.count("/")
@@ -164,8 +165,11 @@ class SiteWriter:
 
     def anchored(self, source: dict[str, Any]) -> set[str]:
         """The claims whose evidence has an anchor in the text on `source`'s page: the only ones a link may point to
-        (a claim without a span, or whose span lies outside the text, has none)."""
-        return {cid for seg in self.source_segments(source) or [] for cid in seg.starts}
+        (a claim without a span, or whose span lies outside the text, has none). Asked once per claim shown: kept."""
+        key = source.get("id")
+        if key not in self._anchored:
+            self._anchored[key] = {cid for seg in self.source_segments(source) or [] for cid in seg.starts}
+        return self._anchored[key]
 
     def where_in(self, claim: dict[str, Any]) -> str | None:
         source = claim["_source"]
@@ -293,7 +297,7 @@ def write_site(tables: dict[str, Any], out: str | os.PathLike, *, meta: dict[str
             w.page("source.html", page_path("sources", s["id"]), s=s, segments=w.source_segments(s), anchored=w.anchored(s),
                    events=events, claims=sorted((c for c in data.claims.values() if c["source_id"] == s["id"]), key=lambda c: c["id"]))
     say("site: borders and disagreements")
-    write_border_pages(w, borders, tables)
+    write_border_pages(w, borders)
     w.page("disagreements.html", "disagreements.html", events=[e for e in data.events if e.contested], kinds=vocabularies().get("disagreement_kind", {}))
     w.page("release.html", "release.html", apa=cite("apa"), bibtex=cite("bibtex"), changes=_changes(diff), diff=diff,
            shown=CHANGES_SHOWN)

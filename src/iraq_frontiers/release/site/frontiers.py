@@ -69,6 +69,7 @@ class Border:
     name: str
     events: list = field(default_factory=list)
     download: bytes | None = None  # the CSV of its rows of events_flat (border_pages.prepare_downloads)
+    rows: int = 0  # how many rows of events_flat that CSV holds, or would hold
     no_download: str | None = None  # why there is none: a value CSV cannot carry
 
     @property
